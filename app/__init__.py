@@ -1,0 +1,1 @@
+"""VATP Studio's Qt layer. It reaches the model only through the inference worker."""

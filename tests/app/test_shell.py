@@ -1,0 +1,68 @@
+import subprocess
+import sys
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from app.empty_state import EMPTY_STATE_TEXT
+from app.main_window import MainWindow
+from vatp_core.settings import load_settings
+
+
+def test_window_shows_empty_state(qtbot, tmp_path):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.empty_state.hint.text() == EMPTY_STATE_TEXT
+    assert window.stack.currentWidget() is window.empty_state
+    shot = window.grab()
+    assert not shot.isNull() and shot.width() > 100
+    shot.save(str(tmp_path / "empty_state.png"))
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus[:1] == ["File"] and "Help" in menus
+
+
+def test_drop_video_shows_its_name_and_updates_recent(qtbot, tmp_path):
+    video = tmp_path / "dive_01.mp4"
+    video.write_bytes(b"\0")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(video))])
+    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert "dive_01.mp4" in window.video_placeholder.text()
+    assert load_settings().recent_files[0].endswith("dive_01.mp4")
+
+
+def test_missing_file_keeps_window_as_it_was(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.open_video("/nonexistent/video.mp4") is False
+    assert shown and window.stack.currentWidget() is window.empty_state
+
+
+def test_about_names_versions():
+    from app.about import about_text
+
+    text = about_text()
+    assert "torch" in text and "Qt" in text and ("CPU" in text or "CUDA" in text)
+
+
+def test_window_appears_before_torch_is_imported():
+    script = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from app.main_window import MainWindow\n"
+        "app = QApplication([])\n"
+        "w = MainWindow(); w.show(); app.processEvents()\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False"

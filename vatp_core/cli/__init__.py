@@ -1,0 +1,60 @@
+"""The `vatp` command line.
+
+Each subcommand lives in its own module of this package and exposes ``register(subparsers)``,
+which adds its parser and sets ``func`` (called with the parsed args, returning an exit code).
+Modules must not import torch at import time, so `vatp --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+
+from .. import __version__
+
+# One entry per subcommand module, in the order `vatp --help` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "info",
+)
+
+
+class CLIError(Exception):
+    """An error with a message for the user; printed without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vatp",
+        description="VATP Studio command line: score routines, train and evaluate VATP-Net, manage model packs.",
+    )
+    parser.add_argument("--version", action="version", version=f"vatp-studio {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never wait on the model hub by accident
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except CLIError as exc:
+        print(f"vatp {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Where VATP Studio keeps its files.
+
+Config, data (model packs, backbone weights) and cache folders come from ``platformdirs``.
+Setting ``VATP_HOME`` relocates all of them under one folder, for tests and portable installs.
+Nothing is ever written beside the application itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+APP_NAME = "VATPStudio"
+APP_AUTHOR = "VATP"
+HOME_ENV = "VATP_HOME"
+
+
+def _ensure(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _home_override() -> Path | None:
+    value = os.environ.get(HOME_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def config_dir() -> Path:
+    """Settings file and other small per-user configuration."""
+    home = _home_override()
+    if home is not None:
+        return _ensure(home / "config")
+    import platformdirs
+
+    return _ensure(Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)))
+
+
+def data_dir() -> Path:
+    """Installed model packs and backbone weights."""
+    home = _home_override()
+    if home is not None:
+        return _ensure(home / "data")
+    import platformdirs
+
+    return _ensure(Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)))
+
+
+def cache_dir() -> Path:
+    """Re-creatable files: feature cache, phrase-embedding cache, thumbnails."""
+    home = _home_override()
+    if home is not None:
+        return _ensure(home / "cache")
+    import platformdirs
+
+    return _ensure(Path(platformdirs.user_cache_dir(APP_NAME, APP_AUTHOR)))
+
+
+def packs_dir() -> Path:
+    return _ensure(data_dir() / "packs")
+
+
+def weights_dir() -> Path:
+    return _ensure(data_dir() / "weights")
+
+
+def feature_cache_dir() -> Path:
+    return _ensure(cache_dir() / "features")
+
+
+def settings_file() -> Path:
+    return config_dir() / "settings.json"
+
+
+def resources_dir() -> Path:
+    """Bundled read-only resources: inside a PyInstaller bundle, else the repository's ``resources/``."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def demo_video_path() -> Path:
+    return resources_dir() / "demo" / "demo_routine.mp4"
+
+
+def demo_pack_path() -> Path:
+    return resources_dir() / "demo" / "demo_pack"

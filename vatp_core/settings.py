@@ -1,0 +1,98 @@
+"""User settings: one versioned JSON file in the config folder (window geometry stays in QSettings)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from . import paths
+
+SETTINGS_VERSION = 1
+log = logging.getLogger(__name__)
+
+#: Default keyboard shortcuts of the player, one table (Kinovea / NLE conventions).
+DEFAULT_SHORTCUTS: dict[str, str] = {
+    "play_pause": "Space",
+    "next_frame": "Right",
+    "prev_frame": "Left",
+    "next_frame_alt": ".",
+    "prev_frame_alt": ",",
+    "first_frame": "Home",
+    "last_frame": "End",
+    "forward_10pct": "PgDown",
+    "back_10pct": "PgUp",
+    "speed_up": "Up",
+    "speed_down": "Down",
+    "next_subaction": "Ctrl+Right",
+    "prev_subaction": "Ctrl+Left",
+    "loop_subaction": "L",
+    "zoom_fit": "Ctrl+0",
+    "zoom_100": "Ctrl+1",
+}
+
+
+@dataclass
+class Settings:
+    version: int = SETTINGS_VERSION
+    default_pack: str = ""  # name of an installed pack; empty means the bundled demo pack
+    device: str = "auto"  # "auto", "cuda" or "cpu"
+    cache_size_mb: int = 4096  # feature cache limit on disk
+    frame_cache_mb: int = 256  # decoded-frame cache of the player
+    recent_files: list[str] = field(default_factory=list)
+    shortcuts: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SHORTCUTS))
+
+    MAX_RECENT = 10
+
+    def add_recent(self, path: str | os.PathLike) -> None:
+        p = str(Path(path).resolve())
+        self.recent_files = [p] + [r for r in self.recent_files if r != p]
+        del self.recent_files[self.MAX_RECENT :]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Settings":
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["version"] = SETTINGS_VERSION
+        settings = cls(**values)
+        # New shortcuts added in later versions get their defaults.
+        settings.shortcuts = {**DEFAULT_SHORTCUTS, **(settings.shortcuts or {})}
+        return settings
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings; a missing, unreadable or newer-format file gives defaults (never an error)."""
+    path = path or paths.settings_file()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("settings file is not a JSON object")
+        if int(data.get("version", 0)) > SETTINGS_VERSION:
+            log.warning("settings file %s is from a newer version; using defaults", path)
+            return Settings()
+        return Settings.from_dict(data)
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError, TypeError) as exc:
+        log.warning("could not read settings %s (%s); using defaults", path, exc)
+        return Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically, so a crash never leaves a half-written settings file."""
+    path = path or paths.settings_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(settings.to_dict(), fh, indent=2)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
