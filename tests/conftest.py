@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,15 @@ def vatp_home(tmp_path, monkeypatch):
     home = tmp_path / "vatp_home"
     monkeypatch.setenv("VATP_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    """The real annotation files of the public datasets (``../shared/datasets`` beside the checkout)."""
+    root = Path(os.environ.get("VATP_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
+    if not root.is_dir():
+        pytest.skip(f"reference dataset files not found at {root}")
+    return root
 
 
 def _cuda_available() -> bool:
