@@ -1,0 +1,133 @@
+"""The inference worker with a fake slow model: the GUI keeps responding, Cancel is quick, jobs queue."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QThread, QTimer
+
+from app.worker import CallJob, InferenceService
+from vatp_core.errors import VATPError, check_cancel
+
+
+class SlowFakeScorer:
+    """Stands in for vatp_core.pipeline.Scorer: 40 'clips' of 50 ms, polling cancel between clips."""
+
+    def __init__(self, pack, device):
+        self.pack, self.device = pack, device
+        self.thread = None
+
+    def score(self, video, *, progress=None, cancel=None, difficulty=None):
+        self.thread = threading.current_thread()
+        n = 40
+        for i in range(n):
+            check_cancel(cancel)
+            time.sleep(0.05)
+            progress("features", i + 1, n)
+        return {"video": str(video), "pack": self.pack, "device": self.device}
+
+
+@pytest.fixture
+def service(qtbot):
+    made = []
+
+    def factory(pack, device):
+        made.append((pack, device))
+        return SlowFakeScorer(pack, device)
+
+    svc = InferenceService(scorer_factory=factory)
+    svc.made = made
+    yield svc
+    svc.shutdown()
+
+
+def test_event_loop_responds_and_cancel_is_quick(qtbot, service):
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))  # test-only counter
+    timer.start()
+    progress = []
+    service.progress.connect(lambda s, d, t: progress.append((s, d, t)))
+    job = service.score("routine.mp4", pack="demo", device="cpu")
+    qtbot.waitUntil(lambda: len(progress) >= 3, timeout=5000)
+    qtbot.wait(300)
+    n_before = len(ticks)
+    assert n_before >= 5, "the GUI thread's timer stopped firing while the job ran"
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert max(gaps) < 0.25
+    t0 = time.monotonic()
+    with qtbot.waitSignal(service.cancelled, timeout=1000):
+        service.cancel()
+    assert time.monotonic() - t0 < 1.0
+    qtbot.waitUntil(lambda: not service.busy, timeout=1000)
+    assert job.status == "cancelled"
+    timer.stop()
+
+
+def test_score_job_result_comes_back_in_gui_thread(qtbot, service):
+    got = []
+    service.finished.connect(lambda r: got.append((r, QThread.currentThread())))
+    with qtbot.waitSignal(service.job_ended, timeout=10000):
+        job = service.score("a.mp4", pack="p1", device="cpu")
+    assert job.status == "done"
+    assert got[0][0] == {"video": "a.mp4", "pack": "p1", "device": "cpu"}
+    assert got[0][1] is QThread.currentThread()  # delivered in the GUI thread
+    assert service.made == [("p1", "cpu")]
+
+
+def test_scorer_is_kept_between_jobs_and_jobs_queue_in_order(qtbot, service):
+    order = []
+    service.job_ended.connect(lambda j: order.append(j.tag))
+    service.call(lambda ctx: ctx.scorer("p1", "cpu"), tag="first", uses_torch=False)
+    service.call(lambda ctx: ctx.scorer("p1", "cpu"), tag="second", uses_torch=False)
+    qtbot.waitUntil(lambda: len(order) == 2, timeout=5000)
+    assert order == ["first", "second"]
+    assert service.made == [("p1", "cpu")]
+
+
+def test_failure_becomes_message_and_worker_survives(qtbot, service):
+    def boom(ctx):
+        raise VATPError("The video has no frames.")
+
+    with qtbot.waitSignal(service.failed, timeout=5000) as blocker:
+        service.call(boom, uses_torch=False)
+    assert blocker.args == ["The video has no frames."]
+    with qtbot.waitSignal(service.finished, timeout=5000) as blocker:
+        service.call(lambda ctx: 42, uses_torch=False)
+    assert blocker.args == [42]
+
+
+def test_missing_weights_is_signalled(qtbot, service):
+    class MissingWeightsError(VATPError):
+        pass
+
+    def need_weights(ctx):
+        raise MissingWeightsError("Backbone weights swin3d_b not found in /x.")
+
+    with qtbot.waitSignal(service.missing_weights, timeout=5000) as blocker:
+        service.call(need_weights, uses_torch=False)
+    assert "swin3d_b" in str(blocker.args[0])
+
+
+def test_queued_job_can_be_dropped(qtbot, service):
+    running = service.score("long.mp4")
+    queued = service.submit(CallJob(fn=lambda ctx: 1, uses_torch=False))
+    service.cancel(queued)
+    assert queued.status == "cancelled"
+    service.cancel(running)
+    qtbot.waitUntil(lambda: not service.busy, timeout=2000)
+    assert running.status == "cancelled"
+
+
+def test_inference_mode_is_on_in_score_jobs(qtbot, service):
+    def check(ctx):
+        import torch
+
+        return torch.is_inference_mode_enabled()
+
+    with qtbot.waitSignal(service.finished, timeout=60000) as blocker:
+        service.call(check)
+    assert blocker.args == [True]
