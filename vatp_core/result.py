@@ -1,0 +1,242 @@
+"""The one result type of scoring a routine: plain data that feeds the GUI, the PDF, the CSV and the JSON.
+
+Nothing here imports torch or numpy arrays into the stored fields: every field is a float, int, str,
+list or dict, so ``to_dict()`` is JSON as it is and a result loads back equal to what was saved.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import VATPError
+
+RESULT_FORMAT_VERSION = 1
+SIDECAR_SUFFIX = ".vatp.json"
+
+
+class ResultFormatError(VATPError):
+    """A result file that is not a VATP Studio result, or from a newer version."""
+
+
+@dataclass
+class Segment:
+    """One parsed sub-action: a contiguous frame range of the video (last frame inclusive)."""
+
+    index: int  # which sub-action (index into ScoreResult.subaction_names)
+    name: str
+    start_frame: int
+    end_frame: int  # inclusive
+    start_time: float  # seconds
+    end_time: float  # seconds, end of the last frame
+    confidence: float  # mean attention share of the sub-action's clips, 0..1
+    contribution: float  # Shapley contribution to the score, score units
+
+    @property
+    def n_frames(self) -> int:
+        return self.end_frame - self.start_frame + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Segment":
+        return cls(
+            index=int(data["index"]),
+            name=str(data["name"]),
+            start_frame=int(data["start_frame"]),
+            end_frame=int(data["end_frame"]),
+            start_time=float(data["start_time"]),
+            end_time=float(data["end_time"]),
+            confidence=float(data["confidence"]),
+            contribution=float(data["contribution"]),
+        )
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class ScoreResult:
+    """A scored routine: predicted distribution, parsed sub-actions and the explanation of the score.
+
+    Per-sub-action lists (``subaction_names``, ``attention`` rows, ``contributions``) share one order:
+    the order the explanation put the sub-actions in along the routine.
+    """
+
+    video: dict[str, Any]  # path, name, n_frames, fps, duration, width, height, content_hash
+    pack: dict[str, Any]  # name, sport, event, label, not_for_judging, backbone, protocol, score_range
+    mean: float  # predicted score (after × DD when the pack divides by difficulty)
+    std: float
+    difficulty: float | None = None
+    raw_mean: float | None = None  # before × DD; equals mean when the pack does not use difficulty
+    distribution: dict[str, list[float]] = field(default_factory=lambda: {"x": [], "pdf": []})
+    clip_ranges: list[list[int]] = field(default_factory=list)  # [first, last] frame of each clip
+    attention: list[list[float]] = field(default_factory=list)  # S × T
+    subaction_names: list[str] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    contributions: list[float] = field(default_factory=list)  # per sub-action, score units
+    baseline_mean: float = 0.0  # score with every sub-action replaced by the pack's baseline
+    cumulative: dict[str, list[float]] = field(default_factory=lambda: {"frames": [], "scores": []})
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    created: str = field(default_factory=_now_iso)
+    format_version: int = RESULT_FORMAT_VERSION
+
+    # ----------------------------------------------------------------------------- conveniences
+    @property
+    def n_clips(self) -> int:
+        return len(self.clip_ranges)
+
+    @property
+    def video_name(self) -> str:
+        return str(self.video.get("name") or Path(str(self.video.get("path", ""))).name)
+
+    def segment_at(self, frame: int) -> Segment | None:
+        """The sub-action segment that contains ``frame``, or None (idle frame)."""
+        for seg in self.segments:
+            if seg.start_frame <= frame <= seg.end_frame:
+                return seg
+        return None
+
+    def summary(self) -> str:
+        """A few readable lines: score ± σ and one line per sub-action (what `vatp score` prints)."""
+        lines = []
+        pack = self.pack or {}
+        title = f"{self.video_name}: {self.mean:.2f} ± {self.std:.2f}"
+        lo_hi = pack.get("score_range")
+        if lo_hi:
+            title += f"   (range {lo_hi[0]:g}–{lo_hi[1]:g})"
+        lines.append(title)
+        if self.difficulty is not None:
+            lines.append(f"  difficulty {self.difficulty:g} × {self.raw_mean:.3f}")
+        label = pack.get("label") or ""
+        lines.append(f"  pack {pack.get('name', '?')}" + (f" — {label}" if label else ""))
+        if self.segments:
+            lines.append(f"  baseline {self.baseline_mean:.2f}; sub-actions in order:")
+            width = max(len(s.name) for s in self.segments)
+            for seg in self.segments:
+                lines.append(
+                    f"    {seg.name:<{width}}  frames {seg.start_frame:>6}–{seg.end_frame:<6} "
+                    f"{_fmt_time(seg.start_time)}–{_fmt_time(seg.end_time)}  "
+                    f"{seg.contribution:+.2f}  (conf {seg.confidence:.2f})"
+                )
+            unplaced = [
+                (name, c)
+                for i, (name, c) in enumerate(zip(self.subaction_names, self.contributions))
+                if all(s.index != i for s in self.segments)
+            ]
+            for name, c in unplaced:
+                lines.append(f"    {name:<{width}}  (not placed in time)  {c:+.2f}")
+        return "\n".join(lines)
+
+    # ----------------------------------------------------------------------------- serialisation
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["segments"] = [s.to_dict() for s in self.segments]
+        return _plain(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ScoreResult":
+        if not isinstance(data, dict):
+            raise ResultFormatError("A score result must be a JSON object.")
+        version = data.get("format_version", RESULT_FORMAT_VERSION)
+        if not isinstance(version, int) or version > RESULT_FORMAT_VERSION or version < 1:
+            raise ResultFormatError(
+                f"Score result format version {version!r} is not supported (this version reads up to "
+                f"{RESULT_FORMAT_VERSION}); update VATP Studio."
+            )
+        missing = [k for k in ("video", "pack", "mean", "std") if k not in data]
+        if missing:
+            raise ResultFormatError(f"Score result is missing {', '.join(missing)}.")
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["segments"] = [Segment.from_dict(s) for s in data.get("segments", [])]
+        values["mean"] = float(values["mean"])
+        values["std"] = float(values["std"])
+        if values.get("difficulty") is not None:
+            values["difficulty"] = float(values["difficulty"])
+        if values.get("raw_mean") is not None:
+            values["raw_mean"] = float(values["raw_mean"])
+        if "clip_ranges" in values:
+            values["clip_ranges"] = [[int(a), int(b)] for a, b in values["clip_ranges"]]
+        return cls(**values)
+
+    def to_json(self, path: str | os.PathLike | None = None, indent: int | None = 1) -> str:
+        """The JSON text; with ``path`` also written there atomically."""
+        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        if path is not None:
+            _atomic_write(Path(path), text)
+        return text
+
+    @classmethod
+    def from_json(cls, path_or_text: str | os.PathLike) -> "ScoreResult":
+        """Load from a file path, or from JSON text (a string starting with '{')."""
+        if isinstance(path_or_text, str) and path_or_text.lstrip().startswith("{"):
+            text = path_or_text
+        else:
+            try:
+                text = Path(path_or_text).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ResultFormatError(f"Cannot read the score result {path_or_text}: {exc.strerror or exc}") from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ResultFormatError(f"Not a score result (invalid JSON: {exc.msg}).") from exc
+        return cls.from_dict(data)
+
+    @staticmethod
+    def sidecar_path(video: str | os.PathLike) -> Path:
+        """Where the result of a video is kept beside it: ``<video>.vatp.json``."""
+        video = Path(video)
+        return video.with_name(video.name + SIDECAR_SUFFIX)
+
+    def save_sidecar(self, video: str | os.PathLike | None = None) -> Path:
+        path = self.sidecar_path(video if video is not None else self.video["path"])
+        self.to_json(path)
+        return path
+
+
+def _fmt_time(seconds: float) -> str:
+    minutes, sec = divmod(max(0.0, float(seconds)), 60.0)
+    return f"{int(minutes)}:{sec:05.2f}"
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy scalars/arrays, tuples and paths into JSON types; reject NaN/inf early with a clear path."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("score result holds a non-finite number")
+        return value
+    if isinstance(value, os.PathLike):
+        return str(value)
+    tolist = getattr(value, "tolist", None)  # numpy arrays and scalars, torch tensors
+    if tolist is not None:
+        return _plain(tolist())
+    raise TypeError(f"cannot store {type(value).__name__} in a score result")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
