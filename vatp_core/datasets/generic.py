@@ -1,0 +1,166 @@
+"""A club's own judged routines: a folder of videos or of feature files plus ``labels.csv``.
+
+``labels.csv`` has a header with ``file`` and ``score`` and, optionally, ``difficulty``, ``phrases``
+(``;``-separated sub-action descriptions in order) and ``split`` (train / test). Files are paths
+relative to the folder. Feature files (.npy/.npz/.pkl/.pt, (T, D)) are read directly; videos are run
+through a backbone once (through the shared feature cache) when first needed.
+Without a split column, a seeded 20 % of the routines is the test set.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..video.formats import is_video_filename
+from .base import DatasetError, FeatureDataset, Sample, full_range, read_feature_file
+
+FEATURE_SUFFIXES = (".npy", ".npz", ".pkl", ".pickle", ".pt", ".pth")
+GENERIC_EPOCHS = 100
+LABELS_FILE = "labels.csv"
+
+
+def read_labels_csv(path: str | Path) -> list[dict]:
+    """Rows of a labels.csv as ``{"file", "score", "difficulty", "phrases", "split"}`` with checked values."""
+    p = Path(path)
+    if not p.is_file():
+        raise DatasetError(f"labels file not found: {p}")
+    with open(p, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None:
+            raise DatasetError(f"{p} is empty")
+        fields = {f.strip().lower(): f for f in reader.fieldnames if f}
+        for need in ("file", "score"):
+            if need not in fields:
+                raise DatasetError(f"{p}: the header needs a {need!r} column (has {', '.join(reader.fieldnames)})")
+        rows = []
+        for n, raw in enumerate(reader, start=2):
+            get = lambda k: (raw.get(fields[k]) or "").strip() if k in fields else ""  # noqa: E731
+            file = get("file")
+            if not file:
+                continue
+            try:
+                score = float(get("score"))
+            except ValueError as exc:
+                raise DatasetError(f"{p}:{n}: score {get('score')!r} is not a number") from exc
+            diff = get("difficulty")
+            try:
+                difficulty = float(diff) if diff else None
+            except ValueError as exc:
+                raise DatasetError(f"{p}:{n}: difficulty {diff!r} is not a number") from exc
+            phrases = tuple(s.strip() for s in get("phrases").split(";") if s.strip())
+            split = get("split").lower() or None
+            if split not in (None, "train", "test", "val"):
+                raise DatasetError(f"{p}:{n}: split must be train, test or val, not {split!r}")
+            rows.append({"file": file, "score": score, "difficulty": difficulty, "phrases": phrases, "split": split})
+    if not rows:
+        raise DatasetError(f"{p} lists no routines")
+    names = [r["file"] for r in rows]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise DatasetError(f"{p}: {dup!r} is listed twice")
+    return rows
+
+
+class _VideoFeatures:
+    """Extracts a video's clip features with one backbone, loaded on first use."""
+
+    def __init__(self, backbone: str, protocol: str | None, device: str, progress, cancel) -> None:
+        self.backbone_name = backbone
+        self.protocol_name = protocol
+        self.device = device
+        self.progress = progress
+        self.cancel = cancel
+        self._backbone = None
+        self._protocol = None
+
+    @property
+    def backbone(self):
+        if self._backbone is None:
+            from ..features import load_backbone
+
+            self._backbone = load_backbone(self.backbone_name, device=self.device)
+        return self._backbone
+
+    @property
+    def protocol(self):
+        if self._protocol is None:
+            from ..protocols import get_protocol
+
+            spec = self.backbone.spec
+            if self.protocol_name:
+                self._protocol = get_protocol(self.protocol_name)
+            else:
+                self._protocol = get_protocol("generic", clip_len=spec.clip_len, stride=spec.clip_len)
+        return self._protocol
+
+    def __call__(self, sample: Sample) -> np.ndarray:
+        from ..features import extract_features
+        from .base import as_clip_matrix
+
+        out = extract_features(sample.source, self.backbone, self.protocol, cancel=self.cancel,
+                               progress=self.progress)
+        return as_clip_matrix(out.features, sample.source)
+
+
+def load_generic(folder: str | Path, split: str = "train", *, labels: str | Path | None = None,
+                 difficulty_mode: str = "none", test_fraction: float = 0.2, seed: int = 0,
+                 backbone: str = "tiny", protocol: str | None = None, device: str = "auto",
+                 train_crop: int | None = None, phrase_encoder: str = "hash",
+                 progress: Callable[[str, int, int], None] | None = None, cancel=None) -> FeatureDataset:
+    """The train, test or all routines of a club folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(f"not a folder: {folder}")
+    labels_path = Path(labels) if labels else folder / LABELS_FILE
+    rows = read_labels_csv(labels_path)
+    if split not in ("train", "test", "all"):
+        raise DatasetError(f"split must be train, test or all, not {split!r}")
+    missing = [r["file"] for r in rows if not (folder / r["file"]).is_file()]
+    if missing:
+        raise DatasetError(f"{len(missing)} files listed in {labels_path.name} are missing in {folder} "
+                           f"(first: {missing[0]})")
+    kinds = {"video" if is_video_filename(r["file"]) else
+             "features" if Path(r["file"]).suffix.lower() in FEATURE_SUFFIXES else "other" for r in rows}
+    if "other" in kinds:
+        bad = next(r["file"] for r in rows if not is_video_filename(r["file"])
+                   and Path(r["file"]).suffix.lower() not in FEATURE_SUFFIXES)
+        raise DatasetError(f"{bad}: neither a video nor a feature file ({', '.join(FEATURE_SUFFIXES)})")
+    if len(kinds) > 1:
+        raise DatasetError(f"{labels_path} mixes videos and feature files; use one kind per folder")
+    kind = kinds.pop()
+    if difficulty_mode == "divide":
+        bad = [r["file"] for r in rows if not r["difficulty"] or r["difficulty"] <= 0]
+        if bad:
+            raise DatasetError(f"difficulty 'divide' needs a positive difficulty for every routine (missing: {bad[0]})")
+
+    if split == "all":
+        chosen = rows
+    elif any(r["split"] for r in rows):
+        want = {"train": ("train", "val"), "test": ("test",)}[split]
+        chosen = [r for r in rows if (r["split"] or "train") in want]
+    else:
+        n_test = max(1, int(round(len(rows) * test_fraction))) if len(rows) > 1 else 0
+        order = np.random.default_rng(seed).permutation(len(rows))
+        test_idx = set(order[:n_test].tolist())
+        chosen = [r for i, r in enumerate(rows) if (i in test_idx) == (split == "test")]
+    if not chosen:
+        raise DatasetError(f"no routines in the {split} split of {labels_path}")
+    samples = [Sample(name=r["file"], score=r["score"], source=folder / r["file"], difficulty=r["difficulty"],
+                      phrases=r["phrases"], meta={"split": r["split"]}) for r in chosen]
+    if kind == "video":
+        loader = _VideoFeatures(backbone, protocol, device, progress, cancel)
+        backbone_name, protocol_name = backbone, protocol
+    else:
+        loader, backbone_name, protocol_name = (lambda s: read_feature_file(s.source)), None, protocol
+    ds = FeatureDataset(
+        samples, dataset="generic", cls=folder.name or "routines", split=split,
+        score_range=full_range([r["score"] for r in rows]), difficulty_mode=difficulty_mode, train_crop=train_crop,
+        protocol=protocol_name, backbone=backbone_name, feature_root=folder, phrase_encoder=phrase_encoder,
+        loader=loader, extractor=loader if kind == "video" else None,
+        description=f"{kind} in {folder} labelled by {labels_path.name}, {split} split",
+    )
+    return ds

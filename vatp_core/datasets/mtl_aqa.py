@@ -1,0 +1,97 @@
+"""MTL-AQA diving (Parmar & Morris, CVPR 2019) as CoRe prepared it.
+
+Annotations: ``final_annotations_dict_with_dive_number.pkl`` (1412 dives keyed by (video, dive)) and
+``train_split_0.pkl`` / ``test_split_0.pkl`` (1059 / 353 keys), read with the restricted unpickler.
+Features: one file per dive, ``<features>/<video:02d>_<dive:02d>.npy`` (10 clips × 1024 I3D, the
+103-frame protocol ``i3d-mtl``; ``<video>_<dive>.npy`` is accepted too). The model regresses
+score ÷ difficulty degree and predictions are multiplied back (as CoRe, and the paper, do).
+Sub-action phrases come from the dive number (e.g. 407C → Inward / 3.5 Soms.Tuck / 0 Twist / Entry).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..safe_pickle import safe_load
+from .base import DatasetError, FeatureDataset, Sample, find_file, full_range, with_sources
+
+MTL_CLASSES: tuple[str, ...] = ("diving",)
+MTL_EPOCHS: dict[str, int] = {"diving": 200}  # not stated in the paper; CoRe's schedule
+ANNOTATION_FILE = "final_annotations_dict_with_dive_number.pkl"
+SPLIT_FILES = {"train": "train_split_0.pkl", "test": "test_split_0.pkl"}
+LEXICON_FILE = "Sub_action_Types_Table.pkl"
+
+
+def mtl_annotation_dir(features: Path | None, annotations: str | Path | None) -> Path:
+    """The folder holding the annotation pickle: given, else beside or above the features."""
+    dirs = [Path(annotations) if annotations else None]
+    if features is not None:
+        dirs += [Path(features), Path(features).parent]
+    found = find_file(ANNOTATION_FILE, *dirs)
+    if found is None:
+        raise DatasetError(f"{ANNOTATION_FILE} not found in {annotations or features} or its parent; pass --annotations DIR")
+    return found.parent
+
+
+def load_lexicon(ann_dir: Path) -> list[str] | None:
+    """FineDiving's sub-action names (id order), looked up beside the annotations or in ../finediving."""
+    found = find_file(LEXICON_FILE, ann_dir, ann_dir.parent / "finediving", ann_dir / "finediving")
+    if found is None:
+        return None
+    table = safe_load(found)
+    if not isinstance(table, dict):
+        raise DatasetError(f"{found}: expected a dict of sub-action names")
+    return [str(table[k]) for k in sorted(table)]
+
+
+def read_mtl_annotations(ann_dir: Path) -> tuple[dict, dict[str, list]]:
+    """The annotation dict and the train/test key lists."""
+    ann = safe_load(ann_dir / ANNOTATION_FILE)
+    if not isinstance(ann, dict):
+        raise DatasetError(f"{ann_dir / ANNOTATION_FILE}: expected a dict keyed by (video, dive)")
+    splits = {}
+    for name, fname in SPLIT_FILES.items():
+        path = ann_dir / fname
+        if not path.is_file():
+            raise DatasetError(f"MTL-AQA split file missing: {path}")
+        keys = [tuple(int(v) for v in k) for k in safe_load(path)]
+        unknown = [k for k in keys if k not in ann]
+        if unknown:
+            raise DatasetError(f"{path}: {len(unknown)} keys not in the annotations (first {unknown[0]})")
+        splits[name] = keys
+    return ann, splits
+
+
+def feature_name(key: tuple[int, int]) -> str:
+    return f"{key[0]:02d}_{key[1]:02d}"
+
+
+def load_mtl_aqa(features: str | Path, split: str = "train", *, annotations: str | Path | None = None,
+                 phrase_encoder: str = "hash", with_phrases: bool = True) -> FeatureDataset:
+    """The 1059-dive train or 353-dive test set, target = final score ÷ difficulty."""
+    if split not in SPLIT_FILES:
+        raise DatasetError(f"MTL-AQA split must be 'train' or 'test', not {split!r}")
+    features = Path(features)
+    ann_dir = mtl_annotation_dir(features, annotations)
+    ann, splits = read_mtl_annotations(ann_dir)
+    lexicon = load_lexicon(ann_dir) if with_phrases else None
+    if with_phrases:
+        from ..phrases import dive_code_phrases
+    samples = []
+    for key in splits[split]:
+        a = ann[key]
+        code = str(a.get("dive_number", ""))
+        phrases = tuple(dive_code_phrases(code, lexicon)) if (with_phrases and code) else ()
+        samples.append(Sample(
+            name=feature_name(key), score=float(a["final_score"]), difficulty=float(a["difficulty"]), phrases=phrases,
+            meta={"key": list(key), "dive_number": code, "start_frame": int(a["start_frame"]),
+                  "end_frame": int(a["end_frame"]), "judge_scores": [float(v) for v in a.get("judge_scores", [])]},
+        ))
+    samples = with_sources(samples, features, lambda s: (
+        f"{s.name}.npy", f"{s.meta['key'][0]}_{s.meta['key'][1]}.npy", f"{s.name}.npz", f"{s.name}.pkl"))
+    rng = full_range([float(a["final_score"]) for a in ann.values()])
+    return FeatureDataset(
+        samples, dataset="mtl", cls="diving", split=split, score_range=rng, difficulty_mode="divide",
+        protocol="i3d-mtl", backbone="i3d", feature_root=features, phrase_encoder=phrase_encoder,
+        description=f"MTL-AQA diving, final score ÷ DD, CoRe split_0 {split} ({ann_dir})",
+    )
