@@ -1,0 +1,403 @@
+"""Frame-exact video reading: one timestamp index serves the player (random access) and the model (streaming)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .cache import FrameCache
+from .convert import Resize, preview_size, to_rgb
+from .errors import CorruptVideoError, NoFramesError
+from .index import FrameIndex, VideoInfo, build_index, is_vfr, open_container
+
+log = logging.getLogger(__name__)
+
+#: How many frames before a backward request are kept converted, so the next steps back are cache hits.
+BACK_WINDOW = 24
+
+
+class _DecodeSession:
+    """One open container + decoder positioned somewhere in the stream; yields (frame index, av frame)."""
+
+    def __init__(self, path: Path, stream_index: int, index: FrameIndex, thread_type: str, owner: "VideoReader"):
+        import av
+
+        self._av = av
+        self.container = av.open(str(path), "r")
+        self.stream = self.container.streams[stream_index]
+        self.stream.thread_type = thread_type
+        self.index = index
+        self.owner = owner
+        self._iter: Iterator | None = None
+        self._ordinal_next = 0
+        self.pos: int | None = None  # index of the last frame this decoder produced
+
+    def close(self) -> None:
+        self._iter = None
+        try:
+            self.container.close()
+        except Exception:  # closing a half-broken container must not mask the real error
+            pass
+
+    @property
+    def active(self) -> bool:
+        return self._iter is not None
+
+    def seek_keyframe(self, k: int) -> None:
+        """Position the decoder at keyframe ``k`` (a frame index); the next frames decoded start there."""
+        self._iter = None
+        self.pos = None
+        if self.index.ordinal or k <= 0:
+            target = None
+        else:
+            target = int(self.index.pts[k])
+        try:
+            if target is None:
+                self.container.seek(0, backward=True, any_frame=False)
+            else:
+                self.container.seek(target, stream=self.stream, backward=True, any_frame=False)
+        except self._av.error.FFmpegError:
+            # some files refuse a timestamp seek: start from the beginning instead (slow but exact)
+            self.container.close()
+            self.container = self._av.open(self.container.name, "r")
+            old = self.stream
+            self.stream = self.container.streams[old.index]
+            self.stream.thread_type = old.thread_type
+        self._ordinal_next = 0
+        self._iter = self._frames()
+
+    def _frames(self) -> Iterator[tuple[int, object]]:
+        av = self._av
+        demux = self.container.demux(self.stream)
+        while True:
+            try:
+                packet = next(demux)
+            except StopIteration:
+                break
+            except av.error.FFmpegError:
+                self.owner.decode_errors += 1
+                break
+            try:
+                frames = packet.decode()
+            except av.error.EOFError:
+                break
+            except av.error.FFmpegError:
+                self.owner.decode_errors += 1
+                continue
+            for frame in frames:
+                if self.index.ordinal:
+                    idx = self._ordinal_next
+                    self._ordinal_next += 1
+                else:
+                    ts = frame.pts if frame.pts is not None else frame.dts
+                    idx = self.index.index_of_pts(ts)
+                    if idx is None:
+                        continue
+                if frame.is_corrupt:
+                    self.owner._note_corrupt(idx)
+                self.pos = idx
+                yield idx, frame
+        self._iter = None
+
+    def next_frame(self) -> tuple[int, object] | None:
+        if self._iter is None:
+            return None
+        try:
+            return next(self._iter)
+        except StopIteration:
+            self._iter = None
+            return None
+
+
+class VideoReader:
+    """Frame-exact access to one video: ``len()``, ``frame(i)``, ``preview(i)``, ``stream()``, iteration.
+
+    Frame i is the i-th frame in presentation order everywhere (player, model, results). Arrays are
+    upright RGB uint8 (H, W, 3). ``frame``/``preview`` are safe to call from one thread while another
+    thread consumes ``stream()`` (each stream has its own decoder).
+    """
+
+    def __init__(self, path: str | Path, *, frame_cache_mb: float = 256, random_access_threads: str = "SLICE"):
+        self.path = Path(path)
+        container, stream = open_container(self.path)
+        self._stream_index = stream.index
+        try:
+            self._index = build_index(container, stream, self.path)
+            codec = stream.codec_context.name
+            stored_w, stored_h = stream.codec_context.width, stream.codec_context.height
+            nominal = stream.average_rate or stream.guessed_rate or stream.base_rate
+            container_name = container.format.name
+        finally:
+            container.close()
+        self.decode_errors = 0
+        self.corrupt_frames: set[int] = set()
+        self._lock = threading.RLock()
+        self._cache = FrameCache(frame_cache_mb)
+        self._session = _DecodeSession(self.path, self._stream_index, self._index, random_access_threads, self)
+        self._last_request: int | None = None
+        self._last_av: tuple[int, object] | None = None
+        self.rotation = 0
+        try:
+            first = self._probe_first_frame()
+        except BaseException:
+            self._session.close()
+            raise
+        stored_w = stored_w or first.width
+        stored_h = stored_h or first.height
+        width, height = (stored_h, stored_w) if self.rotation in (90, 270) else (stored_w, stored_h)
+        n = len(self._index)
+        span = self._index.seconds(n - 1) if n > 1 else 0.0
+        fps_measured = (n - 1) / span if span > 0 else float(nominal or 25)
+        fps = float(nominal) if nominal else fps_measured
+        frame_dur = float(self._index.median_delta * self._index.time_base) if n > 1 else 1.0 / fps
+        self.info = VideoInfo(
+            path=str(self.path),
+            n_frames=n,
+            fps=fps,
+            fps_measured=fps_measured,
+            duration=span + frame_dur,
+            width=int(width),
+            height=int(height),
+            rotation=self.rotation,
+            codec=codec,
+            vfr=is_vfr(self._index),
+            keyframes=[int(k) for k in self._index.keyframes],
+            container=container_name,
+            truncated=self._index.truncated,
+        )
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __enter__(self) -> "VideoReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for _, arr in self.stream():
+            yield arr
+
+    def __repr__(self) -> str:
+        i = self.info
+        return f"VideoReader({i.path!r}, {i.n_frames} frames, {i.width}x{i.height}, {i.fps:.3f} fps, {i.codec})"
+
+    @property
+    def fps(self) -> float:
+        return self.info.fps
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the upright frames."""
+        return self.info.width, self.info.height
+
+    @property
+    def index(self) -> FrameIndex:
+        return self._index
+
+    @property
+    def cache(self) -> FrameCache:
+        return self._cache
+
+    def close(self) -> None:
+        with self._lock:
+            self._session.close()
+            self._cache.clear()
+            self._last_av = None
+
+    def timestamp(self, i: int) -> float:
+        """Seconds from the first frame to frame i (exact for variable frame rate)."""
+        return self._index.seconds(self._check(i))
+
+    def index_at(self, seconds: float) -> int:
+        """The frame on screen at ``seconds`` (the last frame whose timestamp is ≤ it)."""
+        tb = self._index.time_base
+        target = int(self._index.pts[0]) + seconds / float(tb)
+        j = int(np.searchsorted(self._index.pts, target + 1e-6, side="right")) - 1
+        return min(max(j, 0), len(self) - 1)
+
+    def _check(self, i: int) -> int:
+        n = len(self._index)
+        i = int(i)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"frame {i} out of range (video has {n} frames)")
+        return i
+
+    def _note_corrupt(self, idx: int) -> None:
+        self.corrupt_frames.add(int(idx))
+
+    # ------------------------------------------------------------------ random access
+    def _probe_first_frame(self):
+        """Decode the first decodable frame: proves the file decodes and reads its rotation."""
+        s = self._session
+        s.seek_keyframe(0)
+        got = s.next_frame()
+        if got is None:
+            raise NoFramesError(
+                f"{self.path.name}: not a single frame could be decoded. The file is damaged or uses a codec "
+                "this build cannot decode; re-export it as H.264 MP4."
+            )
+        idx, frame = got
+        self.rotation = _clockwise_rotation(getattr(frame, "rotation", 0))
+        self._last_av = (idx, frame)
+        return frame
+
+    def frame(self, i: int) -> np.ndarray:
+        """Exactly frame i, full size, upright RGB (a fresh array the caller may modify)."""
+        return self._get(i, None).copy()
+
+    def preview(self, i: int, max_side: int) -> np.ndarray:
+        """Frame i scaled down so its long side is at most ``max_side`` (for the player's view)."""
+        return self._get(i, int(max_side)).copy()
+
+    def _convert(self, frame, variant: int | None) -> np.ndarray:
+        if variant is None:
+            return to_rgb(frame, self.rotation)
+        w, h = preview_size(self.info.width, self.info.height, variant)
+        return to_rgb(frame, self.rotation, size=(w, h), interpolation="AREA")
+
+    def _get(self, i: int, variant: int | None) -> np.ndarray:
+        i = self._check(i)
+        with self._lock:
+            key = (i, variant)
+            hit = self._cache.get(key)
+            previous = self._last_request
+            self._last_request = i
+            if hit is not None:
+                return hit
+            if self._last_av is not None and self._last_av[0] == i:
+                arr = self._convert(self._last_av[1], variant)
+                self._cache.put(key, arr)
+                return arr
+            backward = previous is not None and i < previous
+            keep_from = i
+            if backward:
+                frame_bytes = self.info.width * self.info.height * 3
+                if variant is not None:
+                    w, h = preview_size(self.info.width, self.info.height, variant)
+                    frame_bytes = w * h * 3
+                keep_from = i - min(BACK_WINDOW, max(0, self._cache.capacity_for(frame_bytes) // 2 - 1))
+            s = self._session
+            kf = self._index.keyframe_before(i)
+            if not (s.active and s.pos is not None and kf <= s.pos < i):
+                s.seek_keyframe(kf)
+            return self._decode_until(i, variant, keep_from, kf)
+
+    def _decode_until(self, target: int, variant: int | None, keep_from: int, kf: int) -> np.ndarray:
+        s = self._session
+        prev = None
+        fresh_seek = s.pos is None
+        retries = 0
+        while True:
+            got = s.next_frame()
+            if got is None:
+                break
+            idx, frame = got
+            self._last_av = (idx, frame)
+            if fresh_seek and idx > target:
+                # the seek landed after the target: go one keyframe further back and try again
+                if kf == 0 or retries >= 8:
+                    break
+                kf = self._index.keyframe_before_keyframe(kf)
+                retries += 1
+                s.seek_keyframe(kf)
+                continue
+            fresh_seek = False
+            if idx < target:
+                if idx >= keep_from:
+                    self._cache.put((idx, variant), self._convert(frame, variant))
+                prev = frame
+                continue
+            if idx == target:
+                arr = self._convert(frame, variant)
+                self._cache.put((target, variant), arr)
+                return arr
+            # the decoder went past the target: frame `target` is missing (corrupt); show the one before
+            self._note_corrupt(target)
+            arr = self._convert(prev if prev is not None else frame, variant)
+            self._cache.put((target, variant), arr)
+            return arr
+        if prev is not None:
+            self._note_corrupt(target)
+            arr = self._convert(prev, variant)
+            self._cache.put((target, variant), arr)
+            return arr
+        raise CorruptVideoError(f"{self.path.name}: frame {target} cannot be decoded (the file is damaged there).")
+
+    # ------------------------------------------------------------------ streaming
+    def stream(
+        self,
+        start: int = 0,
+        stop: int | None = None,
+        resize: Resize | None = None,
+        *,
+        threads: bool = True,
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield (index, frame) for frames start..stop-1 in order, decoded once each on a private decoder.
+
+        Frames that cannot be decoded are skipped (the index jumps) and counted in ``corrupt_frames``.
+        Memory stays constant whatever the video length.
+        """
+        n = len(self)
+        start = max(0, int(start))
+        stop = n if stop is None else min(int(stop), n)
+        if start >= stop:
+            return
+        if resize is None:
+            size, crop = None, None
+        else:
+            sw, sh, crop = resize.plan(self.info.width, self.info.height)
+            size = (sw, sh)
+        session = _DecodeSession(self.path, self._stream_index, self._index, "AUTO" if threads else "SLICE", self)
+        try:
+            kf = self._index.keyframe_before(start)
+            session.seek_keyframe(kf)
+            expected = start
+            first = True
+            retries = 0
+            while True:
+                got = session.next_frame()
+                if got is None:
+                    break
+                idx, frame = got
+                if first and idx > start and kf > 0 and retries < 8:
+                    kf = self._index.keyframe_before_keyframe(kf)
+                    retries += 1
+                    session.seek_keyframe(kf)
+                    continue
+                first = False
+                if idx < expected:
+                    continue
+                if idx >= stop:
+                    break
+                if idx > expected:
+                    for missing in range(expected, idx):
+                        self._note_corrupt(missing)
+                yield idx, to_rgb(frame, self.rotation, size=size, crop=crop)
+                expected = idx + 1
+            for missing in range(expected, stop):
+                self._note_corrupt(missing)
+        finally:
+            session.close()
+
+
+def _clockwise_rotation(ccw_degrees) -> int:
+    """Display-matrix rotation (counter-clockwise, −180..180) → clockwise turn in {0, 90, 180, 270}."""
+    try:
+        deg = float(ccw_degrees or 0)
+    except (TypeError, ValueError):
+        return 0
+    return int(round(-deg / 90.0)) % 4 * 90
+
+
+def open_video(path: str | Path, *, frame_cache_mb: float = 256) -> VideoReader:
+    """Open a video for frame-exact reading; raises a specific `VideoError` subclass when it can't."""
+    return VideoReader(path, frame_cache_mb=frame_cache_mb)
