@@ -1,0 +1,102 @@
+"""`vatp batch DIR`: score every video of a folder into a resumable CSV + JSON (and PDF reports)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import CLIError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("batch", help="score every video in a folder (resumable CSV + JSON, optional PDF reports)",
+                       description="Score every video under DIR (recursively). Results are rewritten atomically "
+                                   "after each video; run the same command again to resume a stopped batch "
+                                   "(videos already scored with the same pack are skipped).")
+    p.add_argument("folder", metavar="DIR", help="folder of videos (searched recursively)")
+    p.add_argument("--pack", help="model pack name or path (default: the settings' default pack, else the demo)")
+    p.add_argument("--out", help="results CSV (default DIR/results.csv); a JSON with the same name is written beside it")
+    p.add_argument("--reports", metavar="DIR", help="also write one PDF report per video and a summary PDF here")
+    p.add_argument("--labels", help="CSV with file,score[,difficulty]: adds Spearman, R-l2, scatter and CS curve")
+    p.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"), help="compute device")
+    p.add_argument("--page-size", default="A4", choices=("A4", "Letter"), help="paper size of the PDF reports")
+    p.add_argument("--no-prefetch", action="store_true", help="do not decode the next video while scoring the current one")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..batch import score_folder
+    from ..errors import VATPError
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise CLIError(f"not a folder: {folder}")
+    if args.labels and not Path(args.labels).is_file():
+        raise CLIError(f"labels file not found: {args.labels}")
+    out = Path(args.out) if args.out else folder / "results.csv"
+    reports = Path(args.reports) if args.reports else None
+    make_report = _report_maker(reports, args.page_size) if reports else None
+
+    def on_row(row, result) -> None:
+        if args.quiet:
+            return
+        if row.status == "ok":
+            extra = f"  (true {row.true_score:g})" if row.true_score is not None else ""
+            print(f"  {row.file}: {row.mean:.2f} ± {row.std:.2f}{extra}", flush=True)
+        else:
+            print(f"  {row.file}: ERROR {row.error}", flush=True)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "batch" and not args.quiet and done == 0:
+            print(f"scoring {total} video(s) from {folder} → {out}", flush=True)
+
+    try:
+        summary = score_folder(folder, args.pack, device=args.device, out_csv=out, labels=args.labels,
+                               prefetch=not args.no_prefetch, progress=progress, on_row=on_row,
+                               make_report=make_report)
+    except VATPError as exc:
+        raise CLIError(str(exc)) from None
+    print(f"{summary.n_videos} video(s): {summary.n_scored} scored, {summary.n_skipped} already done, "
+          f"{summary.n_failed} failed in {summary.seconds:.1f} s ({summary.videos_per_minute:.1f} videos/min)")
+    print(f"results: {summary.out_csv}  {summary.out_json}")
+    if summary.metrics:
+        m = summary.metrics
+        print(f"labels: n={m['n']}  Spearman {m['spearman']:.3f}  R-l2 {m['rl2']:.3f}  MSE {m['mse']:.3f}")
+    if reports is not None:
+        summary_pdf = _summary_report(summary, reports, args.page_size)
+        print(f"reports: {reports}  summary: {summary_pdf}")
+    if summary.cancelled:
+        return 130
+    return 1 if summary.n_failed and summary.n_failed == summary.n_videos else 0
+
+
+def _report_maker(reports: Path, page_size: str):
+    """Per-video PDFs, rendered headless through app.report (imported only when reports are asked for)."""
+    from .report import ensure_gui_application
+
+    ensure_gui_application()
+    from app.report import ReportFields, render_report
+
+    reports.mkdir(parents=True, exist_ok=True)
+
+    def make(row, result):
+        name = row.file.replace("/", "__").rsplit(".", 1)[0] + ".pdf"
+        fields = ReportFields(routine=Path(row.file).stem)
+        video = Path(result.video.get("path", "")) if getattr(result, "video", None) else None
+        return render_report(result, reports / name, fields=fields, page_size=page_size, video_path=video)
+
+    return make
+
+
+def _summary_report(summary, reports: Path, page_size: str) -> Path:
+    from .report import ensure_gui_application
+
+    ensure_gui_application()
+    from app.report import render_batch_summary
+
+    path = reports / "batch_summary.pdf"
+    render_batch_summary(summary.rows, summary.metrics, path, page_size=page_size,
+                         title=f"Batch: {summary.out_csv.parent.name or summary.out_csv.name}")
+    return path
+
