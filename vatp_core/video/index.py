@@ -171,6 +171,10 @@ def build_index(container, stream, path: Path) -> FrameIndex:
     ordinal = False
     truncated = False
     n_packets = 0
+    try:
+        file_size = path.stat().st_size
+    except OSError:
+        file_size = None
     demux = container.demux(stream)
     while True:
         try:
@@ -184,6 +188,9 @@ def build_index(container, stream, path: Path) -> FrameIndex:
             break
         if packet.size == 0 or packet.is_discard:
             continue
+        if packet.is_corrupt and file_size is not None and packet.pos is not None and packet.pos + packet.size > file_size:
+            truncated = True  # the file ends inside this packet: it cannot give a frame
+            continue
         n_packets += 1
         ts = packet.pts if packet.pts is not None else packet.dts
         if ts is None:
@@ -192,6 +199,9 @@ def build_index(container, stream, path: Path) -> FrameIndex:
         pts_list.append(int(ts))
         if packet.is_keyframe:
             key_pts.append(int(ts))
+    declared = int(stream.frames or 0)
+    if declared and n_packets < declared and container.format.name.startswith("mov"):
+        truncated = True  # the MP4 index lists samples whose data is missing
     if not pts_list:
         raise NoFramesError(f"{path.name} has a video stream but no frames in it.")
     tb = stream.time_base or Fraction(1, 1)

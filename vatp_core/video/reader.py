@@ -325,7 +325,10 @@ class VideoReader:
             arr = self._convert(prev if prev is not None else frame, variant)
             self._cache.put((target, variant), arr)
             return arr
+        if prev is None and self._last_av is not None and self._last_av[0] < target:
+            prev = self._last_av[1]
         if prev is not None:
+            # the stream ended before the target (truncated tail): show the last frame that decoded
             self._note_corrupt(target)
             arr = self._convert(prev, variant)
             self._cache.put((target, variant), arr)
