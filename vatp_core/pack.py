@@ -71,6 +71,8 @@ class PackManifest:
     phrases: list[str] = field(default_factory=list)
     training: dict[str, Any] = field(default_factory=dict)  # data, split, preset, epochs, seed …
     metrics: dict[str, Any] = field(default_factory=dict)
+    # Optional, for difficulty "divide": dive code → difficulty degree for the board/platform the pack is for.
+    difficulty_table: dict[str, float] = field(default_factory=dict)
     format_version: int = PACK_FORMAT_VERSION
     # Filled by save_pack: checksum of the weights file, tensor shapes, extra files and their checksums.
     weights_sha256: str = ""
@@ -110,7 +112,7 @@ class PackManifest:
 
         for key in ("name", "backbone", "sport", "event", "description", "label", "backbone_weights_hash", "difficulty", "weights_sha256"):
             need(key, str, "a string")
-        for key in ("protocol", "model_config", "score_norm", "training", "metrics", "tensors", "files"):
+        for key in ("protocol", "model_config", "score_norm", "training", "metrics", "tensors", "files", "difficulty_table"):
             need(key, dict, "an object")
         for key in ("subaction_names", "phrases", "score_range"):
             need(key, list, "a list")
@@ -139,6 +141,10 @@ class PackManifest:
             _check_extra_name(name, source)
             if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
                 raise PackError(f"{source}: file {name!r} needs a SHA-256 hex digest.")
+        table = values.get("difficulty_table", {})
+        if not all(_is_number(v) and v > 0 for v in table.values()):
+            raise PackError(f"{source}: field 'difficulty_table' must map dive codes to positive numbers.")
+        values["difficulty_table"] = {str(k).upper(): float(v) for k, v in table.items()}
         values["score_range"] = [float(v) for v in rng]
         values["score_norm"] = {"mean": float(norm["mean"]), "std": float(norm["std"])}
         return cls(**values)
@@ -208,7 +214,8 @@ class ModelPack:
         """The backbone the pack was trained with: from the pack, or the installed weights (features module)."""
         from .features import load_backbone
 
-        return load_backbone(self.manifest.backbone, weights=self.backbone_state(), device=device)
+        return load_backbone(self.manifest.backbone, weights=self.backbone_state(), device=device,
+                             weights_hash=self.manifest.backbone_weights_hash or None)
 
     def info(self) -> dict[str, Any]:
         """The plain pack description a ScoreResult carries."""
@@ -222,17 +229,9 @@ class ModelPack:
 
 
 def _resolve(device):
-    import torch
+    from .devices import resolve_device
 
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        try:
-            from .devices import resolve_device
-        except ImportError:
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return resolve_device(device)
-    return torch.device(device)
+    return resolve_device(device)
 
 
 # ----------------------------------------------------------------------------------------------- save
@@ -279,6 +278,8 @@ def save_pack(
     m.tensors = {k: list(v.shape) for k, v in tensors.items()}
     m.backbone_in_pack = bool(backbone_state)
     if backbone_state and not m.backbone_weights_hash:
+        from .features import state_dict_hash
+
         m.backbone_weights_hash = state_dict_hash(backbone_state)
     extras: dict[str, bytes] = {}
     for name, content in (extra_files or {}).items():
@@ -311,18 +312,6 @@ def save_pack(
                 fh.write(data)
             os.replace(tmp, path / name)
     return path
-
-
-def state_dict_hash(state: dict) -> str:
-    """A SHA-256 over sorted tensor names, shapes, dtypes and bytes (independent of file layout)."""
-    h = hashlib.sha256()
-    for k in sorted(state):
-        t = state[k].detach().to("cpu").contiguous()
-        h.update(k.encode())
-        h.update(str(tuple(t.shape)).encode())
-        h.update(str(t.dtype).encode())
-        h.update(t.view(-1).view(dtype=__import__("torch").uint8).numpy().tobytes() if t.numel() else b"")
-    return h.hexdigest()
 
 
 def _st_dtype(t) -> str:

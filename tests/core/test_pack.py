@@ -74,7 +74,9 @@ def test_backbone_ships_in_pack(tmp_path):
     backbone = {"conv.weight": torch.randn(4, 3, 3, 3, 3), "conv.bias": torch.zeros(4)}
     path = save_pack(tmp_path / "p", manifest_for(model), model, phrase_embeddings=torch.zeros(3, 24), backbone_state=backbone)
     pack = load_pack(path)
-    assert pack.manifest.backbone_in_pack and len(pack.manifest.backbone_weights_hash) == 64
+    from vatp_core.features import state_dict_hash
+
+    assert pack.manifest.backbone_in_pack and pack.manifest.backbone_weights_hash == state_dict_hash(backbone)
     state = pack.backbone_state()
     assert set(state) == set(backbone) and torch.equal(state["conv.weight"], backbone["conv.weight"])
     assert all(not k.startswith("backbone.") for k in pack.model_state())
@@ -119,6 +121,7 @@ def rewrite_manifest(path: Path, change) -> None:
         (lambda d: d.update(backbone_in_pack=True), "backbone ships in the pack"),
         (lambda d: d["files"].update({"notes.txt": "0" * 64}), "does not contain it"),
         (lambda d: d["files"].update({"hook.py": "0" * 64}), "not allowed"),
+        (lambda d: d.update(difficulty_table={"407C": -1}), "difficulty_table"),
     ],
 )
 def test_bad_manifest(tmp_path, change, needle):
