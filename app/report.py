@@ -7,8 +7,10 @@ QPainterPaths and rectangles (they stay sharp when zoomed); key frames are the o
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,6 +23,19 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QWidget)
 
 log = logging.getLogger(__name__)
+
+
+def protect_none_refcount() -> None:
+    """Work around PySide6 6.12 on Python < 3.12 dropping a reference to None on every void Qt call.
+
+    Thousands of painter calls per report would otherwise bring None's count to zero and abort the process
+    ("deallocating None"). None is immortal from Python 3.12 on, so there this does nothing.
+    """
+    if sys.version_info < (3, 12) and sys.getrefcount(None) < (1 << 40):
+        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 48
+
+
+protect_none_refcount()
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 RESOLUTION = 300  # dots per inch of the PDF's device space; drawing happens in points (1/72 in)
