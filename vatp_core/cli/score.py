@@ -1,0 +1,92 @@
+"""`vatp score VIDEO`: predict a routine's score with a model pack and explain it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from . import CLIError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("score", help="score a routine video and explain the score")
+    p.add_argument("video", help="video file")
+    p.add_argument("--pack", default=None,
+                   help="model pack: installed name, folder or .zip (default: settings, else the bundled demo pack)")
+    p.add_argument("--json", metavar="OUT", default=None, help="write the full result as JSON ('-' for stdout)")
+    p.add_argument("--sidecar", action="store_true", help="also save the result beside the video as VIDEO.vatp.json")
+    p.add_argument("--device", default=None, choices=["auto", "cuda", "cpu"], help="compute device (default: settings)")
+    p.add_argument("--difficulty", type=float, default=None, metavar="DD",
+                   help="difficulty degree, for packs that predict score ÷ DD (MTL-AQA diving)")
+    p.add_argument("--dive-code", default=None, metavar="CODE",
+                   help="dive code (e.g. 407C), looked up in the pack's difficulty table")
+    p.add_argument("--no-cache", action="store_true", help="recompute the clip features even if cached")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(func=run)
+
+
+class _Progress:
+    """One line per stage on stderr, updated in place on a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.stage = None
+        self.last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        new = stage != self.stage
+        if not new and done < total and now - self.last < 0.5:
+            return
+        self.last = now
+        if new and self.stage is not None and self.tty:
+            sys.stderr.write("\n")
+        self.stage = stage
+        text = f"{stage}: {done}/{total}"
+        if self.tty:
+            sys.stderr.write("\r" + text)
+        elif new or done >= total:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.tty and self.stage is not None:
+            sys.stderr.write("\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..errors import VATPError
+    from ..settings import load_settings
+
+    video = Path(args.video)
+    if not video.exists():
+        raise CLIError(f"No such file: {video}")
+    device = args.device or load_settings().device or "auto"
+    progress = _Progress(not args.quiet)
+    try:
+        from ..pipeline import score_video
+
+        result = score_video(video, args.pack, device=device, progress=progress, difficulty=args.difficulty,
+                             dive_code=args.dive_code, use_cache=not args.no_cache)
+    except VATPError as exc:
+        progress.close()
+        raise CLIError(str(exc)) from None
+    progress.close()
+    if args.json == "-":
+        print(result.to_json())
+    else:
+        print(result.summary())
+        if args.json:
+            result.to_json(args.json)
+            print(f"wrote {args.json}")
+    if args.sidecar:
+        path = result.save_sidecar(video)
+        if args.json != "-":
+            print(f"wrote {path}")
+    return 0

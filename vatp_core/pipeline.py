@@ -1,0 +1,311 @@
+"""Scoring a video end to end: index → clip features (through the cache) → VATP-Net → explanation.
+
+`Scorer` keeps the model and the backbone loaded between videos (the GUI worker and batch scoring
+reuse one); `score_video` is the one-shot form. Progress stages: "index", "features", "model",
+"explain"; the cancel callback is checked between stages and between clips.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import VATPError, check_cancel
+from .pack import ModelPack, PackError, resolve_pack
+from .result import ScoreResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .features import ClipFeatures
+
+ProgressFn = Callable[[str, int, int], None]
+CancelFn = Callable[[], bool]
+
+DISTRIBUTION_POINTS = 201
+
+
+class DifficultyRequired(VATPError):
+    """The pack predicts score ÷ difficulty degree and no difficulty was given or found."""
+
+
+def _emit(progress: ProgressFn | None, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)
+
+
+def read_difficulty_sidecar(video: str | os.PathLike) -> dict[str, Any]:
+    """Difficulty information stored beside a video: ``<video>.json`` / ``<stem>.json`` with
+    ``difficulty`` (or ``dd``) and/or ``dive_code`` (or ``dive_number``), as SynthAQA and labelled folders write."""
+    video = Path(video)
+    for candidate in (video.with_suffix(".json"), video.with_name(video.name + ".json")):
+        if not candidate.is_file() or candidate.name.endswith(".vatp.json"):
+            continue
+        try:
+            data = json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        out: dict[str, Any] = {}
+        dd = data.get("difficulty", data.get("dd"))
+        if isinstance(dd, (int, float)) and not isinstance(dd, bool) and dd > 0:
+            out["difficulty"] = float(dd)
+        code = data.get("dive_code", data.get("dive_number"))
+        if isinstance(code, str) and code.strip():
+            out["dive_code"] = code.strip().upper()
+        if out:
+            return out
+    return {}
+
+
+def resolve_difficulty(
+    pack: ModelPack, video: str | os.PathLike, difficulty: float | None = None, dive_code: str | None = None
+) -> float | None:
+    """The difficulty degree to multiply back for a "divide" pack (None for other packs).
+
+    Order: the value given, the dive code given (looked up in the pack's difficulty table), then a
+    sidecar file beside the video. Raises DifficultyRequired with what to do when none is found.
+    """
+    if pack.manifest.difficulty != "divide":
+        return None
+    if difficulty is not None:
+        dd = float(difficulty)
+        if not (dd > 0 and math.isfinite(dd)):
+            raise DifficultyRequired(f"The difficulty degree must be a positive number, not {difficulty!r}.")
+        return dd
+    table = pack.manifest.difficulty_table
+    side = read_difficulty_sidecar(video)
+    code = (dive_code or "").strip().upper() or None
+    if code is None and "difficulty" in side:
+        return side["difficulty"]
+    code = code or side.get("dive_code")
+    if code:
+        from .phrases import dive_code_phrases
+
+        try:
+            dive_code_phrases(code)  # validates the code (raises PhraseError with a clear message)
+        except VATPError as exc:
+            raise DifficultyRequired(str(exc)) from None
+        if code in table:
+            return table[code]
+        raise DifficultyRequired(
+            f"The pack {pack.name!r} has no difficulty degree for dive {code} (the degree depends on the "
+            "board or platform height): give it with --difficulty DD."
+        )
+    raise DifficultyRequired(
+        f"The pack {pack.name!r} predicts score ÷ difficulty degree (MTL-AQA protocol): give the dive's "
+        "difficulty (--difficulty 3.2) or its dive code (--dive-code 407C), or put "
+        f'{{"difficulty": 3.2}} in {Path(video).with_suffix(".json").name} beside the video.'
+    )
+
+
+def gaussian_grid(mean: float, std: float, score_range: list[float], n: int = DISTRIBUTION_POINTS) -> dict[str, list[float]]:
+    """The predicted score distribution N(mean, std²) sampled on a grid covering the range and ±4σ."""
+    std = max(float(std), 1e-6)
+    lo = min(float(score_range[0]), mean - 4 * std)
+    hi = max(float(score_range[1]), mean + 4 * std)
+    xs = [lo + (hi - lo) * i / (n - 1) for i in range(n)]
+    norm = 1.0 / (std * math.sqrt(2 * math.pi))
+    pdf = [norm * math.exp(-0.5 * ((x - mean) / std) ** 2) for x in xs]
+    return {"x": xs, "pdf": pdf}
+
+
+class Scorer:
+    """A pack's model and backbone, loaded once on one device, scoring one video after another."""
+
+    def __init__(self, pack: ModelPack | str | os.PathLike | None = None, device: str = "auto") -> None:
+        import torch
+
+        from .devices import resolve_device
+
+        self.pack = pack if isinstance(pack, ModelPack) else resolve_pack(pack)
+        self.device = resolve_device(device)
+        self.protocol = self.pack.protocol()
+        self.model = self.pack.build_model(self.device)
+        self.backbone = self.pack.load_backbone(self.device)
+        cfg = self.model.cfg
+        if self.backbone.feature_dim != cfg.in_dim:
+            raise PackError(
+                f"Pack {self.pack.name!r}: its {self.backbone.name} backbone gives {self.backbone.feature_dim}-d "
+                f"features but the model expects {cfg.in_dim}-d."
+            )
+        phr = self.pack.phrase_embeddings
+        self._phrases = phr.to(self.device, torch.float32)[None] if phr is not None and cfg.use_text and len(phr) else None
+        base = self.pack.baseline_subactions
+        self._baseline = base.double().numpy() if base is not None else None
+        self._model_lock = threading.Lock()
+
+    # ------------------------------------------------------------------------------ two halves
+    def features(
+        self,
+        video: str | os.PathLike,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None,
+        use_cache: bool = True,
+    ) -> "ClipFeatures":
+        """Decode + backbone (or the feature cache): the part batch scoring runs ahead on another thread."""
+        from .features import extract_features
+
+        check_cancel(cancel)
+        return extract_features(video, self.backbone, self.protocol, progress=progress, cancel=cancel, use_cache=use_cache)
+
+    def score_features(
+        self,
+        video: str | os.PathLike,
+        features: "ClipFeatures",
+        *,
+        progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None,
+        difficulty: float | None = None,
+        dive_code: str | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> ScoreResult:
+        """Model + explanation on features already extracted."""
+        import numpy as np
+        import torch
+
+        from .explain import explain
+
+        timings = dict(timings or {})
+        dd = resolve_difficulty(self.pack, video, difficulty, dive_code)
+        check_cancel(cancel)
+        m = self.pack.manifest
+        _emit(progress, "model", 0, 1)
+        t0 = time.perf_counter()
+        feats = np.asarray(features.features, dtype=np.float32)
+        if feats.ndim != 2 or feats.shape[0] == 0:
+            raise VATPError("The video gave no clip features to score.")
+        if feats.shape[1] != self.model.cfg.in_dim:
+            raise PackError(f"Features are {feats.shape[1]}-d but the pack's model expects {self.model.cfg.in_dim}-d.")
+        with self._model_lock, torch.inference_mode():
+            x = torch.from_numpy(feats).to(self.device)[None]
+            out = self.model(x, phrases=self._phrases)
+            mu = float(out.mu[0])
+            sigma = float(out.sigma[0])
+            attention = out.attention[0].double().cpu().numpy() if out.attention is not None else None
+            subactions = out.subactions[0].double().cpu().numpy() if out.subactions is not None else None
+            text = out.text[0].double().cpu().numpy() if out.text is not None else None
+        timings["model"] = time.perf_counter() - t0
+        _emit(progress, "model", 1, 1)
+        check_cancel(cancel)
+
+        _emit(progress, "explain", 0, 1)
+        t0 = time.perf_counter()
+        std_n, mean_n = m.score_norm["std"], m.score_norm["mean"]
+        factor = dd if dd is not None else 1.0
+        raw_mean = mu * std_n + mean_n
+        mean = raw_mean * factor
+        std = sigma * std_n * factor
+
+        def value_fn(batch: "np.ndarray") -> "np.ndarray":
+            with self._model_lock, torch.inference_mode():
+                t = torch.as_tensor(batch, dtype=torch.float32, device=self.device)
+                return self.model.head(t)[0].double().cpu().numpy()
+
+        info = features.video
+        n_frames = int(info.n_frames)
+        fps = float(info.fps or 25.0)
+        ex = explain(
+            attention, features.clip_ranges, n_frames, fps, mean=mean, subactions=subactions,
+            baseline=self._baseline, value_fn=value_fn if self._baseline is not None else None,
+            phrase_vectors=text, phrases=m.phrases, names=m.subaction_names,
+            scale=std_n * factor, offset=mean_n * factor,
+        )
+        timings["explain"] = time.perf_counter() - t0
+        _emit(progress, "explain", 1, 1)
+
+        video_dict = {
+            "path": str(Path(video).resolve()),
+            "name": Path(video).name,
+            "n_frames": n_frames,
+            "fps": fps,
+            "duration": float(info.duration),
+            "width": int(info.width),
+            "height": int(info.height),
+            "content_hash": _content_hash(features, video),
+            "features_from_cache": bool(getattr(features, "from_cache", False)),
+        }
+        for key, value in (getattr(features, "timings", None) or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                timings.setdefault(f"features.{key}", float(value))
+        timings["total"] = sum(v for k, v in timings.items() if "." not in k and k != "total")
+        return ScoreResult(
+            video=video_dict,
+            pack=self.pack.info(),
+            mean=mean,
+            std=std,
+            difficulty=dd,
+            raw_mean=raw_mean,
+            distribution=gaussian_grid(mean, std, m.score_range),
+            clip_ranges=[[int(a), int(b)] for a, b in features.clip_ranges],
+            attention=ex.attention,
+            subaction_names=ex.subaction_names,
+            segments=ex.segments,
+            contributions=ex.contributions,
+            baseline_mean=ex.baseline_mean,
+            cumulative=ex.cumulative,
+            timings={k: round(float(v), 6) for k, v in timings.items()},
+        )
+
+    # ------------------------------------------------------------------------------ all of it
+    def score(
+        self,
+        video: str | os.PathLike,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None,
+        difficulty: float | None = None,
+        dive_code: str | None = None,
+        use_cache: bool = True,
+    ) -> ScoreResult:
+        """Score one video (see module docstring for the stages)."""
+        from .video import open_video
+
+        # A missing difficulty is reported before any decoding.
+        resolve_difficulty(self.pack, video, difficulty, dive_code)
+        timings: dict[str, float] = {}
+        check_cancel(cancel)
+        _emit(progress, "index", 0, 1)
+        t0 = time.perf_counter()
+        with open_video(video) as reader:  # clear error now for a file that is not a usable video
+            n = len(reader)
+        self.protocol.clip_ranges(n)  # raises VideoTooShortError for a video shorter than one clip
+        timings["index"] = time.perf_counter() - t0
+        _emit(progress, "index", 1, 1)
+        check_cancel(cancel)
+
+        t0 = time.perf_counter()
+        feats = self.features(video, progress=progress, cancel=cancel, use_cache=use_cache)
+        timings["features"] = time.perf_counter() - t0
+        return self.score_features(video, feats, progress=progress, cancel=cancel, difficulty=difficulty,
+                                   dive_code=dive_code, timings=timings)
+
+
+def _content_hash(features: Any, video: str | os.PathLike) -> str:
+    h = getattr(features, "content_hash", None)
+    if h:
+        return str(h)
+    from .features import video_content_hash
+
+    return video_content_hash(video)
+
+
+def score_video(
+    path: str | os.PathLike,
+    pack: ModelPack | str | os.PathLike | None = None,
+    device: str = "auto",
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    difficulty: float | None = None,
+    dive_code: str | None = None,
+    use_cache: bool = True,
+) -> ScoreResult:
+    """Score one video with a pack (a ModelPack, a path, an installed name, or None for the default)."""
+    scorer = Scorer(pack, device)
+    return scorer.score(path, progress=progress, cancel=cancel, difficulty=difficulty, dive_code=dive_code,
+                        use_cache=use_cache)
