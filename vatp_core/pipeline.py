@@ -164,8 +164,13 @@ class Scorer:
         difficulty: float | None = None,
         dive_code: str | None = None,
         timings: dict[str, float] | None = None,
+        timestamps: list[float] | None = None,
     ) -> ScoreResult:
-        """Model + explanation on features already extracted."""
+        """Model + explanation on features already extracted.
+
+        ``timestamps`` (seconds of each frame) make segment times exact on variable-frame-rate videos;
+        without them times are frame / fps.
+        """
         import numpy as np
         import torch
 
@@ -215,6 +220,7 @@ class Scorer:
             baseline=self._baseline, value_fn=value_fn if self._baseline is not None else None,
             phrase_vectors=text, phrases=m.phrases, names=m.subaction_names,
             scale=std_n * factor, offset=mean_n * factor,
+            timestamp=(lambda i: timestamps[min(i, len(timestamps) - 1)]) if timestamps else None,
         )
         timings["explain"] = time.perf_counter() - t0
         _emit(progress, "explain", 1, 1)
@@ -274,6 +280,7 @@ class Scorer:
         t0 = time.perf_counter()
         with open_video(video) as reader:  # clear error now for a file that is not a usable video
             n = len(reader)
+            stamps = [reader.timestamp(i) for i in range(n)] if reader.info.vfr else None
         self.protocol.clip_ranges(n)  # raises VideoTooShortError for a video shorter than one clip
         timings["index"] = time.perf_counter() - t0
         _emit(progress, "index", 1, 1)
@@ -283,7 +290,7 @@ class Scorer:
         feats = self.features(video, progress=progress, cancel=cancel, use_cache=use_cache)
         timings["features"] = time.perf_counter() - t0
         return self.score_features(video, feats, progress=progress, cancel=cancel, difficulty=difficulty,
-                                   dive_code=dive_code, timings=timings)
+                                   dive_code=dive_code, timings=timings, timestamps=stamps)
 
 
 def _content_hash(features: Any, video: str | os.PathLike) -> str:

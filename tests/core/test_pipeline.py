@@ -171,3 +171,18 @@ def test_gaussian_grid_is_a_density():
     assert np.trapezoid(g["pdf"], g["x"]) == pytest.approx(1.0, abs=1e-4)
     g = gaussian_grid(50.0, 30.0, [0.0, 10.0])
     assert g["x"][0] <= 50 - 120 and g["x"][-1] >= 50 + 120
+
+
+def test_segment_times_follow_the_frame_timestamps_on_vfr_video(assets, tmp_path):
+    from vatp_core.video import open_video
+
+    video = make_test_video(tmp_path / "vfr.mp4", 64, size=(96, 72), vfr=True)
+    r = Scorer(assets["pack"], device="cpu").score(video)
+    assert r.segments
+    with open_video(video) as reader:
+        assert reader.info.vfr
+        fps = reader.fps
+        for seg in r.segments:
+            assert seg.start_time == pytest.approx(reader.timestamp(seg.start_frame), abs=1e-6)
+        # the frame-rate formula would be wrong here: the check above is not vacuous
+        assert any(abs(reader.timestamp(s.start_frame) - s.start_frame / fps) > 1e-3 for s in r.segments[1:])
