@@ -525,10 +525,15 @@ def _read_pack_files(path: Path) -> dict[str, Any]:
         kind = _sniff(path.read_bytes()[:16])
         raise PackError(f"{path}: not a model pack (expected a folder or a .zip{f'; this is {kind}' if kind else ''}).")
     try:
-        zf = zipfile.ZipFile(path)
-        infos = zf.infolist()
+        with zipfile.ZipFile(path) as zf:
+            return _read_zip_members(zf, path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise PackError(f"{path}: damaged zip file ({exc}).") from None
+
+
+def _read_zip_members(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
+    """Check every member (traversal, links, executables, size) and read the files of the pack."""
+    infos = zf.infolist()
     names = [i.filename for i in infos if not i.is_dir()]
     for info in infos:
         name = info.filename
@@ -538,7 +543,7 @@ def _read_pack_files(path: Path) -> dict[str, Any]:
         mode = (info.external_attr >> 16) & 0o170000
         if mode == 0o120000:
             raise PackError(f"{path}: {name!r} is a symbolic link; packs hold plain files only.")
-        if mode and mode & 0o111 and not info.is_dir():
+        if (info.external_attr >> 16) & 0o111 and not info.is_dir():
             raise PackError(f"{path}: {name!r} is marked executable; packs hold no executable content.")
     if sum(i.file_size for i in infos) > MAX_PACK_BYTES:
         raise PackError(f"{path}: the zip expands to more than {MAX_PACK_BYTES >> 30} GiB; refusing it.")
@@ -547,7 +552,7 @@ def _read_pack_files(path: Path) -> dict[str, Any]:
     tops = {n.split("/", 1)[0] for n in names}
     if MANIFEST_NAME not in names and len(tops) == 1 and all("/" in n for n in names):
         prefix = tops.pop() + "/"
-    out = {}
+    out: dict[str, Any] = {}
     for n in names:
         rel = n[len(prefix):]
         if "/" in rel:
@@ -556,15 +561,12 @@ def _read_pack_files(path: Path) -> dict[str, Any]:
             continue
         if rel in out:
             raise PackError(f"{path}: {rel!r} appears twice in the zip.")
-        out[rel] = (lambda n=n: _read_member(zf, n, path))
+        try:
+            data = zf.read(n)
+        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+            raise PackError(f"{path}: cannot read {n!r} from the zip ({exc}).") from None
+        out[rel] = (lambda data=data: data)
     return out
-
-
-def _read_member(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
-    try:
-        return zf.read(name)
-    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-        raise PackError(f"{path}: cannot read {name!r} from the zip ({exc}).") from None
 
 
 # ------------------------------------------------------------------------------------ installed packs
