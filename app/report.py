@@ -503,6 +503,25 @@ def _not_for_judging(pack: dict) -> str:
     return label if "judg" in label.lower() else ""
 
 
+def _pack_manifest(pack: dict) -> dict:
+    """The pack's manifest.json (description, training data, metrics) when the pack is still where it was."""
+    import json
+    import zipfile
+
+    path = Path(str(pack.get("path") or ""))
+    try:
+        if path.is_dir() and (path / "manifest.json").is_file():
+            return json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        if path.is_file() and zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                name = next((n for n in zf.namelist() if n.rsplit("/", 1)[-1] == "manifest.json"), None)
+                if name and zf.getinfo(name).file_size < 10_000_000:
+                    return json.loads(zf.read(name).decode("utf-8"))
+    except (OSError, ValueError, zipfile.BadZipFile):
+        pass
+    return {}
+
+
 def render_report(result: Any, out: str | Path, *, fields: ReportFields | None = None, reference: Any = None,
                   page_size: str = "A4", video_path: str | Path | None = None) -> Path:
     """Write the PDF report of one scored routine (``reference``: an earlier attempt to compare with)."""
@@ -706,11 +725,14 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
             ("Clip protocol", _protocol_text(pack.get("protocol")) or "—")]
     if lo_hi:
         rows.append(("Score range", f"{float(lo_hi[0]):g} – {float(lo_hi[1]):g}"))
-    for key in ("description", "training", "metrics", "version", "weights_hash"):
-        if pack.get(key):
-            value = pack[key]
+    extra = _pack_manifest(pack)
+    for key in ("description", "training", "metrics"):
+        if extra.get(key):
+            value = extra[key]
             rows.append((key.replace("_", " ").capitalize(),
                          ", ".join(f"{k}: {v}" for k, v in value.items()) if isinstance(value, dict) else str(value)))
+    if pack.get("weights_sha256"):
+        rows.append(("Weights SHA-256", str(pack["weights_sha256"])[:16]))
     rows.append(("Label", warning or str(pack.get("label") or "—")))
     if video.get("content_hash"):
         rows.append(("Video hash", str(video["content_hash"])[:16]))
@@ -728,6 +750,19 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
                   "They are an aid for training and review, not an official judgement.")
     c.need(30)
     c.text(QRectF(M, c.y, W, 30), disclaimer, 7.5, italic=True, color=MUTED, wrap=True)
+
+
+def batch_report_maker(reports: str | Path, page_size: str = "A4"):
+    """A ``make_report(row, result)`` for `run_batch`: one PDF per scored video in ``reports``."""
+    reports = Path(reports)
+    reports.mkdir(parents=True, exist_ok=True)
+
+    def make(row: Any, result: Any) -> Path:
+        name = row.file.replace("/", "__").rsplit(".", 1)[0] + ".pdf"
+        fields = ReportFields(routine=Path(row.file).stem)
+        return render_report(result, reports / name, fields=fields, page_size=page_size)
+
+    return make
 
 
 # --- the batch summary -----------------------------------------------------------------------------

@@ -105,6 +105,8 @@ class BatchSummary:
     out_csv: Path
     out_json: Path
     metrics: dict | None = None
+    folder: Path = Path(".")
+    summary_pdf: Path | None = None  # set by callers that also render the summary report
 
     @property
     def videos_per_minute(self) -> float:
@@ -168,19 +170,21 @@ def _sha256_file(path: Path) -> str:
 
 
 def pack_identity(pack: Any) -> str:
-    """A short id that changes whenever the pack's weights or manifest change (part of the resume key)."""
-    path = Path(getattr(pack, "path", "") or "")
-    h = hashlib.sha256()
-    manifest = getattr(pack, "manifest", None)
-    h.update(str(getattr(manifest, "name", "")).encode())
-    if path.is_file():
-        h.update(_sha256_file(path).encode())
-    elif path.is_dir():
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            h.update(child.relative_to(path).as_posix().encode())
-            h.update(_sha256_file(child).encode())
-    else:
-        h.update(json.dumps(_manifest_dict(manifest), sort_keys=True, default=str).encode())
+    """A short id that changes whenever the pack's weights or manifest change (part of the resume key).
+
+    The manifest carries the SHA-256 of the weights file, so hashing the manifest covers the weights too;
+    a pack without one (older format) falls back to hashing its files.
+    """
+    manifest = _manifest_dict(getattr(pack, "manifest", None))
+    h = hashlib.sha256(json.dumps(manifest, sort_keys=True, default=str).encode())
+    if not manifest.get("weights_sha256"):
+        path = Path(getattr(pack, "path", "") or "")
+        if path.is_file():
+            h.update(_sha256_file(path).encode())
+        elif path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                h.update(child.relative_to(path).as_posix().encode())
+                h.update(_sha256_file(child).encode())
     return h.hexdigest()[:16]
 
 
@@ -396,6 +400,7 @@ class _Prefetcher(threading.Thread):
         self.prepare = prepare
         self.out: queue.Queue = queue.Queue(maxsize=max(1, depth))
         self.stop = threading.Event()
+        self.failure: BaseException | None = None
 
     def run(self) -> None:
         try:
@@ -409,21 +414,26 @@ class _Prefetcher(threading.Thread):
                         break
                     except queue.Full:
                         continue
+        except BaseException as exc:  # handed to the consumer, which raises it in its own thread
+            self.failure = exc
         finally:
-            while True:  # always deliver the end marker, even when stopping
+            while True:  # always deliver the end marker after every prepared item
                 try:
                     self.out.put(_DONE, timeout=0.1)
                     break
                 except queue.Full:
-                    try:
-                        self.out.get_nowait()
-                    except queue.Empty:
-                        pass
+                    if self.stop.is_set():  # the consumer has gone: make room, nobody reads these items
+                        try:
+                            self.out.get_nowait()
+                        except queue.Empty:
+                            pass
 
     def __iter__(self):
         while True:
             item = self.out.get()
             if item is _DONE:
+                if self.failure is not None:
+                    raise self.failure
                 return
             yield item
 
@@ -545,7 +555,7 @@ def run_batch(folder: str | Path, scorer: Any, *, pack_id: str, pack_name: str =
     rows = [r for r in store.ordered_rows(rels) if r.file in present]
     return BatchSummary(rows=rows, n_videos=total, n_scored=n_scored, n_skipped=n_skipped, n_failed=n_failed,
                         cancelled=cancelled, seconds=time.perf_counter() - t0, out_csv=store.out_csv,
-                        out_json=store.out_json, metrics=store.metrics)
+                        out_json=store.out_json, metrics=store.metrics, folder=root)
 
 
 def _score_one(item: _Prepared, scorer: Any, store: BatchStore, pack_id: str, pack_name: str,
@@ -605,16 +615,31 @@ def load_batch_results(out_csv: str | Path) -> tuple[list[BatchRow], dict | None
     return store.ordered_rows(), store.metrics
 
 
+def scorer_pack_info(scorer: Any) -> tuple[str, str, tuple[float, float] | None]:
+    """(pack id, pack name, score range) of a loaded scorer, for the resume key and the metrics."""
+    pack = getattr(scorer, "pack", None)
+    if pack is None:
+        return f"scorer:{type(scorer).__name__}", "", None
+    manifest = getattr(pack, "manifest", None)
+    rng = getattr(manifest, "score_range", None)
+    score_range = (float(rng[0]), float(rng[1])) if rng and len(rng) == 2 else None
+    return pack_identity(pack), str(getattr(manifest, "name", "") or ""), score_range
+
+
+def run_scorer_batch(folder: str | Path, scorer: Any, *, out_csv: str | Path | None = None,
+                     **kwargs: Any) -> BatchSummary:
+    """`run_batch` with the pack id, name and score range taken from a loaded `Scorer` (the GUI job calls this)."""
+    pack_id, pack_name, score_range = scorer_pack_info(scorer)
+    out = Path(out_csv) if out_csv else Path(folder) / "results.csv"
+    kwargs.setdefault("score_range", score_range)
+    return run_batch(folder, scorer, pack_id=pack_id, pack_name=pack_name, out_csv=out, **kwargs)
+
+
 def score_folder(folder: str | Path, pack: str | None = None, *, device: str = "auto",
                  out_csv: str | Path | None = None, **kwargs: Any) -> BatchSummary:
-    """Resolve the pack, load it once into a `Scorer`, and run the batch (the CLI and the GUI call this)."""
-    from .pack import resolve_pack
+    """Resolve the pack, load it once into a `Scorer`, and run the batch (what `vatp batch` calls)."""
     from .pipeline import Scorer
 
-    model_pack = resolve_pack(pack)
-    scorer = Scorer(model_pack, device=device)
-    manifest = model_pack.manifest
-    score_range = tuple(getattr(manifest, "score_range", None) or ()) or None
-    out = Path(out_csv) if out_csv else Path(folder) / "results.csv"
-    return run_batch(folder, scorer, pack_id=pack_identity(model_pack), pack_name=getattr(manifest, "name", ""),
-                     out_csv=out, score_range=score_range, **kwargs)
+    if not Path(folder).is_dir():
+        raise VATPError(f"Batch folder not found: {folder}")
+    return run_scorer_batch(folder, Scorer(pack, device=device), out_csv=out_csv, **kwargs)

@@ -353,3 +353,25 @@ def test_content_hash_is_stable_and_content_based(tmp_path):
     assert batch.content_hash(a) == batch.content_hash(b)
     c = make_test_video(tmp_path / "c.mp4", 17, size=(64, 48))
     assert batch.content_hash(c) != batch.content_hash(a)
+
+
+def test_slow_consumer_still_gets_every_prefetched_video(tmp_path):
+    """The prefetch thread finishes first and waits; the last prepared video must not be dropped."""
+    root = _make_folder(tmp_path / "videos", n_good=3)
+    summary = run_batch(root, FakeScorer(), pack_id="p", out_csv=tmp_path / "r.csv",
+                        on_row=lambda row, result: time.sleep(0.3))
+    assert summary.n_scored == 3 and len(_read_csv(tmp_path / "r.csv")) == 3
+
+
+def test_prefetch_failure_surfaces_in_the_caller(tmp_path, monkeypatch):
+    root = _make_folder(tmp_path / "videos", n_good=2)
+
+    class Fatal(BaseException):
+        pass
+
+    def broken_hash(path):
+        raise Fatal("the prefetch thread died")
+
+    monkeypatch.setattr(batch, "content_hash", broken_hash)
+    with pytest.raises(Fatal):
+        run_batch(root, FakeScorer(), pack_id="p", out_csv=tmp_path / "r.csv")

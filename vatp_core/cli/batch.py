@@ -76,17 +76,9 @@ def _report_maker(reports: Path, page_size: str):
     from .report import ensure_gui_application
 
     ensure_gui_application()
-    from app.report import ReportFields, render_report
+    from app.report import batch_report_maker
 
-    reports.mkdir(parents=True, exist_ok=True)
-
-    def make(row, result):
-        name = row.file.replace("/", "__").rsplit(".", 1)[0] + ".pdf"
-        fields = ReportFields(routine=Path(row.file).stem)
-        video = Path(result.video.get("path", "")) if getattr(result, "video", None) else None
-        return render_report(result, reports / name, fields=fields, page_size=page_size, video_path=video)
-
-    return make
+    return batch_report_maker(reports, page_size)
 
 
 def _summary_report(summary, reports: Path, page_size: str) -> Path:
@@ -95,8 +87,6 @@ def _summary_report(summary, reports: Path, page_size: str) -> Path:
     ensure_gui_application()
     from app.report import render_batch_summary
 
-    path = reports / "batch_summary.pdf"
-    render_batch_summary(summary.rows, summary.metrics, path, page_size=page_size,
-                         title=f"Batch: {summary.out_csv.parent.name or summary.out_csv.name}")
-    return path
+    return render_batch_summary(summary.rows, summary.metrics, reports / "batch_summary.pdf", page_size=page_size,
+                                title=f"Batch summary: {summary.folder.name}")
 

@@ -1,0 +1,341 @@
+"""Batch → score a folder: choose folder, pack and options, watch a live results table, cancel any time.
+
+The batch runs as one job on the app's inference worker (so it reuses the loaded model and never blocks
+the window); rows arrive through a queued signal as each video is written to the CSV. A cancelled or
+interrupted batch resumes where it stopped the next time the same folder and results file are used.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from .report import PAGE_SIZES
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("Video", "Status", "Score μ", "σ", "True", "Time (s)", "Error")
+STAGE_NAMES = {"index": "indexing", "features": "decoding + features", "model": "model", "explain": "explaining"}
+
+
+class _RowBridge(QObject):
+    """Carries rows from the worker thread to the dialog (a queued connection)."""
+
+    row = Signal(object)
+
+
+class BatchDialog(QDialog):
+    """Folder scoring with a live table; runs on ``worker`` (an InferenceService) or a private one."""
+
+    def __init__(self, parent: QWidget | None = None, worker: Any = None, scorer_factory: Any = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Batch score a folder")
+        self.resize(900, 600)
+        self._own_service = worker is None
+        if worker is None:
+            from .worker import InferenceService
+
+            worker = InferenceService(scorer_factory=scorer_factory, parent=self)
+        self.service = worker
+        self.job = None
+        self.summary = None
+        self.error = ""
+        self._rows: dict[str, int] = {}
+        self._bridge = _RowBridge()
+        self._bridge.row.connect(self._add_row)
+
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setPlaceholderText("folder of routine videos (searched recursively)")
+        self.folder_edit.textChanged.connect(self._folder_changed)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_folder)
+        self.pack_combo = QComboBox()
+        self.pack_combo.setEditable(True)
+        self._fill_packs()
+        pack_browse = QPushButton("Browse…")
+        pack_browse.clicked.connect(self._browse_pack)
+        self.out_edit = QLineEdit()
+        self.out_edit.setPlaceholderText("results CSV (default: FOLDER/results.csv)")
+        self.labels_edit = QLineEdit()
+        self.labels_edit.setPlaceholderText("optional: CSV with file,score[,difficulty] for Spearman / R-ℓ2")
+        labels_browse = QPushButton("Browse…")
+        labels_browse.clicked.connect(self._browse_labels)
+        self.reports_check = QCheckBox("Write a PDF report per video and a summary PDF to")
+        self.reports_edit = QLineEdit()
+        self.reports_edit.setPlaceholderText("FOLDER/reports")
+        self.page_combo = QComboBox()
+        self.page_combo.addItems(list(PAGE_SIZES))
+        self.device_combo = QComboBox()
+        self.device_combo.addItems(["auto", "cuda", "cpu"])
+
+        form = QFormLayout()
+        form.addRow("Folder", _row(self.folder_edit, browse))
+        form.addRow("Model pack", _row(self.pack_combo, pack_browse))
+        form.addRow("Results CSV", self.out_edit)
+        form.addRow("Labels", _row(self.labels_edit, labels_browse))
+        form.addRow(self.reports_check, _row(self.reports_edit, self.page_combo))
+        form.addRow("Device", self.device_combo)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m videos")
+        self.stage_label = QLabel("")
+        self.summary_label = QLabel("Choose a folder and press Start.")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.stage_label, 1)
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.summary_label)
+        layout.addLayout(buttons)
+
+        self.service.progress.connect(self._on_progress)
+        self.service.job_ended.connect(self._on_job_ended)
+
+    # --- options ---------------------------------------------------------------------------------
+    def _fill_packs(self) -> None:
+        self.pack_combo.addItem("Default pack", None)
+        try:
+            from vatp_core.pack import installed_packs
+
+            for info in installed_packs():
+                if info.ok:
+                    self.pack_combo.addItem(info.name, info.name)
+        except Exception as exc:  # a broken packs folder must not stop the dialog
+            log.warning("listing packs failed: %s", exc)
+        self.pack_combo.addItem("Demo pack (synthetic, not for judging)", "demo")
+
+    def pack(self) -> str | None:
+        """The pack to use: the chosen entry's name, or what was typed (a path or a name); None = default."""
+        index = self.pack_combo.currentIndex()
+        text = self.pack_combo.currentText().strip()
+        if index >= 0 and self.pack_combo.itemText(index) == text:
+            return self.pack_combo.itemData(index)
+        return text or None
+
+    def folder(self) -> Path:
+        return Path(self.folder_edit.text().strip()).expanduser()
+
+    def out_csv(self) -> Path:
+        text = self.out_edit.text().strip()
+        return Path(text).expanduser() if text else self.folder() / "results.csv"
+
+    def reports_dir(self) -> Path | None:
+        if not self.reports_check.isChecked():
+            return None
+        text = self.reports_edit.text().strip()
+        return Path(text).expanduser() if text else self.folder() / "reports"
+
+    @Slot(str)
+    def _folder_changed(self, text: str) -> None:
+        self.summary_label.setText("Choose a folder and press Start." if not text.strip() else
+                                   "Press Start: videos already in the results file are skipped.")
+
+    @Slot()
+    def _browse_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Folder of videos", self.folder_edit.text())
+        if path:
+            self.folder_edit.setText(path)
+
+    @Slot()
+    def _browse_pack(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Model pack folder")
+        if path:
+            self.pack_combo.setEditText(path)
+
+    @Slot()
+    def _browse_labels(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Labels CSV", "", "CSV (*.csv);;All files (*)")
+        if path:
+            self.labels_edit.setText(path)
+
+    # --- running -----------------------------------------------------------------------------------
+    @Slot()
+    def start(self) -> bool:
+        """Queue the batch on the worker; False (with a message) when the options are not usable."""
+        if self.job is not None:
+            return False
+        folder = self.folder()
+        if not self.folder_edit.text().strip() or not folder.is_dir():
+            self.summary_label.setText(f"Not a folder: {folder}" if self.folder_edit.text().strip()
+                                       else "Choose a folder first.")
+            return False
+        labels = self.labels_edit.text().strip() or None
+        if labels and not Path(labels).is_file():
+            self.summary_label.setText(f"Labels file not found: {labels}")
+            return False
+        self.table.setRowCount(0)
+        self._rows.clear()
+        self.summary = None
+        self.error = ""
+        self.progress.setRange(0, 0)
+        self.summary_label.setText("Loading the model…")
+        job_fn = _BatchJob(folder, self.pack(), self.device_combo.currentText(), self.out_csv(), labels,
+                           self.reports_dir(), self.page_combo.currentText(), self._bridge)
+        self.job = self.service.call(job_fn, tag="batch")
+        self._set_running(True)
+        return True
+
+    @Slot()
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.summary_label.setText("Cancelling after the current clip…")
+            self.service.cancel(self.job)
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        for w in (self.folder_edit, self.pack_combo, self.out_edit, self.labels_edit, self.reports_check,
+                  self.reports_edit, self.page_combo, self.device_combo):
+            w.setEnabled(not running)
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None
+
+    @Slot(str, int, int)
+    def _on_progress(self, stage: str, done: int, total: int) -> None:
+        if self.job is None or getattr(self.service, "current", None) is not self.job:
+            return
+        if stage == "batch":
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(done)
+            self.stage_label.setText("")
+        else:
+            pct = f" {100 * done // total}%" if total else ""
+            self.stage_label.setText(f"current video: {STAGE_NAMES.get(stage, stage)}{pct}")
+
+    @Slot(object)
+    def _add_row(self, row: Any) -> None:
+        r = self._rows.get(row.file)
+        if r is None:
+            r = self.table.rowCount()
+            self.table.insertRow(r)
+            self._rows[row.file] = r
+        values = [row.file, row.status,
+                  f"{row.mean:.2f}" if row.mean is not None else "",
+                  f"{row.std:.2f}" if row.std is not None else "",
+                  f"{row.true_score:g}" if row.true_score is not None else "",
+                  f"{row.seconds:.1f}" if row.seconds is not None else "", row.error]
+        for c, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            if c in (2, 3, 4, 5):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if row.status != "ok":
+                item.setForeground(Qt.GlobalColor.darkRed)
+            self.table.setItem(r, c, item)
+        self.table.scrollToItem(self.table.item(r, 0))
+
+    @Slot(object)
+    def _on_job_ended(self, job: Any) -> None:
+        if job is not self.job:
+            return
+        self.job = None
+        self._set_running(False)
+        self.stage_label.setText("")
+        if job.status == "done":
+            self.summary = job.result
+            self._show_summary(job.result)
+        elif job.status == "cancelled":
+            self.summary_label.setText("Cancelled. The rows written so far are kept; Start again to resume.")
+        else:
+            self.error = job.error
+            self.summary_label.setText(f"The batch stopped: {job.error}")
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
+
+    def _show_summary(self, s: Any) -> None:
+        self.progress.setRange(0, max(s.n_videos, 1))
+        self.progress.setValue(s.n_videos)
+        present = {r.file for r in s.rows}
+        for row in s.rows:  # skipped videos (already scored earlier) show up too
+            if row.file not in self._rows:
+                self._add_row(row)
+        for file in list(self._rows):
+            if file not in present:
+                self.table.removeRow(self._rows.pop(file))
+        text = (f"{s.n_videos} video(s): {s.n_scored} scored, {s.n_skipped} already done, {s.n_failed} failed "
+                f"in {s.seconds:.1f} s. Results: {s.out_csv}")
+        if s.cancelled:
+            text = "Cancelled. " + text
+        if s.metrics:
+            m = s.metrics
+            text += f"\nLabels: n={m['n']}, Spearman {m['spearman']:.3f}, R-ℓ2 {m['rl2']:.3f}, MSE {m['mse']:.3f}"
+        report = getattr(s, "summary_pdf", None)
+        if report:
+            text += f"\nSummary report: {report}"
+        self.summary_label.setText(text)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.job is not None:
+            self.service.cancel(self.job)
+        if self._own_service:
+            self.service.shutdown()
+        super().closeEvent(event)
+
+    def reject(self) -> None:  # Esc: cancel a running batch first, close on a second press
+        if self.job is not None:
+            self.cancel()
+            return
+        super().reject()
+
+
+class _BatchJob:
+    """The function the worker runs: a resumable folder batch on the worker's loaded scorer."""
+
+    def __init__(self, folder: Path, pack: str | None, device: str, out_csv: Path, labels: str | None,
+                 reports: Path | None, page_size: str, bridge: _RowBridge) -> None:
+        self.folder, self.pack, self.device, self.out_csv = folder, pack, device, out_csv
+        self.labels, self.reports, self.page_size, self.bridge = labels, reports, page_size, bridge
+
+    def __call__(self, ctx: Any) -> Any:
+        from vatp_core.batch import run_scorer_batch
+
+        from .report import batch_report_maker, render_batch_summary
+
+        scorer = ctx.scorer(self.pack, self.device)
+        make_report = batch_report_maker(self.reports, self.page_size) if self.reports else None
+        summary = run_scorer_batch(self.folder, scorer, out_csv=self.out_csv, labels=self.labels,
+                                   progress=ctx.progress, cancel=ctx.cancel,
+                                   on_row=lambda row, result: self.bridge.row.emit(row), make_report=make_report)
+        summary.summary_pdf = None
+        if self.reports and summary.rows:
+            summary.summary_pdf = render_batch_summary(summary.rows, summary.metrics,
+                                                       self.reports / "batch_summary.pdf", page_size=self.page_size,
+                                                       title=f"Batch summary: {self.folder.name}")
+        return summary
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    box = QWidget()
+    lay = QHBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    for k, w in enumerate(widgets):
+        lay.addWidget(w, 1 if k == 0 else 0)
+    return box
