@@ -237,7 +237,7 @@ class Scorer:
             "features_from_cache": bool(getattr(features, "from_cache", False)),
         }
         for key, value in (getattr(features, "timings", None) or {}).items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not key.endswith("_per_s"):
                 timings.setdefault(f"features.{key}", float(value))
         timings["total"] = sum(v for k, v in timings.items() if "." not in k and k != "total")
         return ScoreResult(

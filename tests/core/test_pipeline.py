@@ -186,3 +186,14 @@ def test_segment_times_follow_the_frame_timestamps_on_vfr_video(assets, tmp_path
             assert seg.start_time == pytest.approx(reader.timestamp(seg.start_frame), abs=1e-6)
         # the frame-rate formula would be wrong here: the check above is not vacuous
         assert any(abs(reader.timestamp(s.start_frame) - s.start_frame / fps) > 1e-3 for s in r.segments[1:])
+
+
+def test_cli_json_to_stdout_and_sidecar(assets, tmp_path, capsys):
+    from vatp_core.cli import main
+
+    video = tmp_path / "attempt.mp4"
+    video.write_bytes(assets["video"].read_bytes())
+    assert main(["score", str(video), "--pack", str(assets["pack"]), "--json", "-", "--sidecar", "-q", "--device", "cpu"]) == 0
+    printed = ScoreResult.from_json(capsys.readouterr().out)
+    saved = ScoreResult.from_json(ScoreResult.sidecar_path(video))
+    assert saved == printed and saved.video["name"] == "attempt.mp4"
