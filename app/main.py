@@ -1,21 +1,36 @@
 """Entry point of the desktop app (`vatp-studio`, `python main.py`).
 
-Qt starts and the window shows before torch is imported; the model side loads lazily.
+Qt starts and the window shows before torch is imported; the model side loads lazily in the worker.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
+import time
 
-from vatp_core import __version__
+_T0 = time.perf_counter()  # as early as possible: `--exit-after-show` reports the time from here
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+
+from vatp_core import __version__  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vatp-studio", description="VATP Studio: score and review routine videos.")
-    parser.add_argument("video", nargs="?", help="a video file to open")
+    parser.add_argument("video", nargs="?", help="a video file (or a saved .vatp.json score) to open")
     parser.add_argument("--version", action="version", version=f"vatp-studio {__version__}")
+    parser.add_argument("--demo", action="store_true", help="open the bundled demo video and score it with the demo pack")
+    parser.add_argument("--score", action="store_true", help="score the opened video at once")
+    parser.add_argument("--pack", help="model pack (installed name or path; default: settings, else the demo pack)")
+    parser.add_argument("--device", choices=("auto", "cuda", "cpu"), help="where to run the model")
+    parser.add_argument("--screenshot", metavar="FILE",
+                        help="with --demo (or --score): save the scored main window as a PNG and exit")
+    parser.add_argument("--headless", action="store_true",
+                        help="score the demo (or the given video) without a window and print the summary")
+    parser.add_argument("--save", action="store_true", help="with --headless: also save the score beside the video")
+    parser.add_argument("--exit-after-show", action="store_true",
+                        help="show the window, print the seconds since start, exit (smoke tests, benchmarks)")
     return parser
 
 
@@ -23,19 +38,59 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+    if args.headless:
+        from .headless import run_headless
+
+        return run_headless(args.video, args.pack, args.device or "auto", save=args.save)
+
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from .main_window import MainWindow
+    from .screenshot import ScreenshotRun
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("VATP Studio")
     app.setOrganizationName("VATP")
     app.setApplicationVersion(__version__)
-    window = MainWindow()
+    window = MainWindow(device_check=not (args.exit_after_show or args.screenshot))
+    if args.pack:
+        window.score_bar.pack_combo.addItem(args.pack, args.pack)
+        window.score_bar.pack_combo.setCurrentIndex(window.score_bar.pack_combo.count() - 1)
+    if args.device:
+        window.score_bar.set_device(args.device)
     window.show()
-    if args.video:
-        window.open_video(args.video)
-    return app.exec()
+
+    if args.exit_after_show:
+        def report_shown() -> None:
+            print(f"window shown after {time.perf_counter() - _T0:.3f} s", flush=True)
+            app.quit()
+
+        QTimer.singleShot(0, report_shown)
+        return app.exec()
+
+    video = args.video
+    if args.demo:
+        from vatp_core import paths
+
+        video = video or str(paths.demo_video_path())
+        if not args.pack:
+            window.score_bar.pack_combo.setCurrentIndex(max(window.score_bar.pack_combo.findData("demo"), 0))
+    shot = ScreenshotRun(window, args.screenshot) if args.screenshot else None
+    if video:
+        opened = window.open_result_json(video) if str(video).endswith(".json") else window.open_video(video)
+        if opened and (args.demo or args.score or shot is not None) and window.result is None:
+            window.start_scoring()
+        elif shot is not None and not opened:
+            print("vatp-studio: error: the video could not be opened", file=sys.stderr)
+            return 2
+    elif shot is not None:
+        print("vatp-studio: error: --screenshot needs --demo or a video", file=sys.stderr)
+        return 2
+    if shot is not None:
+        shot.start()
+    code = app.exec()
+    return shot.exit_code if shot is not None else code
 
 
 if __name__ == "__main__":

@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from vatp_core.errors import Cancelled, VATPError
+
+from .threads import start_thread, stop_thread
 
 log = logging.getLogger(__name__)
 
@@ -197,9 +199,8 @@ class InferenceService(QObject):
         super().__init__(parent)
         self._queue: deque[Job] = deque()
         self.current: Job | None = None
-        self._thread = QThread()
-        self._thread.setObjectName("vatp-inference")
         self.worker = InferenceWorker(scorer_factory)
+        self._thread = start_thread("vatp-inference", owner=self, cancel=self.worker.cancel_event)
         self.worker.moveToThread(self._thread)
         self._dispatch.connect(self.worker.run_job)
         self.worker.progress.connect(self._on_progress)
@@ -208,7 +209,6 @@ class InferenceService(QObject):
         self.worker.cancelled.connect(self._on_cancelled)
         self.worker.missing_weights.connect(self._on_missing_weights)
         self.worker.job_ended.connect(self._on_job_ended)
-        self._thread.start()
 
     # --- public API --------------------------------------------------------------------------
     def submit(self, job: Job) -> Job:
@@ -238,6 +238,11 @@ class InferenceService(QObject):
             self.cancel(job)
         self.cancel()
 
+    def forget_scorers_later(self) -> Job:
+        """Drop the loaded scorers (in the worker thread, after queued jobs): e.g. after new weights arrive."""
+        worker = self.worker
+        return self.call(lambda ctx: worker.forget_scorers(), tag="forget-scorers", uses_torch=False)
+
     @property
     def busy(self) -> bool:
         return self.current is not None
@@ -245,8 +250,7 @@ class InferenceService(QObject):
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Cancel everything and stop the thread (call when the window closes)."""
         self.cancel_all()
-        self._thread.quit()
-        self._thread.wait(timeout_ms)
+        stop_thread(self._thread, timeout_ms)
 
     # --- internals (GUI thread) --------------------------------------------------------------
     def _next(self) -> None:

@@ -10,7 +10,7 @@ from vatp_core.settings import load_settings
 
 
 def test_window_shows_empty_state(qtbot, tmp_path):
-    window = MainWindow()
+    window = MainWindow(device_check=False)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -23,16 +23,19 @@ def test_window_shows_empty_state(qtbot, tmp_path):
     assert menus[:1] == ["File"] and "Help" in menus
 
 
-def test_drop_video_shows_its_name_and_updates_recent(qtbot, tmp_path):
-    video = tmp_path / "dive_01.mp4"
-    video.write_bytes(b"\0")
-    window = MainWindow()
+def test_drop_video_opens_it_and_updates_recent(qtbot, tmp_path):
+    from tests.videogen import make_test_video
+
+    video = make_test_video(tmp_path / "dive_01.mp4", 12)
+    window = MainWindow(device_check=False)
     qtbot.addWidget(window)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(video))])
     event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    assert "dive_01.mp4" in window.video_placeholder.text()
+    assert "dive_01.mp4" in window.windowTitle()
+    assert window.stack.currentWidget() is window.review
+    qtbot.waitUntil(lambda: window.player.shown == 0, timeout=5000)
     assert load_settings().recent_files[0].endswith("dive_01.mp4")
 
 
@@ -41,7 +44,7 @@ def test_missing_file_keeps_window_as_it_was(qtbot, monkeypatch):
 
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a))
-    window = MainWindow()
+    window = MainWindow(device_check=False)
     qtbot.addWidget(window)
     assert window.open_video("/nonexistent/video.mp4") is False
     assert shown and window.stack.currentWidget() is window.empty_state

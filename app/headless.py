@@ -1,0 +1,41 @@
+"""`vatp-studio --headless`: score the demo (or a given video) without a window and print the summary.
+
+The summary is `ScoreResult.summary()`, the same text `vatp score` prints; nothing is formatted twice.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    if total and (done == total or done % max(1, total // 10) == 0):
+        print(f"  {stage}: {done}/{total}", file=sys.stderr, flush=True)
+
+
+def run_headless(video: str | Path | None, pack: str | None, device: str, save: bool = False) -> int:
+    """Score ``video`` (None: the bundled demo video with the demo pack); 0 on success, 2 on a user error."""
+    from vatp_core import paths
+    from vatp_core.errors import VATPError
+
+    if video is None:
+        video = paths.demo_video_path()
+        pack = pack or "demo"
+    video = Path(video)
+    try:
+        from vatp_core.pack import resolve_pack
+        from vatp_core.pipeline import Scorer
+
+        import torch
+
+        with torch.inference_mode():
+            scorer = Scorer(resolve_pack(pack), device=device)
+            result = scorer.score(video, progress=_progress)
+    except VATPError as exc:
+        print(f"vatp-studio: error: {exc}", file=sys.stderr)
+        return 2
+    print(result.summary())
+    if save:
+        print(f"saved {result.save_sidecar(video)}")
+    return 0

@@ -1,0 +1,107 @@
+"""The scoring controls: model pack, device, Score, a progress bar per stage and Cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from .settings_dialog import DEVICES, pack_choices
+
+STAGE_NAMES = {
+    "index": "Indexing video",
+    "decode": "Decoding",
+    "features": "Extracting features",
+    "model": "Running VATP-Net",
+    "explain": "Explaining the score",
+    "download": "Downloading weights",
+    "hash": "Checking file",
+}
+
+
+class ScoreBar(QWidget):
+    score_clicked = Signal()
+    cancel_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pack_combo = QComboBox()
+        self.pack_combo.setToolTip("Model pack used to score")
+        self.pack_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.pack_combo.setMinimumContentsLength(18)
+        self.device_combo = QComboBox()
+        self.device_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for value, label in DEVICES:
+            self.device_combo.addItem(value.upper() if value != "auto" else "Auto", value)
+            self.device_combo.setItemData(self.device_combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
+        self.score_button = QPushButton("Score")
+        self.score_button.setObjectName("scoreButton")
+        self.score_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.score_button.setEnabled(False)
+        self.score_button.clicked.connect(self.score_clicked)
+        self.stage_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.cancel_button.clicked.connect(self.cancel_clicked)
+        self.cancel_button.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(QLabel("Pack"))
+        layout.addWidget(self.pack_combo)
+        layout.addWidget(QLabel("Device"))
+        layout.addWidget(self.device_combo)
+        layout.addWidget(self.score_button)
+        layout.addStretch(1)
+        layout.addWidget(self.stage_label)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.cancel_button)
+
+    def fill_packs(self, current: str = "") -> None:
+        """Installed packs and the demo; ``current`` ("" = demo) is selected."""
+        self.pack_combo.clear()
+        for value, label in pack_choices():
+            self.pack_combo.addItem(label.split(" — ")[0] if value else "Demo pack (synthetic)", value or "demo")
+            self.pack_combo.setItemData(self.pack_combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
+        index = self.pack_combo.findData(current or "demo")
+        self.pack_combo.setCurrentIndex(max(index, 0))
+
+    def set_device(self, device: str) -> None:
+        self.device_combo.setCurrentIndex(max(self.device_combo.findData(device), 0))
+
+    @property
+    def pack(self) -> str:
+        return self.pack_combo.currentData() or "demo"
+
+    @property
+    def device(self) -> str:
+        return self.device_combo.currentData() or "auto"
+
+    def set_running(self, running: bool) -> None:
+        self.score_button.setEnabled(not running)
+        self.pack_combo.setEnabled(not running)
+        self.device_combo.setEnabled(not running)
+        self.progress.setVisible(running)
+        self.cancel_button.setVisible(running)
+        self.cancel_button.setEnabled(True)
+        if running:
+            self.progress.setRange(0, 0)
+            self.stage_label.setText("Loading the model…")
+        else:
+            self.stage_label.setText("")
+
+    @Slot(str, int, int)
+    def show_progress(self, stage: str, done: int, total: int) -> None:
+        self.stage_label.setText(STAGE_NAMES.get(stage, stage.capitalize()))
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))
+            self.progress.setFormat(f"{done}/{total}")
+        else:
+            self.progress.setRange(0, 0)
+
+    def show_cancelling(self) -> None:
+        self.stage_label.setText("Cancelling…")
+        self.cancel_button.setEnabled(False)

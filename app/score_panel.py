@@ -1,0 +1,113 @@
+"""The side panel of a scored routine: μ ± σ, the predicted distribution, contribution bars, the pack."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from .colors import NEGATIVE, POSITIVE
+
+
+class ScorePanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumWidth(280)
+        self.result = None
+        self.score_label = QLabel("–")
+        self.score_label.setObjectName("scoreLabel")
+        self.score_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.score_label.setStyleSheet("font-size: 34pt; font-weight: bold;")
+        self.detail_label = QLabel("Not scored yet. Choose a model pack and press Score.")
+        self.detail_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail_label.setWordWrap(True)
+        self.pack_label = QLabel("")
+        self.pack_label.setObjectName("packLabel")
+        self.pack_label.setWordWrap(True)
+        self.warning_label = QLabel("")
+        self.warning_label.setObjectName("notForJudgingLabel")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color: #B35C00; font-weight: bold;")
+        self.warning_label.hide()
+
+        self.dist_plot = pg.PlotWidget(background=None)
+        self.dist_plot.setMinimumHeight(140)
+        self.dist_plot.setMenuEnabled(False)
+        self.dist_plot.hideButtons()
+        self.dist_plot.setMouseEnabled(x=False, y=False)
+        self.dist_plot.setTitle("Predicted score distribution")
+        self.dist_plot.getAxis("left").setStyle(showValues=False)
+        self.dist_curve = self.dist_plot.plot([], [], pen=pg.mkPen("#1F77B4", width=2),
+                                              fillLevel=0, brush=(31, 119, 180, 60))
+        self.mean_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#1F77B4", style=Qt.PenStyle.DashLine))
+        self.dist_plot.addItem(self.mean_line)
+
+        self.contrib_plot = pg.PlotWidget(background=None)
+        self.contrib_plot.setMinimumHeight(160)
+        self.contrib_plot.setMenuEnabled(False)
+        self.contrib_plot.hideButtons()
+        self.contrib_plot.setMouseEnabled(x=False, y=False)
+        self.contrib_plot.setTitle("Contribution per sub-action")
+        self.contrib_plot.getViewBox().invertY(True)
+        self.contrib_plot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#808080")))
+        self.contrib_bars: pg.BarGraphItem | None = None
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.score_label)
+        layout.addWidget(self.detail_label)
+        layout.addWidget(self.dist_plot, 1)
+        layout.addWidget(self.contrib_plot, 1)
+        layout.addWidget(self.pack_label)
+        layout.addWidget(self.warning_label)
+
+    def set_result(self, result) -> None:
+        """Show a ScoreResult (None: back to 'not scored')."""
+        self.result = result
+        if self.contrib_bars is not None:
+            self.contrib_plot.removeItem(self.contrib_bars)
+            self.contrib_bars = None
+        if result is None:
+            self.score_label.setText("–")
+            self.detail_label.setText("Not scored yet. Choose a model pack and press Score.")
+            self.dist_curve.setData([], [])
+            self.pack_label.setText("")
+            self.warning_label.hide()
+            return
+        self.score_label.setText(f"{result.mean:.2f} ± {result.std:.2f}")
+        lines = []
+        rng = (result.pack or {}).get("score_range")
+        if rng:
+            lines.append(f"score range {rng[0]:g}–{rng[1]:g}")
+        if result.difficulty is not None:
+            lines.append(f"difficulty {result.difficulty:g} × {result.raw_mean:.2f}")
+        lines.append(f"baseline {result.baseline_mean:.2f}")
+        self.detail_label.setText(" · ".join(lines))
+
+        x = np.asarray(result.distribution.get("x", []), float)
+        pdf = np.asarray(result.distribution.get("pdf", []), float)
+        self.dist_curve.setData(x, pdf)
+        self.mean_line.setValue(result.mean)
+
+        names = list(result.subaction_names)
+        values = np.asarray(result.contributions, float)
+        if len(values):
+            brushes = [POSITIVE if v >= 0 else NEGATIVE for v in values]
+            y = np.arange(len(values))
+            self.contrib_bars = pg.BarGraphItem(x0=np.minimum(values, 0), y=y, height=0.6,
+                                                width=np.abs(values), brushes=brushes, pens=[None] * len(values))
+            self.contrib_plot.addItem(self.contrib_bars)
+            ticks = [(i, f"{n} {v:+.2f}") for i, (n, v) in enumerate(zip(names, values))]
+            self.contrib_plot.getAxis("left").setTicks([ticks, []])
+            span = max(float(np.abs(values).max()), 1e-3) * 1.15
+            self.contrib_plot.setXRange(-span, span, padding=0)
+            self.contrib_plot.setYRange(-0.6, len(values) - 0.4, padding=0)
+
+        pack = result.pack or {}
+        self.pack_label.setText(f"Model pack: <b>{pack.get('name', '?')}</b>"
+                                + (f" ({pack.get('sport')} {pack.get('event', '')})" if pack.get("sport") else ""))
+        if pack.get("not_for_judging"):
+            self.warning_label.setText(f"⚠ {pack.get('label') or 'not for judging'}")
+            self.warning_label.show()
+        else:
+            self.warning_label.hide()
