@@ -58,8 +58,9 @@ def order_subactions(
 ) -> tuple[list[int], list[int] | None]:
     """Routine order of the queries, and (with phrases) the phrase index each query aligns with.
 
-    With phrase vectors (L, d), each sub-action vector takes its most similar phrase (cosine) and the
-    queries are sorted by that phrase's position, ties by attention centre of mass. Without phrases the
+    With phrase vectors (L, d), each sub-action vector is matched to a phrase by cosine similarity (a
+    one-to-one assignment when S ≤ L, else the most similar phrase) and the queries are sorted by that
+    phrase's position, ties by attention centre of mass. Without phrases the
     centre of mass alone decides.
     """
     com = centre_of_mass(attention)
@@ -70,7 +71,15 @@ def order_subactions(
         sim = (q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), _EPS)) @ (
             p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), _EPS)
         ).T
-        matched = [int(i) for i in sim.argmax(axis=1)]
+        if s <= p.shape[0]:  # one phrase per sub-action: the assignment with the highest total similarity
+            from scipy.optimize import linear_sum_assignment
+
+            rows, cols = linear_sum_assignment(-sim)
+            matched = [0] * s
+            for r, c in zip(rows, cols):
+                matched[int(r)] = int(c)
+        else:
+            matched = [int(i) for i in sim.argmax(axis=1)]
         order = sorted(range(s), key=lambda i: (matched[i], com[i], i))
         return order, matched
     return sorted(range(s), key=lambda i: (com[i], i)), None

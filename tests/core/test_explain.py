@@ -186,6 +186,10 @@ def test_order_by_phrase_alignment_names_segments_by_phrase():
     ex = explain(att, [[i, i] for i in range(12)], 12, 25.0, mean=0.0, subactions=subactions,
                  phrase_vectors=phrases, phrases=names)
     assert ex.subaction_names == names
+    # two queries closest to the same phrase still get distinct phrases when S ≤ L
+    close = np.stack([phrases[0], phrases[0] + 0.2 * phrases[1], phrases[2], phrases[3]])
+    _, matched = order_subactions(att, close, phrases)
+    assert sorted(matched) == [0, 1, 2, 3]
 
 
 def test_centre_of_mass_and_explain_without_attention():
