@@ -38,8 +38,10 @@ def _bits(index: int) -> list[int]:
     return list(MARKERS) + [(index >> b) & 1 for b in range(N_BITS)]
 
 
-def draw_frame(index: int, width: int, height: int, texture: np.ndarray | None = None) -> np.ndarray:
-    """One upright RGB frame whose pixels encode ``index``."""
+def draw_frame(
+    index: int, width: int, height: int, texture: np.ndarray | None = None, noise: float = 0.0
+) -> np.ndarray:
+    """One upright RGB frame whose pixels encode ``index``; ``noise`` adds per-frame grain (std, grey levels)."""
     if not 0 <= index < 2**N_BITS:
         raise ValueError(f"frame index {index} does not fit in {N_BITS} bits")
     img = np.empty((height, width, 3), np.uint8)
@@ -48,6 +50,10 @@ def draw_frame(index: int, width: int, height: int, texture: np.ndarray | None =
         texture = _texture(width, height - band_h)
     shift = (index * 7) % texture.shape[1]
     img[band_h:] = np.roll(texture, shift, axis=1)[: height - band_h]
+    if noise > 0:
+        rng = np.random.default_rng(index)
+        grain = rng.integers(-int(2 * noise), int(2 * noise) + 1, size=(height - band_h, width, 1), dtype=np.int16)
+        img[band_h:] = np.clip(img[band_h:].astype(np.int16) + grain, 0, 255).astype(np.uint8)
     for bit, (y0, y1, x0, x1) in zip(_bits(index), _cell_bounds(height, width)):
         img[y0:y1, x0:x1] = 235 if bit else 20
     return img
@@ -102,13 +108,15 @@ def make_test_video(
     crf: int = 23,
     preset: str = "veryfast",
     start: int = 0,
+    noise: float = 0.0,
 ) -> Path:
     """Encode ``n_frames`` index-carrying frames; ``size`` is the upright (width, height).
 
     ``rotation`` (0/90/180/270) is the clockwise turn a player must apply, stored as a display matrix the
     way phones do: the pixels are stored turned the other way, so the upright view shows the indices.
     ``codec``: "h264" (libx264, B-frames and GOP as given), "mpeg4" or "mjpeg" (use an .avi path).
-    ``start`` offsets the encoded indices (frame k shows index start + k).
+    ``start`` offsets the encoded indices (frame k shows index start + k); ``noise`` adds camera-like grain
+    (raises the bitrate and decoding cost to that of real footage, for benchmarks).
     """
     import av
 
@@ -151,7 +159,7 @@ def make_test_video(
             stream.set_display_rotation(ccw)
         times_ms = [round(t * 1000) for t in frame_times(n_frames, fps, vfr)]
         for k in range(n_frames):
-            img = draw_frame(start + k, width, height, texture)
+            img = draw_frame(start + k, width, height, texture, noise)
             if rotation:
                 img = np.ascontiguousarray(np.rot90(img, k=rotation // 90))
             frame = av.VideoFrame.from_ndarray(img, format="rgb24")

@@ -121,7 +121,7 @@ class VideoReader:
     thread consumes ``stream()`` (each stream has its own decoder).
     """
 
-    def __init__(self, path: str | Path, *, frame_cache_mb: float = 256, random_access_threads: str = "SLICE"):
+    def __init__(self, path: str | Path, *, frame_cache_mb: float = 256, random_access_threads: str = "AUTO"):
         self.path = Path(path)
         container, stream = open_container(self.path)
         self._stream_index = stream.index
@@ -384,7 +384,7 @@ class VideoReader:
                 if idx > expected:
                     for missing in range(expected, idx):
                         self._note_corrupt(missing)
-                yield idx, to_rgb(frame, self.rotation, size=size, crop=crop)
+                yield idx, to_rgb(frame, self.rotation, size=size, crop=crop, fast=True)
                 expected = idx + 1
             for missing in range(expected, stop):
                 self._note_corrupt(missing)

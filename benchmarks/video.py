@@ -1,0 +1,202 @@
+"""Video I/O benchmark: decode throughput, model-input throughput, player latencies, memory vs video length.
+
+Generates its own 1080p H.264 file (frames carry their index, so every timed read is also checked), then prints:
+  - sequential decode fps (bare decode, no conversion) and decode → full-size RGB fps
+  - decode + resize-to-model-input fps (short side 256, centre crop 224), and as clips (vst-gdlt)
+  - median / p95 latency of random frame(i), of stepping +1 and of stepping −1
+  - peak RSS of streaming all clips of a 1-minute and a 10-minute video, each in its own process
+
+    python benchmarks/video.py                      # full run
+    python benchmarks/video.py --seconds 10 --no-memory
+    python benchmarks/video.py --json results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.videogen import decode_index, make_test_video  # noqa: E402
+from vatp_core.protocols import get_protocol  # noqa: E402
+from vatp_core.video import Resize, iter_clips, open_video  # noqa: E402
+
+MODEL_INPUT = Resize(short_side=256, crop=224)
+
+
+def _stats(ms: list[float]) -> dict:
+    a = np.asarray(ms)
+    return {"median_ms": float(np.median(a)), "p95_ms": float(np.percentile(a, 95)), "n": len(ms)}
+
+
+def bare_decode_fps(path: Path) -> float:
+    """Decode every frame with FFmpeg's threaded decoder and do nothing with it (the ceiling)."""
+    import av
+
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        s.thread_type = "AUTO"
+        t = time.perf_counter()
+        n = sum(1 for _ in c.decode(s))
+        return n / (time.perf_counter() - t)
+
+
+def stream_fps(path: Path, resize: Resize | None, check: bool = True) -> float:
+    with open_video(path) as r:
+        t = time.perf_counter()
+        n = 0
+        for i, f in r.stream(resize=resize):
+            n += 1
+        dt = time.perf_counter() - t
+        if check and resize is None:
+            assert decode_index(f) == i
+        assert n == len(r), f"streamed {n} of {len(r)} frames"
+        return n / dt
+
+
+def clips_fps(path: Path) -> float:
+    proto = get_protocol("vst-gdlt")
+    with open_video(path) as r:
+        t = time.perf_counter()
+        n = sum(c.shape[0] for _, c in iter_clips(r, proto, MODEL_INPUT))
+        return n / (time.perf_counter() - t)
+
+
+def random_access(path: Path, n: int, seed: int = 0) -> dict:
+    rng = random.Random(seed)
+    ms = []
+    with open_video(path, frame_cache_mb=64) as r:
+        for _ in range(n):
+            i = rng.randrange(len(r))
+            t = time.perf_counter()
+            f = r.frame(i)
+            ms.append((time.perf_counter() - t) * 1000)
+            assert decode_index(f) == i
+    return _stats(ms)
+
+
+def stepping(path: Path, steps: int, direction: int, seed: int = 1) -> dict:
+    """Latency of frame(i ± 1) after jumping to a random place, like a coach scrubbing then stepping."""
+    rng = random.Random(seed)
+    ms = []
+    with open_video(path) as r:
+        n = len(r)
+        runs = max(1, steps // 50)
+        for _ in range(runs):
+            lo, hi = (0, n - 51) if direction > 0 else (50, n - 1)
+            i = rng.randint(lo, hi)
+            r.frame(i)  # the jump itself is not a step
+            for _ in range(min(50, steps)):
+                i += direction
+                t = time.perf_counter()
+                f = r.frame(i)
+                ms.append((time.perf_counter() - t) * 1000)
+                assert decode_index(f) == i
+    return _stats(ms)
+
+
+def peak_rss_mb(path: Path) -> float:
+    """Stream every model clip of ``path`` in a fresh process and return its peak RSS."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--_rss-child", str(path)], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _rss_child(path: str) -> None:
+    proto = get_protocol("vst-gdlt")
+    with open_video(path) as r:
+        n = 0
+        for _, clip in iter_clips(r, proto, MODEL_INPUT):
+            n += 1
+        # the player side too: a few random frames and steps through the small cache
+        for i in (len(r) // 3, len(r) // 2, len(r) - 2):
+            r.frame(i)
+            r.frame(i + 1)
+            r.frame(i - 1)
+    print(n, file=sys.stderr)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=20, help="length of the 1080p test file (default 20 s)")
+    ap.add_argument("--gop", type=int, default=50, help="keyframe interval of the 1080p file (default 50)")
+    ap.add_argument("--bframes", type=int, default=2)
+    ap.add_argument("--random", type=int, default=40, help="random frame(i) calls")
+    ap.add_argument("--steps", type=int, default=150, help="±1 steps timed in each direction")
+    ap.add_argument("--no-memory", action="store_true", help="skip the 1-min vs 10-min memory test")
+    ap.add_argument("--memory-size", default="640x360", help="frame size of the memory-test videos")
+    ap.add_argument("--workdir", help="keep the generated files here (default: a temporary folder)")
+    ap.add_argument("--json", help="also write the figures to this JSON file")
+    ap.add_argument("--_rss-child", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args._rss_child:
+        _rss_child(args._rss_child)
+        return 0
+
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="vatp_video_bench_"))
+    work.mkdir(parents=True, exist_ok=True)
+    res: dict = {"machine": f"{os.cpu_count()} CPU cores", "file": {}}
+    n = int(round(args.seconds * 25))
+    hd = work / f"hd_{n}_gop{args.gop}.mp4"
+    if not hd.exists():
+        t = time.perf_counter()
+        make_test_video(hd, n, size=(1920, 1080), gop=args.gop, bframes=args.bframes, preset="veryfast", crf=20, noise=3)
+        print(f"generated {hd.name}: {n} frames 1920x1080 H.264 GOP {args.gop} in {time.perf_counter() - t:.1f} s")
+    res["file"] = {"frames": n, "size": "1920x1080", "codec": "h264", "gop": args.gop, "bframes": args.bframes}
+
+    res["bare_decode_fps"] = bare_decode_fps(hd)
+    res["decode_rgb_fps"] = stream_fps(hd, None)
+    res["decode_resize_fps"] = stream_fps(hd, MODEL_INPUT)
+    res["clips_fps"] = clips_fps(hd)
+    res["resize_ratio"] = res["decode_resize_fps"] / res["bare_decode_fps"]
+    print(f"sequential decode (bare)        {res['bare_decode_fps']:7.1f} fps")
+    print(f"decode + RGB 1920x1080          {res['decode_rgb_fps']:7.1f} fps")
+    print(f"decode + resize 256/crop 224    {res['decode_resize_fps']:7.1f} fps  "
+          f"({res['resize_ratio']:.2f} × bare; target ≥ 0.80)")
+    print(f"vst-gdlt clips (32×224×224)     {res['clips_fps']:7.1f} frames/s")
+
+    res["random_frame"] = random_access(hd, args.random)
+    res["step_forward"] = stepping(hd, args.steps, +1)
+    res["step_backward"] = stepping(hd, args.steps, -1)
+    for key, label, target in (("random_frame", "random frame(i)", None), ("step_forward", "step +1", 10),
+                               ("step_backward", "step −1", 30)):
+        s = res[key]
+        goal = f"  (target median < {target} ms)" if target else ""
+        print(f"{label:<16} median {s['median_ms']:7.2f} ms   p95 {s['p95_ms']:7.2f} ms   n={s['n']}{goal}")
+
+    if not args.no_memory:
+        w, h = (int(v) for v in args.memory_size.split("x"))
+        rss = {}
+        for minutes in (1, 10):
+            path = work / f"len_{minutes}min_{w}x{h}.mp4"
+            if not path.exists():
+                t = time.perf_counter()
+                make_test_video(path, minutes * 60 * 25, size=(w, h), gop=50, bframes=2, preset="ultrafast")
+                print(f"generated {path.name} in {time.perf_counter() - t:.1f} s")
+            rss[minutes] = peak_rss_mb(path)
+        res["peak_rss_mb"] = {"1min": rss[1], "10min": rss[10], "size": f"{w}x{h}",
+                              "ratio": rss[10] / rss[1]}
+        print(f"peak RSS streaming all clips: 1 min {rss[1]:.1f} MB, 10 min {rss[10]:.1f} MB "
+              f"(ratio {rss[10] / rss[1]:.3f}; target within 10 %) at {w}x{h}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
