@@ -287,7 +287,10 @@ def save_pack(
         extras[name] = content.encode("utf-8") if isinstance(content, str) else bytes(content)
     m.files = {name: hashlib.sha256(data).hexdigest() for name, data in extras.items()}
     _validate_tensors(m, {k: (list(v.shape), _st_dtype(v)) for k, v in tensors.items()}, "save_pack")
-    manifest_bytes = json.dumps(m.to_dict(), indent=2).encode("utf-8")
+    try:
+        manifest_bytes = json.dumps(m.to_dict(), indent=2, default=_json_default, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise PackError(f"save_pack: the manifest cannot be stored as JSON ({exc}).") from None
 
     members = {MANIFEST_NAME: manifest_bytes, WEIGHTS_NAME: blob, **extras}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -312,6 +315,16 @@ def save_pack(
                 fh.write(data)
             os.replace(tmp, path / name)
     return path
+
+
+def _json_default(value: Any) -> Any:
+    """numpy/torch scalars and arrays and paths in training summaries become plain JSON values."""
+    if isinstance(value, os.PathLike):
+        return str(value)
+    tolist = getattr(value, "tolist", None)
+    if tolist is not None:
+        return tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _st_dtype(t) -> str:

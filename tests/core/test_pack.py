@@ -82,6 +82,19 @@ def test_backbone_ships_in_pack(tmp_path):
     assert all(not k.startswith("backbone.") for k in pack.model_state())
 
 
+def test_training_summary_with_numpy_values_is_stored_as_plain_json(tmp_path):
+    import numpy as np
+
+    model = tiny_model()
+    m = manifest_for(model, training={"epochs": np.int64(3), "loss": np.float32(0.5), "curve": np.arange(3)},
+                     metrics={"spearman": np.float64(0.9)})
+    pack = load_pack(save_pack(tmp_path / "p", m, model, phrase_embeddings=torch.zeros(3, 24)))
+    assert pack.manifest.training == {"epochs": 3, "loss": 0.5, "curve": [0, 1, 2]}
+    assert pack.manifest.metrics == {"spearman": 0.9}
+    with pytest.raises(PackError, match="cannot be stored as JSON"):
+        save_pack(tmp_path / "q", manifest_for(model, metrics={"x": object()}), model, phrase_embeddings=torch.zeros(3, 24))
+
+
 def test_mlp_preset_pack_without_subactions(tmp_path):
     model = tiny_model("mlp")
     path = save_pack(tmp_path / "mlp", manifest_for(model, subaction_names=[], phrases=[]), model)
