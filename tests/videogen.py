@@ -144,7 +144,7 @@ def make_test_video(
             }
         elif enc_name == "mpeg4":
             stream.pix_fmt = "yuv420p"
-            stream.options = {"g": str(gop), "qscale": "3", "bf": "0"}
+            stream.options = {"g": str(gop), "qscale": "3", "bf": str(bframes)}
             stream.codec_context.gop_size = gop
         else:
             stream.pix_fmt = "yuvj420p"
