@@ -384,6 +384,7 @@ def load_pack(path: str | os.PathLike) -> ModelPack:
     _check_safetensors_bytes(blob, f"{src}/{WEIGHTS_NAME}")
     if hashlib.sha256(blob).hexdigest() != manifest.weights_sha256:
         raise PackError(f"{src}: {WEIGHTS_NAME} does not match the checksum in the manifest (modified or corrupt download).")
+    _validate_backbone_and_protocol(manifest, src)
     header = _safetensors_header(blob, f"{src}/{WEIGHTS_NAME}")
     _validate_tensors(manifest, {k: (v["shape"], v["dtype"]) for k, v in header.items() if k != "__metadata__"}, src)
     try:
@@ -495,6 +496,25 @@ def _validate_tensors(manifest: PackManifest, found: dict[str, tuple[list[int], 
             raise PackError(f"{src}: shape mismatch: baseline_subactions is {shape}, expected {want} (n_queries × d_model).")
     if manifest.subaction_names and _uses_parseformer(cfg) and len(manifest.subaction_names) != int(cfg.get("n_queries", 4)):
         raise PackError(f"{src}: {len(manifest.subaction_names)} subaction_names for {cfg.get('n_queries')} sub-action queries.")
+
+
+def _validate_backbone_and_protocol(manifest: PackManifest, src: str) -> None:
+    """The backbone must be one VATP Studio knows, give the model's feature size, and the protocol must be valid."""
+    from .features import get_backbone_spec
+    from .protocols import ClipProtocol
+
+    try:
+        spec = get_backbone_spec(manifest.backbone)
+    except VATPError as exc:
+        raise PackError(f"{src}: {exc}") from None
+    in_dim = manifest.model_config.get("in_dim")
+    if isinstance(in_dim, int) and in_dim != spec.feature_dim:
+        raise PackError(f"{src}: the {spec.name} backbone gives {spec.feature_dim}-d features but model_config "
+                        f"expects in_dim {in_dim}.")
+    try:
+        ClipProtocol.from_dict(manifest.protocol)
+    except (VATPError, KeyError, TypeError, ValueError) as exc:
+        raise PackError(f"{src}: invalid clip protocol {manifest.protocol!r} ({exc}).") from None
 
 
 def _expected_model_shapes(model_config: dict, src: str) -> dict[str, list[int]] | None:

@@ -17,7 +17,7 @@ from vatp_core.pack import (
     resolve_pack_path, save_pack,
 )
 
-CFG = dict(in_dim=32, hidden_dim=32, d_model=16, n_heads=2, ffn_dim=32, n_queries=3, text_dim=24, dropout=0.0)
+CFG = dict(in_dim=256, hidden_dim=32, d_model=16, n_heads=2, ffn_dim=32, n_queries=3, text_dim=24, dropout=0.0)
 PHRASES = ["Take-off", "Flight", "Entry"]
 
 
@@ -61,7 +61,7 @@ def test_round_trip_gives_identical_outputs(tmp_path, as_zip):
     loaded = pack.build_model("cpu")
     assert not loaded.training
     torch.manual_seed(3)
-    x = torch.randn(2, 7, 32)
+    x = torch.randn(2, 7, 256)
     phr = pack.phrase_embeddings[None].expand(2, -1, -1)
     for a, b in zip(outputs(model, x, phr), outputs(loaded, x, phr)):
         assert torch.equal(a, b)
@@ -100,7 +100,7 @@ def test_mlp_preset_pack_without_subactions(tmp_path):
     path = save_pack(tmp_path / "mlp", manifest_for(model, subaction_names=[], phrases=[]), model)
     pack = load_pack(path)
     assert pack.baseline_subactions is None and pack.phrase_embeddings is None
-    x = torch.randn(1, 5, 32)
+    x = torch.randn(1, 5, 256)
     assert torch.equal(pack.build_model().eval()(x).mu, model(x).mu)
 
 
@@ -135,6 +135,9 @@ def rewrite_manifest(path: Path, change) -> None:
         (lambda d: d["files"].update({"notes.txt": "0" * 64}), "does not contain it"),
         (lambda d: d["files"].update({"hook.py": "0" * 64}), "not allowed"),
         (lambda d: d.update(difficulty_table={"407C": -1}), "difficulty_table"),
+        (lambda d: d.update(backbone="resnet9000"), "resnet9000"),
+        (lambda d: d.update(backbone="i3d"), "gives 1024-d features but model_config expects in_dim 256"),
+        (lambda d: d.update(protocol={"name": "generic", "clip_len": 0, "stride": 16}), "invalid clip protocol"),
     ],
 )
 def test_bad_manifest(tmp_path, change, needle):
