@@ -218,3 +218,58 @@ def test_cli_report_from_result_json_headless(tmp_path, video):
     bad = subprocess.run([sys.executable, "-m", "vatp_core.cli", "report", str(tmp_path / "missing.json"), "--out",
                           str(out)], capture_output=True, text=True, timeout=60, env=env, cwd=REPO)
     assert bad.returncode == 2 and "not found" in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def scored_routine(tmp_path_factory):
+    """(video, pack) for an end-to-end report: the bundled demo when present, else made here."""
+    from vatp_core import paths
+
+    if paths.demo_video_path().is_file() and paths.demo_pack_path().exists():
+        return paths.demo_video_path(), paths.demo_pack_path()
+    from tests.core.test_pipeline import build_pack
+
+    root = tmp_path_factory.mktemp("e2e")
+    return make_test_video(root / "routine.mp4", 80, size=(96, 72)), build_pack(root / "pack")
+
+
+def test_vatp_report_of_a_scored_routine(qapp, tmp_path, scored_routine):
+    """Score with the real pipeline, write the PDF with `vatp report VIDEO`, read it back."""
+    from vatp_core.cli import main
+    from vatp_core.pipeline import score_video
+
+    video, pack = scored_routine
+    out = tmp_path / "routine_report.pdf"
+    assert main(["report", str(video), "--pack", str(pack), "--out", str(out), "--device", "cpu",
+                 "--athlete", "Test Athlete"]) == 0
+    result = score_video(video, pack, device="cpu")
+    text = pdf_text(out)
+    assert f"{result.mean:.2f}" in text and f"± {result.std:.2f}" in text
+    assert result.segments, "the pack should parse the routine"
+    for seg in result.segments:
+        assert seg.name in text
+    assert result.pack["name"] in text and "Test Athlete" in text
+    assert image_count(out) == len(result.segments)  # key frames read from the video
+    assert assert_every_page_renders(out, tmp_path) >= 1
+    # the same result from its JSON, compared with itself as a reference attempt
+    rjson = tmp_path / "r.json"
+    result.to_json(rjson)
+    out2 = tmp_path / "from_json.pdf"
+    assert main(["report", str(rjson), "--reference", str(rjson), "--out", str(out2), "--page-size", "Letter"]) == 0
+    assert "+0.00 against the reference" in " ".join(pdf_text(out2).split())
+
+
+def test_vatp_batch_reports_and_summary_pdf(qapp, tmp_path, scored_routine, capsys):
+    from vatp_core.cli import main
+
+    video, pack = scored_routine
+    folder = tmp_path / "competition"
+    folder.mkdir()
+    shutil.copy(video, folder / "athlete_a.mp4")
+    (folder / "athlete_b.mp4").write_text("not a video")
+    reports = tmp_path / "reports"
+    assert main(["batch", str(folder), "--pack", str(pack), "--reports", str(reports), "--device", "cpu", "-q"]) == 0
+    assert (reports / "athlete_a.pdf").is_file()
+    summary = pdf_text(reports / "batch_summary.pdf")
+    assert "athlete_a.mp4" in summary and "athlete_b.mp4" in summary and "Ranking" in summary
+    assert "Key frames not included" not in pdf_text(reports / "athlete_a.pdf")

@@ -1,0 +1,134 @@
+"""Batch scoring throughput: videos per minute, and batch time against decode-only time of the same folder.
+
+Decode-only = decoding every clip of every video exactly as the feature pipeline does (same protocol,
+same resize/crop), with no model. The ratio decode-only / batch says how much of the batch is spent
+beyond decoding (1.0 = the model is completely hidden behind decoding; target ≥ 0.85 on a GPU).
+The batch runs with and without the prefetch thread, on an empty feature cache each time.
+
+    python benchmarks/batch.py                              # 8 generated 320×240 videos, tiny test pack
+    python benchmarks/batch.py --folder DIR --pack demo --device cuda
+    python benchmarks/batch.py --n 4 --frames 96 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def make_folder(folder: Path, n: int, frames: int, size: tuple[int, int]) -> Path:
+    from tests.videogen import make_test_video
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in range(n):
+        make_test_video(folder / f"routine_{k:02d}.mp4", frames + 8 * k, size=size)
+    return folder
+
+
+def make_pack(path: Path) -> Path:
+    """A small pack with the tiny backbone (random weights): the model's cost is what a real tiny pack costs."""
+    import torch
+
+    from vatp_core.features import load_backbone
+    from vatp_core.model import VATPConfig, VATPNet
+    from vatp_core.pack import PackManifest, save_pack
+
+    torch.manual_seed(0)
+    names = ["Approach", "Take-off", "Flight", "Entry"]
+    cfg = VATPConfig.preset("vatp", in_dim=256, n_queries=4)
+    model = VATPNet(cfg).eval()
+    backbone = load_backbone("tiny", random_init=True, seed=0, device="cpu")
+    manifest = PackManifest(name="benchmark-pack", backbone="tiny",
+                            protocol={"name": "generic", "clip_len": 16, "stride": 16}, model_config=cfg.to_dict(),
+                            score_range=[0.0, 10.0], score_norm={"mean": 6.0, "std": 1.5}, label="benchmark — not for judging",
+                            not_for_judging=True, phrases=names, subaction_names=names)
+    return save_pack(path, manifest, model, phrase_embeddings=torch.randn(4, 768),
+                     baseline_subactions=torch.randn(4, cfg.d_model) * 0.1, backbone_state=backbone.state_dict())
+
+
+def decode_only(videos: list[Path], scorer) -> tuple[float, int]:
+    """Seconds to decode + resize every clip of every video as the feature pipeline does; clips decoded."""
+    from vatp_core.video import Resize, iter_clips, open_video
+
+    spec = scorer.backbone.spec
+    resize = Resize(short_side=spec.short_side, crop=spec.input_size)
+    t0 = time.perf_counter()
+    clips = 0
+    for v in videos:
+        with open_video(v) as reader:
+            for _ in iter_clips(reader, scorer.protocol, resize=resize):
+                clips += 1
+    return time.perf_counter() - t0, clips
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--folder", help="folder of videos (default: generate --n videos)")
+    ap.add_argument("--pack", help="model pack (default: a tiny-backbone pack made here)")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--n", type=int, default=8, help="videos to generate")
+    ap.add_argument("--frames", type=int, default=160, help="frames of the first generated video (+8 per video)")
+    ap.add_argument("--size", default="320x240", help="generated video size WxH")
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    ap.add_argument("--json", help="also write the figures here")
+    args = ap.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="vatp-bench-batch-"))
+    os.environ["VATP_HOME"] = str(work / "home")  # empty feature cache, nothing touches the user's folders
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from vatp_core.batch import find_videos, run_scorer_batch
+    from vatp_core.pipeline import Scorer
+
+    w, h = (int(x) for x in args.size.lower().split("x"))
+    folder = Path(args.folder) if args.folder else make_folder(work / "videos", args.n, args.frames, (w, h))
+    pack = args.pack or make_pack(work / "pack")
+    scorer = Scorer(pack, device=args.device)
+    videos = find_videos(folder)
+    if not videos:
+        print(f"no videos in {folder}", file=sys.stderr)
+        return 2
+
+    decode_only(videos[:1], scorer)  # warm-up: imports, codec init, page cache
+    t_decode, clips = decode_only(videos, scorer)
+    rows = {}
+    for mode, prefetch in (("prefetch", True), ("sequential", False)):
+        import shutil
+
+        from vatp_core.paths import feature_cache_dir
+
+        shutil.rmtree(feature_cache_dir(), ignore_errors=True)
+        out = work / f"results_{mode}.csv"
+        t0 = time.perf_counter()
+        summary = run_scorer_batch(folder, scorer, out_csv=out, prefetch=prefetch)
+        seconds = time.perf_counter() - t0
+        rows[mode] = {"seconds": seconds, "scored": summary.n_scored, "failed": summary.n_failed,
+                      "videos_per_min": 60.0 * summary.n_scored / seconds if seconds else 0.0,
+                      "decode_ratio": t_decode / seconds if seconds else 0.0}
+
+    device = str(scorer.device)
+    cpu = os.cpu_count()
+    print(f"batch benchmark: {len(videos)} videos, {clips} clips, backbone {scorer.backbone.spec.name}, device {device}, "
+          f"{cpu} CPU(s), torch threads {args.threads}")
+    print(f"  decode-only (same clips, same resize): {t_decode:7.2f} s")
+    for mode, r in rows.items():
+        print(f"  batch {mode:<10}: {r['seconds']:7.2f} s  {r['videos_per_min']:6.1f} videos/min  "
+              f"decode-only / batch = {r['decode_ratio']:.2f}  ({r['scored']} scored, {r['failed']} failed)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"videos": len(videos), "clips": clips, "device": device,
+                                               "decode_only_s": t_decode, **rows}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
