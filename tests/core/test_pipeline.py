@@ -197,3 +197,12 @@ def test_cli_json_to_stdout_and_sidecar(assets, tmp_path, capsys):
     printed = ScoreResult.from_json(capsys.readouterr().out)
     saved = ScoreResult.from_json(ScoreResult.sidecar_path(video))
     assert saved == printed and saved.video["name"] == "attempt.mp4"
+
+
+@pytest.mark.gpu
+def test_scoring_on_cuda_matches_cpu(assets):
+    cpu = Scorer(assets["pack"], device="cpu").score(assets["video"])
+    gpu = Scorer(assets["pack"], device="cuda").score(assets["video"])
+    assert gpu.mean == pytest.approx(cpu.mean, abs=1e-3) and gpu.std == pytest.approx(cpu.std, abs=1e-3)
+    np.testing.assert_allclose(gpu.attention, cpu.attention, atol=1e-3)
+    assert abs(sum(gpu.contributions) - (gpu.mean - gpu.baseline_mean)) < 1e-4
