@@ -74,16 +74,26 @@ def get_backbone_spec(name: str) -> BackboneSpec:
         raise UnknownBackboneError(f"Unknown backbone {name!r}: choose one of {', '.join(BACKBONE_NAMES)}.") from None
 
 
-def build_backbone_module(name: str) -> "nn.Module":
-    """A freshly initialised feature module for `name` (no weights loaded), mapping clips to vectors."""
+def build_backbone_module(name: str, *, init: bool = True) -> "nn.Module":
+    """A feature module for `name` mapping clips to vectors, randomly initialised (no weights loaded).
+
+    init=False skips the random initialisation (parameters are left uninitialised, derived buffers are
+    computed) for a module whose every parameter is about to be loaded: building Swin-B becomes instant.
+    """
+    import torch
+
     spec = get_backbone_spec(name)
+    if not init:
+        with torch.device("meta"):
+            module = build_backbone_module(name, init=True)
+        module = module.to_empty(device="cpu")
+        _recompute_derived_buffers(module)
+        return module
     if spec.name.startswith("swin3d_"):
-        import torch
         from torch import nn
         from torchvision.models import video as tv_video
 
-        with torch.device("cpu"):
-            model = getattr(tv_video, spec.name)(weights=None)
+        model = getattr(tv_video, spec.name)(weights=None)
         # torchvision's forward is norm -> mean over (T', H', W') -> head; dropping the head leaves the
         # average-pooled (feature_dim,) vector per clip that DESIGN §4 asks for.
         model.head = nn.Identity()
@@ -95,6 +105,23 @@ def build_backbone_module(name: str) -> "nn.Module":
     from .tiny import TinyBackbone
 
     return TinyBackbone(feature_dim=spec.feature_dim)
+
+
+def _recompute_derived_buffers(module: "nn.Module") -> None:
+    """Buffers that are functions of the architecture (not learned) after ``to_empty``."""
+    import torch
+
+    tables: dict[tuple[int, ...], torch.Tensor] = {}
+    for m in module.modules():
+        if hasattr(m, "define_relative_position_index"):  # torchvision Swin: window index table
+            window = tuple(int(w) for w in m.window_size)
+            if window not in tables:
+                m.define_relative_position_index()
+                tables[window] = m.relative_position_index
+            else:
+                m.relative_position_index = tables[window].clone()
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.num_batches_tracked is not None:
+            m.num_batches_tracked.zero_()
 
 
 def state_dict_hash(state: Mapping[str, "torch.Tensor"]) -> str:
@@ -183,7 +210,7 @@ def load_backbone(
             module = build_backbone_module(spec.name)
         source = f"random(seed={seed})"
     else:
-        module = build_backbone_module(spec.name)
+        module = build_backbone_module(spec.name, init=False)  # every parameter is loaded below
         if isinstance(weights, (str, Path)):
             source = source or f"file:{Path(weights).name}"
             state = wm.read_state_file(Path(weights))

@@ -293,9 +293,11 @@ def list_installed(folder: Path | None = None) -> list[InstalledWeights]:
     return found
 
 
-def _register_loose_known_files(folder: Path) -> None:
+def _register_loose_known_files(folder: Path, backbone: str) -> None:
     """A known file dropped into the folder by hand (no sidecar yet) is verified and registered."""
     for known in KNOWN_WEIGHTS.values():
+        if known.backbone != backbone:
+            continue
         candidate = folder / known.filename
         if candidate.is_file() and not _sidecar(candidate).exists():
             import_weights(candidate, backbone=known.backbone)
@@ -310,7 +312,7 @@ def find_installed(backbone: str, weights_hash: str | None = None, weights_id: s
 
     spec = get_backbone_spec(backbone)
     folder = paths.weights_dir()
-    _register_loose_known_files(folder)
+    _register_loose_known_files(folder, spec.name)
     candidates = [w for w in list_installed(folder) if w.backbone == spec.name]
     if weights_hash:
         candidates = [w for w in candidates if w.state_hash == weights_hash]
@@ -403,12 +405,13 @@ def import_weights(
         raise WeightsVerificationError(f"{source.name} does not look like weights of any known backbone; pass --backbone.")
     spec = get_backbone_spec(name)
     adapted = adapt_state_dict(spec.name, state)
-    module = build_backbone_module(spec.name)
+    module = build_backbone_module(spec.name, init=False)
     load_into(module, adapted, spec.name)
     state_hash = state_dict_hash(module.state_dict())
     wid = known.id if known else (f"{spec.name}-custom-{state_hash[:8]}")
 
-    same_layout = not converted and set(adapted) == set(state) and source.suffix in (".pth", ".pt", ".safetensors")
+    # names unchanged (a classifier head may have been left out): the file itself can be installed
+    same_layout = not converted and set(adapted) <= set(state) and source.suffix in (".pth", ".pt", ".safetensors")
     if known is not None and known.url and same_layout:
         target = folder / known.filename
     elif same_layout and hash_prefix_in_name(source.name):
