@@ -88,21 +88,22 @@ def random_access(path: Path, n: int, seed: int = 0) -> dict:
     return _stats(ms)
 
 
-def stepping(path: Path, steps: int, direction: int, seed: int = 1) -> dict:
-    """Latency of frame(i ± 1) after jumping to a random place, like a coach scrubbing then stepping."""
+def stepping(path: Path, steps: int, direction: int, seed: int = 1, preview: int | None = None) -> dict:
+    """Latency of frame(i ± 1) (or preview(i ± 1)) after a random jump, like a coach scrubbing then stepping."""
     rng = random.Random(seed)
     ms = []
     with open_video(path) as r:
+        get = r.frame if preview is None else (lambda k: r.preview(k, preview))
         n = len(r)
         runs = max(1, steps // 50)
         for _ in range(runs):
             lo, hi = (0, n - 51) if direction > 0 else (50, n - 1)
             i = rng.randint(lo, hi)
-            r.frame(i)  # the jump itself is not a step
+            get(i)  # the jump itself is not a step
             for _ in range(min(50, steps)):
                 i += direction
                 t = time.perf_counter()
-                f = r.frame(i)
+                f = get(i)
                 ms.append((time.perf_counter() - t) * 1000)
                 assert decode_index(f) == i
     return _stats(ms)
@@ -173,8 +174,11 @@ def main(argv=None) -> int:
     res["random_frame"] = random_access(hd, args.random)
     res["step_forward"] = stepping(hd, args.steps, +1)
     res["step_backward"] = stepping(hd, args.steps, -1)
+    res["preview_step_forward"] = stepping(hd, args.steps, +1, seed=2, preview=960)
+    res["preview_step_backward"] = stepping(hd, args.steps, -1, seed=3, preview=960)
     for key, label, target in (("random_frame", "random frame(i)", None), ("step_forward", "step +1", 10),
-                               ("step_backward", "step −1", 30)):
+                               ("step_backward", "step −1", 30), ("preview_step_forward", "preview(960) +1", None),
+                               ("preview_step_backward", "preview(960) −1", None)):
         s = res[key]
         goal = f"  (target median < {target} ms)" if target else ""
         print(f"{label:<16} median {s['median_ms']:7.2f} ms   p95 {s['p95_ms']:7.2f} ms   n={s['n']}{goal}")

@@ -28,6 +28,9 @@ class ClipProtocol:
     - ``n_samples``: first resample the range to this many frames, evenly spaced (i3d-mtl: 103).
     - ``starts``: clip starts within the (trimmed / resampled) sequence; default 0, stride, 2·stride, …
       while a whole clip fits.
+    - ``fps``: if set, first resample the range in time to this rate (e.g. a 60 fps or variable-rate phone
+      video fed to a model trained at 25 fps); needs the frame ``timestamps`` (``iter_clips`` passes the
+      reader's). None (the default of every preset) keeps the native frames.
     """
 
     name: str
@@ -36,8 +39,11 @@ class ClipProtocol:
     trim: str = "none"
     n_samples: int | None = None
     starts: tuple[int, ...] | None = None
+    fps: float | None = None
 
     def __post_init__(self) -> None:
+        if self.fps is not None and not float(self.fps) > 0:
+            raise ProtocolError(f"fps must be positive, got {self.fps}")
         if int(self.clip_len) < 1 or int(self.stride) < 1:
             raise ProtocolError(f"clip_len and stride must be ≥ 1 (got {self.clip_len}, {self.stride})")
         if self.trim not in ("none", "symmetric"):
@@ -62,33 +68,60 @@ class ClipProtocol:
             )
         return start, end
 
-    def sequence(self, n_frames: int, start: int = 0, end: int | None = None) -> np.ndarray:
-        """The frame indices the clips are cut from (after trim or resampling)."""
-        start, end = self._span(n_frames, start, end)
+    def _base(self, n_frames: int, start: int, end: int | None, timestamps) -> np.ndarray:
+        """Frame indices of the range, resampled in time when ``fps`` is set."""
+        if self.fps is None:
+            start, end = self._span(n_frames, start, end)
+            return np.arange(start, end, dtype=np.int64)
+        if timestamps is None:
+            raise ProtocolError(f"protocol '{self.name}' resamples to {self.fps} fps and needs the frame timestamps")
+        ts = np.asarray(timestamps, dtype=np.float64)
+        end = n_frames if end is None else min(int(end), n_frames)
+        start = max(0, int(start))
+        if end <= start:
+            raise VideoTooShortError(f"The chosen range [{start}, {end}) holds no frames.")
+        t0, t1 = ts[start], ts[end - 1]
+        grid = t0 + np.arange(int(np.floor((t1 - t0) * self.fps + 1e-6)) + 1) / float(self.fps)
+        idx = np.searchsorted(ts[start:end], grid + 1e-6, side="right") - 1 + start
+        seq = np.clip(idx, start, end - 1).astype(np.int64)
+        if len(seq) < self.clip_len:
+            self._span(len(seq), 0, None)  # raises VideoTooShortError with the resampled count
+        return seq
+
+    def sequence(self, n_frames: int, start: int = 0, end: int | None = None, timestamps=None) -> np.ndarray:
+        """The frame indices the clips are cut from (after time resampling, trim or count resampling)."""
+        base = self._base(n_frames, start, end, timestamps)
+        self._span(len(base), 0, None)
         if self.n_samples is not None:
-            return np.rint(np.linspace(start, end - 1, int(self.n_samples))).astype(np.int64)
-        length = end - start
+            pick = np.rint(np.linspace(0, len(base) - 1, int(self.n_samples))).astype(np.int64)
+            return base[pick]
+        length = len(base)
+        first = 0
         if self.trim == "symmetric":
             keep = length - length % self.clip_len
-            start += (length - keep) // 2
+            first = (length - keep) // 2
             length = keep
-        return np.arange(start, start + length, dtype=np.int64)
+        return base[first : first + length]
 
-    def clip_indices(self, n_frames: int, start: int = 0, end: int | None = None) -> list[np.ndarray]:
+    def clip_indices(
+        self, n_frames: int, start: int = 0, end: int | None = None, timestamps=None
+    ) -> list[np.ndarray]:
         """Frame indices of each clip (``end`` exclusive; None = the whole video)."""
-        seq = self.sequence(n_frames, start, end)
+        seq = self.sequence(n_frames, start, end, timestamps)
         if self.starts is not None:
             starts = [s for s in self.starts if s + self.clip_len <= len(seq)]
         else:
             starts = list(range(0, len(seq) - self.clip_len + 1, self.stride))
         return [seq[s : s + self.clip_len] for s in starts]
 
-    def clip_ranges(self, n_frames: int, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    def clip_ranges(
+        self, n_frames: int, start: int = 0, end: int | None = None, timestamps=None
+    ) -> list[tuple[int, int]]:
         """(first, last) frame of each clip, both inclusive."""
-        return [(int(c[0]), int(c[-1])) for c in self.clip_indices(n_frames, start, end)]
+        return [(int(c[0]), int(c[-1])) for c in self.clip_indices(n_frames, start, end, timestamps)]
 
-    def n_clips(self, n_frames: int, start: int = 0, end: int | None = None) -> int:
-        return len(self.clip_indices(n_frames, start, end))
+    def n_clips(self, n_frames: int, start: int = 0, end: int | None = None, timestamps=None) -> int:
+        return len(self.clip_indices(n_frames, start, end, timestamps))
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -101,7 +134,7 @@ class ClipProtocol:
         name = d.get("name", "generic")
         if name in _PRESETS and not {"clip_len", "stride"} <= d.keys():
             base = _PRESETS[name].to_dict()
-            base.update({k: v for k, v in d.items() if v is not None or k in ("n_samples", "starts")})
+            base.update({k: v for k, v in d.items() if v is not None or k in ("n_samples", "starts", "fps")})
             d = base
         starts = d.get("starts")
         return cls(
@@ -111,6 +144,7 @@ class ClipProtocol:
             trim=str(d.get("trim", "none")),
             n_samples=None if d.get("n_samples") is None else int(d["n_samples"]),
             starts=None if starts is None else tuple(int(s) for s in starts),
+            fps=None if d.get("fps") is None else float(d["fps"]),
         )
 
 

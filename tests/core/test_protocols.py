@@ -83,3 +83,20 @@ def test_round_trip_and_errors():
         ClipProtocol("generic", clip_len=0, stride=1)
     with pytest.raises(ValueError):  # ProtocolError is also a ValueError
         ClipProtocol("generic", clip_len=4, stride=4, trim="sideways")
+
+
+def test_time_resampling_for_other_frame_rates():
+    p = get_protocol("vst-gdlt", fps=25.0)
+    ts50 = np.arange(400) / 50.0  # 8 s at 50 fps → 200 frames at 25 fps → 6 clips of 32, 8 frames trimmed
+    clips = p.clip_indices(400, timestamps=ts50)
+    assert len(clips) == 6
+    assert np.all(np.diff(clips[0]) == 2)  # every other frame
+    assert clips[0][0] == 8  # 4 resampled frames trimmed at the start
+    with pytest.raises(ProtocolError):
+        p.clip_indices(400)  # resampling needs timestamps
+    # variable frame rate: each resampled frame is the one on screen at k/25 s
+    ts = np.cumsum(np.tile([0.02, 0.06], 100)) - 0.02
+    seq = get_protocol("generic", clip_len=8, fps=25.0).sequence(200, timestamps=ts)
+    for k, i in enumerate(seq):
+        assert ts[i] <= ts[0] + k / 25 + 1e-9 and (i == 199 or ts[i + 1] > ts[0] + k / 25 + 1e-9)
+    assert ClipProtocol.from_dict(p.to_dict()) == p

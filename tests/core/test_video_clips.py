@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tests.videogen import decode_index, make_test_video
@@ -71,3 +72,18 @@ def test_memory_holds_one_clip_span(video, monkeypatch):
         n = sum(1 for _ in iter_clips(r, get_protocol("generic", clip_len=16, stride=16)))
     assert n == 230 // 16
     assert peak["n"] <= 16
+
+
+def test_time_resampled_clips_on_a_vfr_file(tmp_path):
+    from tests.videogen import frame_times
+
+    path = make_test_video(tmp_path / "vfr.mp4", 120, vfr=True, gop=30)
+    proto = get_protocol("generic", clip_len=8, fps=25.0)
+    with open_video(path) as r:
+        ts = r.timestamps()
+        assert np.allclose(ts, frame_times(120, vfr=True), atol=1e-3)
+        expected = proto.clip_indices(len(r), timestamps=ts)
+        got = list(iter_clips(r, proto, Resize(size=(80, 60))))
+        assert len(got) == len(expected) > 0
+        for (_, clip), want in zip(got, expected):
+            assert [decode_index(f) for f in clip] == [int(k) for k in want]

@@ -180,3 +180,15 @@ def test_every_video_error_is_a_vatp_error():
     for cls in (VideoNotFoundError, NotAVideoError, NoVideoStreamError, CorruptVideoError, NoFramesError,
                 VideoTooShortError):
         assert issubclass(cls, VideoError) and issubclass(cls, VATPError)
+
+
+def test_undecodable_first_frames(tmp_path, good):
+    """A file whose first frames are damaged opens; frame 0 shows the first frame that decodes."""
+    path = _mjpeg_with_blanked_packets(tmp_path, lambda n: [0, 1])
+    with open_video(path) as r:
+        assert len(r) == 60
+        assert decode_index(r.frame(0)) == 2
+        assert decode_index(r.frame(5)) == 5
+        assert [i for i, _ in r.stream(0, 6)] == [2, 3, 4, 5]
+        assert {0, 1} <= r.corrupt_frames
+    still_works(good)

@@ -23,9 +23,11 @@ def iter_clips(
     Frames are decoded once, in order; a frame is dropped as soon as no later clip needs it, so memory is
     bounded by one clip span whatever the video length. An undecodable frame is replaced by the nearest
     earlier decoded one (or the next one at the very start) and counted by the reader.
+    A protocol with ``fps`` set is resampled in time using the reader's timestamps (VFR-safe).
     Raises `VideoTooShortError` when the range holds less than one clip.
     """
-    clips = protocol.clip_indices(len(reader), start, end)
+    timestamps = reader.timestamps() if getattr(protocol, "fps", None) else None
+    clips = protocol.clip_indices(len(reader), start, end, timestamps)
     if not clips:
         return
     needed = np.unique(np.concatenate(clips))

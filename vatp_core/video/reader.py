@@ -215,6 +215,10 @@ class VideoReader:
         """Seconds from the first frame to frame i (exact for variable frame rate)."""
         return self._index.seconds(self._check(i))
 
+    def timestamps(self) -> np.ndarray:
+        """Seconds from the first frame of every frame (float64, increasing)."""
+        return (self._index.pts - self._index.pts[0]).astype(np.float64) * float(self._index.time_base)
+
     def index_at(self, seconds: float) -> int:
         """The frame on screen at ``seconds`` (the last frame whose timestamp is ≤ it)."""
         tb = self._index.time_base
@@ -302,10 +306,8 @@ class VideoReader:
                 break
             idx, frame = got
             self._last_av = (idx, frame)
-            if fresh_seek and idx > target:
+            if fresh_seek and idx > target and kf > 0 and retries < 8:
                 # the seek landed after the target: go one keyframe further back and try again
-                if kf == 0 or retries >= 8:
-                    break
                 kf = self._index.keyframe_before_keyframe(kf)
                 retries += 1
                 s.seek_keyframe(kf)
