@@ -7,10 +7,8 @@ QPainterPaths and rectangles (they stay sharp when zoomed); key frames are the o
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import math
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,19 +21,6 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QWidget)
 
 log = logging.getLogger(__name__)
-
-
-def protect_none_refcount() -> None:
-    """Work around PySide6 6.12 on Python < 3.12 dropping a reference to None on every void Qt call.
-
-    Thousands of painter calls per report would otherwise bring None's count to zero and abort the process
-    ("deallocating None"). None is immortal from Python 3.12 on, so there this does nothing.
-    """
-    if sys.version_info < (3, 12) and sys.getrefcount(None) < (1 << 40):
-        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 48
-
-
-protect_none_refcount()
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 RESOLUTION = 300  # dots per inch of the PDF's device space; drawing happens in points (1/72 in)
@@ -488,6 +473,14 @@ def _fmt_time(seconds: float) -> str:
     return f"{int(m)}:{s:05.2f}"
 
 
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_fmt_value(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
 def _protocol_text(protocol: Any) -> str:
     if isinstance(protocol, dict):
         name = protocol.get("name", "")
@@ -730,7 +723,8 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
         if extra.get(key):
             value = extra[key]
             rows.append((key.replace("_", " ").capitalize(),
-                         ", ".join(f"{k}: {v}" for k, v in value.items()) if isinstance(value, dict) else str(value)))
+                         ", ".join(f"{k}: {_fmt_value(v)}" for k, v in value.items()) if isinstance(value, dict)
+                         else str(value)))
     if pack.get("weights_sha256"):
         rows.append(("Weights SHA-256", str(pack["weights_sha256"])[:16]))
     rows.append(("Label", warning or str(pack.get("label") or "—")))
