@@ -1,0 +1,130 @@
+"""`vatp extract`: clip features of a video or a folder, one ``<name>.npy`` (n_clips, dim) per video.
+
+The layout the public RG / Fis-V features use, so a model trained on them and on these agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from . import CLIError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("extract", help="extract clip features of videos into <name>.npy files")
+    p.add_argument("source", metavar="VIDEO_OR_DIR", help="a video file or a folder of videos")
+    p.add_argument("--backbone", required=True, help="swin3d_t, swin3d_s, swin3d_b, i3d or tiny")
+    p.add_argument("--protocol", default="generic", help="clip protocol: vst-gdlt, i3d-mtl or generic (default)")
+    p.add_argument("--clip-len", type=int, default=None, help="frames per clip (overrides the protocol)")
+    p.add_argument("--stride", type=int, default=None, help="frames between clip starts (overrides the protocol)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the .npy files")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--weights", default=None, metavar="FILE", help="backbone weights file (default: the installed one)")
+    src.add_argument("--pack", default=None, help="take the backbone (and its weights) from this model pack")
+    p.add_argument("--device", default=None, help="auto, cuda or cpu (default: the settings)")
+    p.add_argument("--batch-size", type=int, default=8, help="clips per batch (default 8)")
+    p.add_argument("--recursive", action="store_true", help="also look in subfolders (mirrored under --out)")
+    p.add_argument("--overwrite", action="store_true", help="redo videos whose .npy exists")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _videos(source, recursive: bool):
+    from pathlib import Path
+
+    from ..video.formats import is_video_filename
+
+    source = Path(source).expanduser()
+    if source.is_file():
+        return source.parent, [source]
+    if not source.is_dir():
+        raise CLIError(f"No such file or folder: {source}")
+    pattern = "**/*" if recursive else "*"
+    found = sorted(p for p in source.glob(pattern) if p.is_file() and is_video_filename(p.name)
+                   and not any(part.startswith(".") for part in p.relative_to(source).parts))
+    if not found:
+        raise CLIError(f"No video files in {source}{' (or its subfolders)' if recursive else ''}.")
+    return source, found
+
+
+def _save_npy(path, array) -> None:
+    import os
+    import tempfile
+
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npy", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, array, allow_pickle=False)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from ..errors import VATPError
+    from ..settings import load_settings
+    from .progress_bar import ProgressBar
+
+    root, videos = _videos(args.source, args.recursive)
+    out = Path(args.out).expanduser()
+    device = args.device or load_settings().device or "auto"
+    try:
+        from ..features import get_backbone_spec, load_backbone
+        from ..protocols import get_protocol
+
+        overrides = {k: v for k, v in (("clip_len", args.clip_len), ("stride", args.stride)) if v is not None}
+        protocol = get_protocol(args.protocol, **overrides)
+        if args.pack:
+            from ..pack import resolve_pack
+
+            pack = resolve_pack(args.pack)
+            if pack.manifest.backbone != get_backbone_spec(args.backbone).name:
+                raise CLIError(f"The pack {pack.manifest.name!r} uses the {pack.manifest.backbone} backbone, not {args.backbone}.")
+            backbone = pack.load_backbone(device)
+        else:
+            backbone = load_backbone(args.backbone, weights=args.weights, device=device)
+    except VATPError as exc:
+        raise CLIError(str(exc)) from exc
+
+    from ..features import extract_features
+
+    bar = ProgressBar(enabled=not args.quiet)
+    done = skipped = failed = clips = 0
+    for video in videos:
+        rel = video.relative_to(root) if args.recursive else Path(video.name)
+        target = out / rel.with_suffix(".npy")
+        if target.exists() and not args.overwrite:
+            skipped += 1
+            continue
+        bar.set_label(str(rel))
+        try:
+            result = extract_features(video, backbone, protocol, batch_size=args.batch_size, progress=bar,
+                                      use_cache=not args.no_cache)
+        except VATPError as exc:
+            bar.close()
+            print(f"{rel}: error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        except KeyboardInterrupt:
+            bar.close()
+            raise
+        bar.close()
+        _save_npy(target, result.features)
+        done += 1
+        clips += result.n_clips
+    parts = [f"Extracted {done} video{'s' if done != 1 else ''} ({clips} clips, {backbone.spec.feature_dim}-d, "
+             f"{backbone.spec.name}, protocol {protocol.name}) to {out}"]
+    if skipped:
+        parts.append(f"{skipped} skipped (already there; --overwrite to redo)")
+    if failed:
+        parts.append(f"{failed} failed")
+    print("; ".join(parts) + ".")
+    return 1 if failed else 0
