@@ -280,8 +280,10 @@ class Scorer:
         t0 = time.perf_counter()
         with open_video(video) as reader:  # clear error now for a file that is not a usable video
             n = len(reader)
-            stamps = [reader.timestamp(i) for i in range(n)] if reader.info.vfr else None
-        self.protocol.clip_ranges(n)  # raises VideoTooShortError for a video shorter than one clip
+            all_stamps = reader.timestamps()
+        # raises VideoTooShortError for a video shorter than one clip
+        self.protocol.clip_ranges(n, timestamps=all_stamps)
+        stamps = [float(t) for t in all_stamps]
         timings["index"] = time.perf_counter() - t0
         _emit(progress, "index", 1, 1)
         check_cancel(cancel)

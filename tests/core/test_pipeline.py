@@ -206,3 +206,10 @@ def test_scoring_on_cuda_matches_cpu(assets):
     assert gpu.mean == pytest.approx(cpu.mean, abs=1e-3) and gpu.std == pytest.approx(cpu.std, abs=1e-3)
     np.testing.assert_allclose(gpu.attention, cpu.attention, atol=1e-3)
     assert abs(sum(gpu.contributions) - (gpu.mean - gpu.baseline_mean)) < 1e-4
+
+
+def test_protocol_that_resamples_time(assets, tmp_path):
+    pack = build_pack(tmp_path / "fps", protocol={"name": "generic", "clip_len": 16, "stride": 16, "fps": 12.5})
+    r = score_video(assets["video"], pack, device="cpu")
+    assert r.clip_ranges == [[0, 30], [32, 62]]  # every other frame of the 25 fps video
+    assert all(0 <= s.start_frame <= s.end_frame < N_FRAMES for s in r.segments)
