@@ -182,7 +182,7 @@ class Scorer:
         m = self.pack.manifest
         _emit(progress, "model", 0, 1)
         t0 = time.perf_counter()
-        feats = np.asarray(features.features, dtype=np.float32)
+        feats = np.array(features.features, dtype=np.float32)  # a writable copy (cache arrays may be read-only)
         if feats.ndim != 2 or feats.shape[0] == 0:
             raise VATPError("The video gave no clip features to score.")
         if feats.shape[1] != self.model.cfg.in_dim:
