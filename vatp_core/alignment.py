@@ -13,7 +13,8 @@ The table is D[z, x, s] for z steps used, x items seen, and s the state of item 
 1 = dropped); D[0, 0, dropped] = 0 and
     D[z, x, match] = c[z, x] + min(D[z-1, x-1, ·], D[z, x-1, match])
     D[z, x, drop]  = d[x] + min(D[z, x-1, ·]).
-The batched version loops over (z, x) and computes every video of the batch at once with numpy.
+The batched version loops over the items x only: each column of the table, for every step and every
+video of the batch, is one set of numpy operations.
 """
 
 from __future__ import annotations
@@ -83,17 +84,17 @@ def drop_dtw_batch(
     D[0, 0, _DROP] = 0.0
     cT = np.moveaxis(c, 0, -1)  # (K, N, B)
     dT = np.moveaxis(d, 0, -1)  # (N, B)
-    for z in range(k_max + 1):
-        for x in range(1, n_max + 1):
-            if z > 0:
-                cands = np.stack([D[z - 1, x - 1, _MATCH], D[z - 1, x - 1, _DROP], D[z, x - 1, _MATCH]])
-                arg = np.argmin(cands, axis=0)
-                D[z, x, _MATCH] = cT[z - 1, x - 1] + np.take_along_axis(cands, arg[None], 0)[0]
-                bp_match[z, x] = arg
-            prev = D[z, x - 1]  # (2, B)
-            arg = np.argmin(prev, axis=0)
-            D[z, x, _DROP] = dT[x - 1] + np.take_along_axis(prev, arg[None], 0)[0]
-            bp_drop[z, x] = arg
+    # Column x depends only on column x-1, so each column is computed for all steps and videos at once.
+    for x in range(1, n_max + 1):
+        prev = D[:, x - 1]  # (K+1, 2, B)
+        if k_max:
+            cands = np.stack([prev[:-1, _MATCH], prev[:-1, _DROP], prev[1:, _MATCH]])  # (3, K, B)
+            arg = np.argmin(cands, axis=0)
+            D[1:, x, _MATCH] = cT[:, x - 1] + np.take_along_axis(cands, arg[None], 0)[0]
+            bp_match[1:, x] = arg
+        arg = np.argmin(prev, axis=1)  # (K+1, B)
+        D[:, x, _DROP] = dT[x - 1][None] + np.take_along_axis(prev, arg[:, None], 1)[:, 0]
+        bp_drop[:, x] = arg
 
     costs = np.empty(b)
     labels = np.full((b, n_max), -1, dtype=np.int64)

@@ -176,6 +176,8 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
     def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:  # type: ignore[override]
         if mask is None or not self.training:
             return super().forward(x)
+        in_dtype = x.dtype
+        x = x.float()  # statistics in float32 even under autocast
         m = mask[:, None, :].to(x.dtype)  # (B, 1, T)
         n = m.sum()
         mean = (x * m).sum(dim=(0, 2)) / n
@@ -190,7 +192,7 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
         y = (x - mean[None, :, None]) / torch.sqrt(var[None, :, None] + self.eps)
         if self.affine:
             y = y * self.weight[None, :, None] + self.bias[None, :, None]
-        return y
+        return y.to(in_dtype)
 
 
 class InputProjection(nn.Module):
