@@ -145,3 +145,22 @@ def test_cli_extract_writes_npy_per_video(video, tiny, tmp_path, capsys):
     # missing weights for a backbone that needs them: a clear error, exit 2, no hang
     rc = cli_main(["extract", str(video), "--backbone", "swin3d_b", "--protocol", "vst-gdlt", "--out", str(out)])
     assert rc == 2 and "swin3d_b_1k-24f7c7c6.pth" in capsys.readouterr().err
+
+
+def test_protocol_resampling_time_uses_frame_timestamps(tmp_path, tiny):
+    fast = make_test_video(tmp_path / "fifty.mp4", 100, size=(160, 120), fps=50)
+    protocol = get_protocol("generic", clip_len=16, stride=16, fps=25)
+    got = extract_features(fast, tiny, protocol, use_cache=False)
+    assert got.clip_ranges == [(0, 30), (32, 62), (64, 94)]  # every other frame of a 50 fps video
+    np.testing.assert_allclose(got.features, reference_features(fast, tiny, protocol), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.gpu
+def test_cuda_extraction_matches_cpu(video, tiny):
+    cpu = extract_features(video, tiny, PROTOCOL, use_cache=False)
+    gpu_backbone = load_backbone("tiny", weights=tiny.state_dict(), device="cuda")
+    gpu = extract_features(video, gpu_backbone, PROTOCOL, batch_size=3, prefetch=1, use_cache=False)
+    assert gpu.clip_ranges == cpu.clip_ranges
+    # bf16 / fp16 autocast: close, not identical
+    cos = (gpu.features * cpu.features).sum(1) / (np.linalg.norm(gpu.features, axis=1) * np.linalg.norm(cpu.features, axis=1))
+    assert cos.min() > 0.99

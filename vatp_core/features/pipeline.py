@@ -91,7 +91,10 @@ def extract_features(
     with open_video(video) as reader:
         info = reader.info
         n_frames = len(reader)
-        ranges = protocol.clip_ranges(n_frames, start, end)  # VideoTooShortError when no clip fits
+        # VideoTooShortError when no clip fits; a protocol that resamples time needs the frame times
+        stamps = reader.timestamps() if getattr(protocol, "fps", None) else None
+        ranges = (protocol.clip_ranges(n_frames, start, end, timestamps=stamps) if stamps is not None
+                  else protocol.clip_ranges(n_frames, start, end))
         timings["open"] = time.perf_counter() - t_start
 
         t = time.perf_counter()
