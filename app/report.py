@@ -210,9 +210,9 @@ def _draw_axes(c: _Canvas, rect: QRectF, xr: tuple[float, float], yr: tuple[floa
     area = QRectF(rect.left() + left, rect.top() + 4, rect.width() - left - 6, rect.height() - 4 - 24)
     ax = _Axes(area, xr[0], xr[1], yr[0], yr[1])
     p = c.painter
-    p.setPen(QPen(GRID, 0.5))
     for t in nice_ticks(*xr):
         if xr[0] - 1e-9 <= t <= xr[1] + 1e-9:
+            p.setPen(QPen(GRID, 0.5))  # set every time: drawing the tick label changes the pen
             p.drawLine(QPointF(ax.px(t), area.top()), QPointF(ax.px(t), area.bottom()))
             c.text(QRectF(ax.px(t) - 20, area.bottom() + 2, 40, 10), _fmt_tick(t), 7, color=MUTED,
                    align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -327,14 +327,14 @@ def draw_attention_strip(c: _Canvas, rect: QRectF, result: Any) -> None:
         p.drawRect(r)
         c.text(r.adjusted(2, 0, -1, 0), seg.name, 6.5, color=QColor("white"), bold=True,
                align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    # heat rows
+    # heat rows (one colour scale for all rows, so a flat row reads as flat, a peaked one as peaked)
+    peak = max((max(row) for row in att if row), default=0.0)
     y = area.top() + band_h + 4
     for s, row in enumerate(att):
         color = QColor(SUBACTION_COLORS[s % len(SUBACTION_COLORS)])
         name = names[s] if s < len(names) else f"sub-action {s + 1}"
         c.text(QRectF(rect.left(), y, label_w - 6, row_h), name, 7, color=INK,
                align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        peak = max(row) if row else 0.0
         p.setPen(Qt.PenStyle.NoPen)
         for t, value in enumerate(row):
             if t < len(ranges):
@@ -655,32 +655,31 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
         c.y += 20
 
     # key frames
-    c.heading("Key frames")
     frames, note = key_frames(result, video_path)
+    fps = float(video.get("fps") or 25.0)
+    ncol = max(1, min(4, len(frames)))
+    gap = 8.0
+    cell_w = (W - gap * (ncol - 1)) / ncol
+    aspect = max((img.height() / max(1, img.width()) for _, _, img in frames), default=0.0)
+    img_h = min(cell_w * aspect, 150.0)
+    c.heading("Key frames", keep_with=(img_h + 30) if frames else 20)
     if note:
-        c.text(QRectF(M, c.y, W, 14), note, 9, italic=True, color=MUTED, wrap=True)
+        c.text(QRectF(M, c.y, W, 30), note, 9, italic=True, color=MUTED, wrap=True)
         c.y += c.text_height(note, W, 9) + 6
-    if frames:
-        ncol = 2 if len(frames) <= 4 else 3
-        gap = 10.0
-        cell_w = (W - gap * (ncol - 1)) / ncol
-        for start in range(0, len(frames), ncol):
-            chunk = frames[start:start + ncol]
-            heights = [cell_w * img.height() / max(1, img.width()) for _, _, img in chunk]
-            img_h = min(max(heights), 190.0)
-            c.need(img_h + 26)
-            for k, (seg, idx, img) in enumerate(chunk):
-                x = M + k * (cell_w + gap)
-                w = min(cell_w, img_h * img.width() / max(1, img.height()))
-                target = QRectF(x, c.y, w, w * img.height() / max(1, img.width()))
-                c.painter.drawImage(target, img)
-                color = QColor(SUBACTION_COLORS[seg.index % len(SUBACTION_COLORS)])
-                c.painter.setPen(QPen(color, 2))
-                c.painter.setBrush(Qt.BrushStyle.NoBrush)
-                c.painter.drawRect(target)
-                c.text(QRectF(x, c.y + img_h + 3, cell_w, 12), f"{seg.name} — frame {idx} "
-                       f"({_fmt_time(idx / (float(video.get('fps') or 25.0)))})", 8.5, bold=True)
-            c.y += img_h + 22
+    for start in range(0, len(frames), ncol):
+        c.need(img_h + 30)
+        for k, (seg, idx, img) in enumerate(frames[start:start + ncol]):
+            x = M + k * (cell_w + gap)
+            w = min(cell_w, img_h * img.width() / max(1, img.height()))
+            target = QRectF(x, c.y, w, w * img.height() / max(1, img.width()))
+            c.painter.drawImage(target, img)
+            c.painter.setPen(QPen(QColor(SUBACTION_COLORS[seg.index % len(SUBACTION_COLORS)]), 2))
+            c.painter.setBrush(Qt.BrushStyle.NoBrush)
+            c.painter.drawRect(target)
+            c.text(QRectF(x, c.y + img_h + 3, cell_w, 11), seg.name, 8.5, bold=True)
+            c.text(QRectF(x, c.y + img_h + 14, cell_w, 10), f"frame {idx} · {_fmt_time(idx / fps)}", 7.5,
+                   color=MUTED)
+        c.y += img_h + 30
 
     # cumulative comparison
     xs, ys = cumulative_series(result)

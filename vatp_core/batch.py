@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 BATCH_FORMAT_VERSION = 1
-RESULTS_SUFFIX = "_results"  # folder beside the CSV holding one ScoreResult JSON per scored video
+RESULTS_SUFFIX = ".vatp"  # "<csv stem>.vatp/" beside the CSV holds one ScoreResult JSON per scored video
 
 
 # --- rows --------------------------------------------------------------------------------------
