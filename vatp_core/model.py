@@ -85,7 +85,7 @@ class VATPConfig:
     gamma: float = 0.1
     use_rep: bool = True  # re-parameterised sample in training (Table I "Rep."); False → sample = μ
     keep_percentile: float = 0.3  # Drop-DTW drop cost for L_alg: this percentile of the match costs
-    preset: str = "vatp"  # name of the preset this config started from (informational)
+    preset_name: str = "vatp"  # the preset this config started from (informational)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -121,7 +121,7 @@ class VATPConfig:
         """Config of an ablation preset (mlp, te, pd, te+pd, vatp) with optional overrides."""
         if name not in _PRESET_FLAGS:
             raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-        values: dict[str, Any] = dict(_PRESET_FLAGS[name], preset=name)
+        values: dict[str, Any] = dict(_PRESET_FLAGS[name], preset_name=name)
         unknown = set(overrides) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
@@ -135,6 +135,9 @@ class VATPConfig:
     def from_dict(cls, d: dict[str, Any]) -> "VATPConfig":
         """Inverse of to_dict; unknown keys are an error (a pack from a newer version must not half-load)."""
         names = {f.name for f in fields(cls)}
+        d = dict(d)
+        if isinstance(d.get("preset"), str) and "preset_name" not in d:  # early spelling of preset_name
+            d["preset_name"] = d.pop("preset")
         unknown = set(d) - names
         if unknown:
             raise ValueError(f"unknown model config fields: {', '.join(sorted(unknown))}")

@@ -65,7 +65,11 @@ def test_config_round_trip_and_validation():
     cfg = VATPConfig.preset("te+pd", n_queries=5, n_blocks=3, beta=0.2)
     again = VATPConfig.from_dict(json.loads(json.dumps(cfg.to_dict())))
     assert again == cfg
-    assert again.preset == "te+pd" and not again.use_text and again.n_queries == 5
+    assert again.preset_name == "te+pd" and not again.use_text and again.n_queries == 5
+    default = VATPConfig()
+    assert default.preset_name == "vatp"
+    assert VATPConfig.from_dict(json.loads(json.dumps(default.to_dict()))) == default
+    assert VATPConfig.preset("vatp") == default
     with pytest.raises(ValueError, match="unknown"):
         VATPConfig.from_dict({**cfg.to_dict(), "surprise": 1})
     with pytest.raises(ValueError, match="divisible"):
