@@ -291,7 +291,18 @@ class BatchStore:
         self.rows: dict[str, BatchRow] = {}
         self.meta: dict[str, Any] = {}
         self.metrics: dict | None = None
+        self._remove_stale_temp_files()
         self.load()
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files of a run killed in the middle of a write (the real files are intact)."""
+        for target in (self.out_csv, self.out_json):
+            for tmp in target.parent.glob(f".{target.name}.*.tmp"):
+                try:
+                    if time.time() - tmp.stat().st_mtime > 2.0:  # not a write in progress right now
+                        tmp.unlink()
+                except OSError:
+                    pass
 
     def load(self) -> None:
         """Read back what a previous (possibly killed) run wrote; the JSON is preferred, then the CSV."""

@@ -412,3 +412,11 @@ def test_vatp_batch_with_the_real_scorer_and_labels(tmp_path, capsys):
     assert main(args) == 0  # a second run skips both scored videos and retries the two bad ones
     second = capsys.readouterr().out
     assert "0 scored, 2 already done, 2 failed" in second
+
+
+def test_stale_temp_files_of_a_killed_write_are_removed(tmp_path):
+    stale = tmp_path / ".r.csv.123.456.tmp"
+    stale.write_text("half a table")
+    os.utime(stale, (time.time() - 60, time.time() - 60))
+    BatchStore(tmp_path / "r.csv")
+    assert not stale.exists()
