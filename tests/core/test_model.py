@@ -232,3 +232,26 @@ def test_bad_inputs_raise_clear_errors():
         model(torch.randn(2, 5, 1024), torch.ones(2, 4, dtype=torch.bool))
     with pytest.raises(ValueError, match="phrases"):
         model(torch.randn(2, 5, 1024), None, torch.randn(2, 3, 100))
+
+
+@pytest.mark.gpu
+def test_cuda_forward_backward_padding_and_autocast():
+    dev = torch.device("cuda")
+    torch.manual_seed(0)
+    cfg = VATPConfig()
+    model = VATPNet(cfg).to(dev).train()
+    x, mask, phrases = (t.to(dev) for t in _batch(b=3, t=10, lengths=[10, 6, 3]))
+    out = model(x, mask, phrases)
+    losses = compute_losses(out, torch.randn(3, device=dev), cfg, phrase_set_ids=[0, 0, 1])
+    losses.total.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+    model.eval()
+    with torch.no_grad():
+        batched = model(x, mask)
+        alone = model(x[1:2, :6])
+        assert torch.allclose(alone.mu, batched.mu[1:2], atol=1e-4)
+        assert torch.allclose(alone.attention[0], batched.attention[1, :, :6], atol=1e-4)
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            amp = model(x, mask, phrases)
+        assert torch.isfinite(amp.mu.float()).all()
+        assert torch.allclose(amp.attention.float().sum(-1), torch.ones(3, 4, device=dev), atol=1e-2)
