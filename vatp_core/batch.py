@@ -462,8 +462,9 @@ def run_batch(folder: str | Path, scorer: Any, *, pack_id: str, pack_name: str =
     ``features(path, progress=, cancel=)`` and ``score_features(path, features, progress=, cancel=, difficulty=)``
     the feature extraction of the next video runs in the prefetch thread. ``progress`` gets
     ``("batch", done, total)`` per video and the scorer's own stages in between. ``on_row`` is called (in this
-    thread) after each row is written, with the ScoreResult or None; ``make_report`` may render a PDF and
-    return its path, recorded in the row.
+    thread) after each row is written, with the ScoreResult, or None for an error row or a video scored in an
+    earlier run; ``make_report`` may render a PDF and return its path, recorded in the row (also for videos
+    scored earlier that have no report yet).
     """
     t0 = time.perf_counter()
     root = Path(folder)
@@ -525,10 +526,17 @@ def run_batch(folder: str | Path, scorer: Any, *, pack_id: str, pack_name: str =
             label = match_label(label_map, item.rel) if label_map else None
             if item.skip:
                 n_skipped += 1
-                row = store.rows[item.rel] if item.rel in store.rows else None
-                if row is not None and label is not None and row.true_score != label.score:
+                row = store.rows[item.rel]
+                changed = False
+                if label is not None and row.true_score != label.score:
                     row.true_score = label.score
+                    changed = True
+                if make_report is not None and not (row.report and (store.out_csv.parent / row.report).is_file()):
+                    changed |= _report_from_stored(row, store, make_report)
+                if changed:
                     store.write(rels)
+                if on_row is not None:
+                    on_row(row, None)
             else:
                 row, result = _score_one(item, scorer, store, pack_id, pack_name, label, split, progress, cancel)
                 if row.status == "ok":
@@ -606,6 +614,25 @@ def _score_one(item: _Prepared, scorer: Any, store: BatchStore, pack_id: str, pa
         log.info("batch: %s failed: %s", item.rel, row.error)
     row.seconds = item.seconds + (time.perf_counter() - start)
     return row, result
+
+
+def _report_from_stored(row: BatchRow, store: BatchStore,
+                        make_report: Callable[[BatchRow, Any], str | Path | None]) -> bool:
+    """Render the report of a video scored in an earlier run (reports asked for only now); True if written."""
+    from .result import ScoreResult
+
+    path = store.result_path(row)
+    if path is None or not path.is_file():
+        return False
+    try:
+        report = make_report(row, ScoreResult.from_json(path))
+    except Exception as exc:
+        log.warning("report for %s failed: %s", row.file, exc)
+        return False
+    if not report:
+        return False
+    row.report = os.path.relpath(report, store.out_csv.parent).replace(os.sep, "/")
+    return True
 
 
 def _error_text(exc: BaseException) -> str:

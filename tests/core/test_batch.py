@@ -420,3 +420,29 @@ def test_stale_temp_files_of_a_killed_write_are_removed(tmp_path):
     os.utime(stale, (time.time() - 60, time.time() - 60))
     BatchStore(tmp_path / "r.csv")
     assert not stale.exists()
+
+
+def test_resume_with_reports_renders_them_from_stored_results(tmp_path):
+    root = _make_folder(tmp_path / "videos", n_good=2)
+    out = tmp_path / "r.csv"
+    run_batch(root, FakeScorer(), pack_id="p", out_csv=out)
+    made, seen = [], []
+
+    def make_report(row, result):
+        path = tmp_path / "reports" / (row.file.replace("/", "_") + ".txt")
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(f"{result.mean:.2f}")
+        made.append(row.file)
+        return path
+
+    scorer = FakeScorer()
+    summary = run_batch(root, scorer, pack_id="p", out_csv=out, make_report=make_report,
+                        on_row=lambda row, result: seen.append((row.file, result)))
+    assert scorer.calls == [] and summary.n_skipped == 2
+    assert sorted(made) == ["day2/routine_1.mp4", "routine_0.mp4"]
+    assert sorted(seen) == [("day2/routine_1.mp4", None), ("routine_0.mp4", None)]
+    rows = {r["file"]: r for r in _read_csv(out)}
+    assert (out.parent / rows["routine_0.mp4"]["report"]).read_text() == "2.00"
+    made.clear()
+    run_batch(root, FakeScorer(), pack_id="p", out_csv=out, make_report=make_report)
+    assert made == []  # reports that exist are not made again

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
             return
         if row.status == "ok":
             extra = f"  (true {row.true_score:g})" if row.true_score is not None else ""
+            extra += "  (scored earlier)" if result is None else ""
             print(f"  {row.file}: {row.mean:.2f} ± {row.std:.2f}{extra}", flush=True)
         else:
             print(f"  {row.file}: ERROR {row.error}", flush=True)
