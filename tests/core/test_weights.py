@@ -277,3 +277,27 @@ def test_cli_import_and_list(tmp_path, capsys):
     assert src.name in text and "swin3d_b_1k-24f7c7c6.pth" in text
     assert cli_main(["weights", "import", str(tmp_path / "nope.pth")]) == 2
     assert "No such file" in capsys.readouterr().err
+
+
+def test_list_says_what_each_installed_pack_needs(tmp_path, capsys):
+    from vatp_core.model import VATPConfig, VATPNet
+    from vatp_core.pack import PackManifest, install_pack, save_pack
+
+    tiny_state = build_backbone_module("tiny").state_dict()
+    for name, backbone, whash, bstate in (("needs-i3d", "i3d", "", None), ("needs-swin-k600", "swin3d_b", "abcdef0123456789", None),
+                                          ("ships-tiny", "tiny", "", tiny_state)):
+        cfg = VATPConfig.preset("mlp", in_dim=256 if backbone == "tiny" else 1024, hidden_dim=16, d_model=8, n_heads=2,
+                                ffn_dim=16, dropout=0.0)
+        model = VATPNet(cfg).eval()
+        manifest = PackManifest(name=name, backbone=backbone, protocol={"name": "generic", "clip_len": 16, "stride": 16},
+                                model_config=cfg.to_dict(), backbone_weights_hash=whash)
+        install_pack(save_pack(tmp_path / name, manifest, model, backbone_state=bstate))
+    assert cli_main(["weights", "list", "--json"]) == 0
+    packs = {row["pack"]: row["status"] for row in json.loads(capsys.readouterr().out)["packs"]}
+    assert packs["ships-tiny"] == "in the pack"
+    assert packs["needs-i3d"] == "MISSING: rgb_imagenet.pt"
+    assert packs["needs-swin-k600"] == "MISSING: weights hash abcdef0123456789"
+    wm.import_weights(torchvision_style_file(tmp_path, "i3d", full_torchvision_state("i3d")))
+    assert cli_main(["weights", "list"]) == 0
+    text = capsys.readouterr().out
+    assert "needs-i3d" in text and "installed (i3d-" in text
