@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 import numpy as np
 import pytest
@@ -65,7 +66,7 @@ def test_stepping_forward_and_backward_is_exact(videos, case):
 
 
 def test_forward_step_reuses_decoder_and_backward_step_hits_cache(videos, monkeypatch):
-    with open_video(videos["h264_bframes_gop250"]) as r:
+    with open_video(videos["h264_bframes_gop250"], prefetch=False) as r:
         r.frame(120)
         seeks = []
         original = r._session.seek_keyframe
@@ -80,6 +81,39 @@ def test_forward_step_reuses_decoder_and_backward_step_hits_cache(videos, monkey
         for i in range(119, 100, -1):  # before what was decoded: one seek, then a cache window
             assert decode_index(r.frame(i)) == i
         assert len(seeks) == 1
+
+
+def _wait_cached(r, key, timeout=10.0):
+    t = time.monotonic()
+    while key not in r.cache and time.monotonic() - t < timeout:
+        time.sleep(0.01)
+    return key in r.cache
+
+
+def test_prefetch_decodes_the_next_step_in_the_background(videos):
+    with open_video(videos["h264_bframes_gop250"]) as r:
+        r.frame(200)
+        for i in range(201, 206):
+            assert _wait_cached(r, (i, None))  # decoded before the user asks
+            hits = r.cache.hits
+            assert decode_index(r.frame(i)) == i
+            assert r.cache.hits == hits + 1
+        r.frame(150)  # jump, then step back: the window before 150 gets filled ahead of the user
+        for i in range(149, 120, -1):
+            assert _wait_cached(r, (i, None))
+            assert decode_index(r.frame(i)) == i
+        p = r.preview(100, 80)
+        assert decode_index(p) == 100 and _wait_cached(r, (99, 80))  # still going backwards
+    # closing stops the thread; an unclosed reader is still collected
+    import gc
+    import weakref
+
+    r2 = open_video(videos["mjpeg_avi"])
+    r2.frame(3)
+    ref = weakref.ref(r2)
+    del r2
+    gc.collect()
+    assert ref() is None
 
 
 def test_frame_cache_stays_within_budget(videos):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,76 @@ log = logging.getLogger(__name__)
 
 #: How many frames before a backward request are kept converted, so the next steps back are cache hits.
 BACK_WINDOW = 24
+#: Refill the backward window when the user is this many frames from its end.
+PREFETCH_BACK_MARGIN = 4
+
+
+class _Prefetcher:
+    """One background thread that decodes the frame a stepping user will most likely ask for next.
+
+    It holds only a weak reference to the reader, so a reader that is never closed can still be collected.
+    """
+
+    def __init__(self, reader: "VideoReader") -> None:
+        self._ref = weakref.ref(reader)
+        self._cv = threading.Condition()
+        self._job: tuple[int, int | None, int] | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        self.enabled = True
+
+    def suggest(self, i: int, variant: int | None, direction: int) -> None:
+        if not self.enabled or self._stopped:
+            return
+        with self._cv:
+            self._job = (i, variant, direction)
+            self._cv.notify()
+            if self._thread is None:
+                self._thread = threading.Thread(target=_prefetch_loop, args=(self._ref, self), daemon=True,
+                                                name="vatp-frame-prefetch")
+                self._thread.start()
+
+    def take(self, timeout: float) -> tuple[int, int | None, int] | None:
+        with self._cv:
+            if self._job is None and not self._stopped:
+                self._cv.wait(timeout)
+            job, self._job = self._job, None
+            return job
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stopped = True
+            self._job = None
+            self._cv.notify()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+
+def _prefetch_loop(ref, prefetcher: _Prefetcher) -> None:
+    while not prefetcher.stopped:
+        job = prefetcher.take(timeout=1.0)
+        if job is None or prefetcher.stopped:
+            continue
+        reader = ref()
+        if reader is None:
+            return
+        i, variant, direction = job
+        try:
+            with reader._lock:
+                if prefetcher.stopped or reader._last_request != i:
+                    continue  # the user has moved on: this guess is stale
+                j = reader._prefetch_target(i, variant, direction)
+                if j is not None:
+                    reader._fetch(j, variant, backward=direction < 0)
+        except Exception:  # noqa: BLE001 - a failed guess is harmless; the user's own request reports errors
+            log.debug("frame prefetch failed", exc_info=True)
+        finally:
+            del reader
 
 
 class _DecodeSession:
@@ -121,7 +192,14 @@ class VideoReader:
     thread consumes ``stream()`` (each stream has its own decoder).
     """
 
-    def __init__(self, path: str | Path, *, frame_cache_mb: float = 256, random_access_threads: str = "AUTO"):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        frame_cache_mb: float = 256,
+        random_access_threads: str = "AUTO",
+        prefetch: bool = True,
+    ):
         self.path = Path(path)
         container, stream = open_container(self.path)
         self._stream_index = stream.index
@@ -139,6 +217,8 @@ class VideoReader:
         self._cache = FrameCache(frame_cache_mb)
         self._session = _DecodeSession(self.path, self._stream_index, self._index, random_access_threads, self)
         self._last_request: int | None = None
+        self._prefetcher = _Prefetcher(self)
+        self._prefetcher.enabled = prefetch
         self._last_av: tuple[int, object] | None = None
         self.rotation = 0
         try:
@@ -206,6 +286,7 @@ class VideoReader:
         return self._cache
 
     def close(self) -> None:
+        self._prefetcher.stop()
         with self._lock:
             self._session.close()
             self._cache.clear()
@@ -269,31 +350,53 @@ class VideoReader:
         return to_rgb(frame, self.rotation, size=(w, h), interpolation="AREA")
 
     def _get(self, i: int, variant: int | None) -> np.ndarray:
+        """A user request: serve frame i, then guess the next step and decode it in the background."""
         i = self._check(i)
+        with self._lock:
+            previous = self._last_request
+            self._last_request = i
+            backward = previous is not None and i < previous
+            arr = self._fetch(i, variant, backward)
+        direction = -1 if backward else 1
+        self._prefetcher.suggest(i, variant, direction)
+        return arr
+
+    def _fetch(self, i: int, variant: int | None, backward: bool) -> np.ndarray:
+        """Frame i from the cache, the open decoder (forward), or a seek; keeps a window when going back."""
         with self._lock:
             key = (i, variant)
             hit = self._cache.get(key)
-            previous = self._last_request
-            self._last_request = i
             if hit is not None:
                 return hit
             if self._last_av is not None and self._last_av[0] == i:
                 arr = self._convert(self._last_av[1], variant)
                 self._cache.put(key, arr)
                 return arr
-            backward = previous is not None and i < previous
             keep_from = i
             if backward:
-                frame_bytes = self.info.width * self.info.height * 3
-                if variant is not None:
-                    w, h = preview_size(self.info.width, self.info.height, variant)
-                    frame_bytes = w * h * 3
-                keep_from = i - min(BACK_WINDOW, max(0, self._cache.capacity_for(frame_bytes) // 2 - 1))
+                keep_from = i - self._back_window(variant)
             s = self._session
             kf = self._index.keyframe_before(i)
             if not (s.active and s.pos is not None and kf <= s.pos < i):
                 s.seek_keyframe(kf)
             return self._decode_until(i, variant, keep_from, kf)
+
+    def _back_window(self, variant: int | None) -> int:
+        w, h = (self.info.width, self.info.height) if variant is None else preview_size(
+            self.info.width, self.info.height, variant)
+        return min(BACK_WINDOW, max(0, self._cache.capacity_for(w * h * 3) // 2 - 1))
+
+    def _prefetch_target(self, i: int, variant: int | None, direction: int) -> int | None:
+        """The next frame worth decoding ahead of the user, or None when the cache already covers it."""
+        n = len(self._index)
+        if direction > 0:
+            j = i + 1
+            return j if j < n and (j, variant) not in self._cache else None
+        # going back: refill the window a few frames before the user reaches its end
+        for j in range(i - 1, max(-1, i - 1 - PREFETCH_BACK_MARGIN), -1):
+            if (j, variant) not in self._cache:
+                return j
+        return None
 
     def _decode_until(self, target: int, variant: int | None, keep_from: int, kf: int) -> np.ndarray:
         s = self._session
@@ -403,6 +506,11 @@ def _clockwise_rotation(ccw_degrees) -> int:
     return int(round(-deg / 90.0)) % 4 * 90
 
 
-def open_video(path: str | Path, *, frame_cache_mb: float = 256) -> VideoReader:
-    """Open a video for frame-exact reading; raises a specific `VideoError` subclass when it can't."""
-    return VideoReader(path, frame_cache_mb=frame_cache_mb)
+def open_video(path: str | Path, *, frame_cache_mb: float = 256, prefetch: bool = True) -> VideoReader:
+    """Open a video for frame-exact reading; raises a specific `VideoError` subclass when it can't.
+
+    ``frame_cache_mb`` bounds the player's decoded-frame cache; ``prefetch`` decodes the frame a stepping
+    user will ask for next in a background thread (off for batch/model use it costs nothing: it only
+    reacts to ``frame``/``preview`` calls).
+    """
+    return VideoReader(path, frame_cache_mb=frame_cache_mb, prefetch=prefetch)
