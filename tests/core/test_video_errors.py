@@ -192,3 +192,32 @@ def test_undecodable_first_frames(tmp_path, good):
         assert [i for i, _ in r.stream(0, 6)] == [2, 3, 4, 5]
         assert {0, 1} <= r.corrupt_frames
     still_works(good)
+
+
+def test_damaged_h264_packet_mid_gop(tmp_path, good):
+    """Garbage inside one H.264 packet: that frame is skipped and counted, every other frame stays exact."""
+    import av
+
+    path = make_test_video(tmp_path / "h.mp4", 120, gop=60, bframes=2)
+    data = bytearray(path.read_bytes())
+    with av.open(str(path)) as c:
+        spans = [(p.pos, p.size) for p in c.demux(c.streams.video[0]) if p.size]
+    pos, size = spans[30]
+    data[pos + 4 : pos + size] = np.random.default_rng(0).integers(0, 256, size - 4, dtype=np.uint8).tobytes()
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(bytes(data))
+    with open_video(bad) as r:
+        streamed = []
+        for i, f in r.stream():
+            try:
+                streamed.append((i, decode_index(f)))
+            except ValueError:  # a concealed (smeared) frame, if the decoder chose to output one
+                streamed.append((i, None))
+        assert [i for i, _ in streamed] == sorted(i for i, _ in streamed)
+        assert len(streamed) >= 118
+        damaged = r.corrupt_frames
+        assert 1 <= len(damaged) <= 2
+        assert all(k == i for i, k in streamed if i not in damaged)
+        for i in (0, 25, 40, 59, 60, 119):
+            assert decode_index(r.frame(i)) == i
+    still_works(good)
