@@ -255,3 +255,30 @@ def test_cuda_forward_backward_padding_and_autocast():
             amp = model(x, mask, phrases)
         assert torch.isfinite(amp.mu.float()).all()
         assert torch.allclose(amp.attention.float().sum(-1), torch.ones(3, 4, device=dev), atol=1e-2)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_clip_and_phrase_padding_change_nothing_for_every_preset(preset):
+    torch.manual_seed(1)
+    cfg = VATPConfig.preset(preset, in_dim=24, hidden_dim=32, d_model=16, n_heads=4, ffn_dim=32, text_dim=12)
+    model = VATPNet(cfg)
+    x = torch.randn(2, 9, 24)
+    mask = torch.ones(2, 9, dtype=torch.bool)
+    mask[1, 5:] = False
+    phrases = torch.randn(2, 4, 12)
+    pmask = torch.ones(2, 4, dtype=torch.bool)
+    pmask[1, 2:] = False
+    model.train()
+    model(x, mask, phrases, pmask)  # non-trivial BatchNorm running statistics
+    model.eval()
+    with torch.no_grad():
+        both = model(x, mask, phrases, pmask)
+        alone = model(x[1:, :5], None, phrases[1:, :2])
+    assert torch.allclose(both.mu[1], alone.mu[0], atol=1e-5)
+    assert torch.allclose(both.sigma[1], alone.sigma[0], atol=1e-5)
+    if cfg.use_pd:
+        assert torch.allclose(both.attention[1, :, :5], alone.attention[0], atol=1e-5)
+        assert torch.allclose(both.subactions[1], alone.subactions[0], atol=1e-5)
+    if cfg.use_text:
+        assert torch.allclose(both.text[1, :2], alone.text[0], atol=1e-5)
+        assert (both.text[1, 2:] == 0).all()
