@@ -139,6 +139,19 @@ class Scorer:
         self._baseline = base.double().numpy() if base is not None else None
         self._model_lock = threading.Lock()
 
+    def close(self) -> None:
+        """Release the model and backbone (and their GPU memory) when switching packs or devices."""
+        import torch
+
+        self.model = None  # type: ignore[assignment]
+        self.backbone = None  # type: ignore[assignment]
+        self._phrases = None
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+    def __repr__(self) -> str:
+        return f"Scorer(pack={self.pack.name!r}, device={str(self.device)!r})"
+
     # ------------------------------------------------------------------------------ two halves
     def features(
         self,
