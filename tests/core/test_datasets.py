@@ -110,6 +110,7 @@ def test_mtl_aqa_dive_code_phrases(tmp_path, shared_datasets):
     i = train.names.index("01_01")
     assert train.samples[i].meta["dive_number"] == "407C"
     assert list(train.samples[i].phrases) == ["Inward", "3.5 Soms.Tuck", "0 Twist", "Entry"]
+    assert all(len(s.phrases) == 4 for s in train.samples)  # including the codes with no somersault ('300B')
     feats, target, phrases, set_id = train[i]
     assert phrases.shape == (4, 768) and phrases.dtype == np.float32
     same = [j for j, s in enumerate(train.samples) if s.meta["dive_number"] == "407C"]

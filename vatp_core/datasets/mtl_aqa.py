@@ -62,6 +62,18 @@ def read_mtl_annotations(ann_dir: Path) -> tuple[dict, dict[str, list]]:
     return ann, splits
 
 
+def dive_phrases(a: dict, lexicon: list[str] | None) -> tuple[str, ...]:
+    """Phrases from the dive number; from the annotated fields for the 27 codes with no somersault (e.g. '300B')."""
+    from ..phrases import PhraseError, dive_code_phrases, mtl_aqa_phrases
+
+    code = str(a.get("dive_number", ""))
+    try:
+        return tuple(dive_code_phrases(code, lexicon))
+    except PhraseError:
+        return tuple(mtl_aqa_phrases(int(a["rotation_type"]), int(a["ss_no"]), int(a["tw_no"]), int(a["position"]),
+                                     bool(a.get("armstand", 0))))
+
+
 def feature_name(key: tuple[int, int]) -> str:
     return f"{key[0]:02d}_{key[1]:02d}"
 
@@ -75,13 +87,11 @@ def load_mtl_aqa(features: str | Path, split: str = "train", *, annotations: str
     ann_dir = mtl_annotation_dir(features, annotations)
     ann, splits = read_mtl_annotations(ann_dir)
     lexicon = load_lexicon(ann_dir) if with_phrases else None
-    if with_phrases:
-        from ..phrases import dive_code_phrases
     samples = []
     for key in splits[split]:
         a = ann[key]
         code = str(a.get("dive_number", ""))
-        phrases = tuple(dive_code_phrases(code, lexicon)) if (with_phrases and code) else ()
+        phrases = dive_phrases(a, lexicon) if with_phrases else ()
         samples.append(Sample(
             name=feature_name(key), score=float(a["final_score"]), difficulty=float(a["difficulty"]), phrases=phrases,
             meta={"key": list(key), "dive_number": code, "start_frame": int(a["start_frame"]),

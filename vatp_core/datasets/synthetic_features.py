@@ -1,0 +1,86 @@
+"""Generated clip features in the published RG / Fis-V layouts, for tests and for checking the trainer.
+
+Each routine is a sequence of ``n_parts`` sub-actions of random length (plus idle clips between them).
+A sub-action's clips carry its prototype vector plus its quality times a quality direction; the score is
+a weighted sum of the sub-action qualities minus a penalty when two sub-actions are performed out of
+order. Mean-pooling the sequence cannot recover the score (lengths vary and the qualities share
+directions with the order), so learning it needs the temporal structure, as a real routine does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .rg import RG_CLASSES
+
+
+@dataclass(frozen=True)
+class SyntheticSpec:
+    dim: int = 1024
+    n_parts: int = 4
+    clips: tuple[int, int] = (60, 80)
+    noise: float = 0.5
+    order_penalty: float = 3.0
+    seed: int = 0
+
+
+def make_routine(rng: np.random.Generator, protos: np.ndarray, dirs: np.ndarray, spec: SyntheticSpec,
+                 idle: np.ndarray) -> tuple[np.ndarray, float]:
+    """One routine's (T, dim) features and its score."""
+    n_parts = spec.n_parts
+    t_total = int(rng.integers(spec.clips[0], spec.clips[1] + 1))
+    quality = rng.uniform(0.0, 1.0, size=n_parts)
+    order = np.arange(n_parts)
+    swapped = rng.random() < 0.3
+    if swapped:
+        k = int(rng.integers(0, n_parts - 1))
+        order[k], order[k + 1] = order[k + 1], order[k]
+    weights = np.linspace(1.0, 2.0, n_parts)
+    score = 5.0 + 3.0 * float(np.dot(weights, quality)) - (spec.order_penalty if swapped else 0.0)
+    # random segment lengths with idle gaps
+    cuts = np.sort(rng.choice(np.arange(1, t_total), size=2 * n_parts, replace=False))
+    bounds = np.concatenate([[0], cuts, [t_total]])
+    feats = np.empty((t_total, spec.dim), dtype=np.float32)
+    for j in range(2 * n_parts + 1):
+        a, b = bounds[j], bounds[j + 1]
+        if j % 2 == 1:  # a sub-action
+            k = order[j // 2]
+            feats[a:b] = protos[k] + (2.0 * quality[k] - 1.0) * dirs[k]
+        else:
+            feats[a:b] = idle
+    feats += rng.normal(0.0, spec.noise, size=feats.shape).astype(np.float32)
+    return feats, round(score, 2)
+
+
+def _bases(spec: SyntheticSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    protos = rng.normal(0.0, 1.0, size=(spec.n_parts, spec.dim)).astype(np.float32)
+    shared = rng.normal(0.0, 1.0, size=spec.dim).astype(np.float32)
+    dirs = (0.5 * shared + rng.normal(0.0, 1.0, size=(spec.n_parts, spec.dim))).astype(np.float32)
+    idle = rng.normal(0.0, 0.5, size=spec.dim).astype(np.float32)
+    return protos, dirs, idle
+
+
+def write_synthetic_rg(folder: str | Path, *, classes: tuple[str, ...] = RG_CLASSES, n_train: int = 200,
+                       n_test: int = 50, spec: SyntheticSpec = SyntheticSpec()) -> Path:
+    """Write ``<folder>/<Class>_NNN.npy`` and ``train.txt`` / ``test.txt`` exactly as the RG release lays them out."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = {"train": [], "test": []}
+    header = "Video_Name\tDifficulty_Score    Execution_Score Total_Score\tPenalty\tVideo_length"
+    for ci, cls in enumerate(classes):
+        rng = np.random.default_rng([spec.seed, ci])
+        protos, dirs, idle = _bases(spec, rng)
+        order = rng.permutation(n_train + n_test)
+        for j in range(n_train + n_test):
+            feats, score = make_routine(rng, protos, dirs, spec, idle)
+            name = f"{cls}_{j + 1:03d}"
+            np.save(folder / f"{name}.npy", feats)
+            split = "train" if order[j] < n_train else "test"
+            d = round(score * 0.55, 2)
+            lines[split].append(f"{name}\t{d:.2f}\t{score - d:.2f}\t{score:.2f}\t0.00\t{feats.shape[0] * 32 // 25}")
+    for split, rows in lines.items():
+        (folder / f"{split}.txt").write_text("\n".join([header] + rows) + "\n", encoding="utf-8")
+    return folder

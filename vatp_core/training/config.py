@@ -1,0 +1,76 @@
+"""Training settings (what the paper fixes, and what it leaves to us) and the per-epoch log record."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+SELECTIONS = ("best_test", "val", "last")
+SELECTION_TEXT = {
+    "best_test": "best epoch on the test set (the field's practice, as the paper's tables; optimistic)",
+    "val": "best epoch on a held-out validation split of the training set (test set untouched until the end)",
+    "last": "the last epoch (no selection)",
+}
+
+
+@dataclass
+class TrainConfig:
+    """How to train: Adam (lr 1e-3, weight decay 0) as the paper; epochs default per dataset/class."""
+
+    epochs: int = 100
+    batch_size: int = 8            # FSPN (same authors) used 8
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True               # mixed precision, used on CUDA only
+    train_crop: int | None = None  # clips per training crop; None → the dataset's default (RG 68), 0 → full sequence
+    selection: str = "best_test"   # see SELECTIONS
+    val_fraction: float = 0.2      # for selection "val"
+    normalize: bool = True         # regress (target − mean) / std of the training targets
+    eval_every: int = 1
+    checkpoint_dir: str | None = None
+    checkpoint_every: int = 1
+    resume: bool = True
+    num_threads: int | None = None
+    grad_clip: float | None = None
+    eval_batch_size: int = 16
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError("epochs must be ≥ 1")
+        if self.batch_size < 1:
+            raise ValueError("batch size must be ≥ 1")
+        if self.lr <= 0:
+            raise ValueError("learning rate must be > 0")
+        if self.selection not in SELECTIONS:
+            raise ValueError(f"selection must be one of {', '.join(SELECTIONS)}, not {self.selection!r}")
+        if self.train_crop is not None and self.train_crop < 0:
+            raise ValueError("train_crop must be ≥ 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass
+class EpochLog:
+    """One epoch: mean losses over its batches and, when evaluated, the selection-set Spearman."""
+
+    epoch: int
+    loss: float
+    reg: float
+    div: float
+    alg: float
+    gc: float
+    val_spearman: float | None = None
+    val_rl2: float | None = None
+    seconds: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

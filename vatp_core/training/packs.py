@@ -1,0 +1,104 @@
+"""Turn a training run into a model pack (G's format) whose manifest says what it was trained on and how well it did."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..datasets.base import FeatureDataset
+from .trainer import TrainResult
+
+MAX_PACK_PHRASES = 512
+
+
+def _protocol_and_backbone(train_set: FeatureDataset, backbone: str | None, protocol: str | None):
+    """(backbone name, weights hash, backbone state to ship or None, protocol dict) for the manifest."""
+    from ..protocols import get_protocol
+
+    ex = train_set.extractor
+    if ex is not None:  # trained from videos: record exactly what made the features
+        loaded = ex.backbone
+        state = loaded.module.state_dict() if getattr(loaded.spec, "ships_in_pack", False) else None
+        return loaded.spec.name, getattr(loaded, "weights_hash", "") or "", state, ex.protocol.to_dict()
+    name = backbone or train_set.backbone or "unknown"
+    proto_name = protocol or train_set.protocol or "generic"
+    return name, "", None, get_protocol(proto_name).to_dict()
+
+
+def subaction_names(train_set: FeatureDataset, n_queries: int) -> list[str]:
+    """Names for the S sub-actions: the routine's phrases when every routine lists S of them, else numbered."""
+    sets = [s.phrases for s in train_set.samples if s.phrases]
+    if sets and all(len(p) == n_queries for p in sets) and len(sets) == len(train_set):
+        return [Counter(p[k] for p in sets).most_common(1)[0][0] for k in range(n_queries)]
+    return [f"Sub-action {k + 1}" for k in range(n_queries)]
+
+
+def pack_phrases(train_set: FeatureDataset) -> tuple[list[str], np.ndarray | None]:
+    """The distinct training phrases (first-seen order) and their embeddings, so scoring needs no text model."""
+    seen: dict[str, None] = {}
+    for s in train_set.samples:
+        for p in s.phrases:
+            seen.setdefault(p, None)
+    phrases = list(seen)[:MAX_PACK_PHRASES]
+    if not phrases:
+        return [], None
+    from ..phrases import embed_phrases
+
+    return phrases, np.asarray(embed_phrases(phrases, encoder=train_set.phrase_encoder), dtype=np.float32)
+
+
+def save_trained_pack(path: str | Path, result: TrainResult, train_set: FeatureDataset, *,
+                      name: str | None = None, test_metrics: dict[str, Any] | None = None,
+                      test_set: FeatureDataset | None = None, sport: str = "", event: str = "",
+                      description: str = "", label: str = "", not_for_judging: bool = False,
+                      backbone: str | None = None, protocol: str | None = None,
+                      backbone_state: dict | None = None, extra_training: dict[str, Any] | None = None,
+                      zip: bool = False) -> Path:
+    """Write the trained model as a pack; the manifest records data, split, preset, selection, metrics, protocol, backbone."""
+    from ..pack import PackManifest, save_pack
+
+    bb_name, bb_hash, bb_state, proto = _protocol_and_backbone(train_set, backbone, protocol)
+    if backbone_state is not None:
+        bb_state = backbone_state
+    cfg = result.cfg
+    phrases, phrase_emb = pack_phrases(train_set) if cfg.use_text else ([], None)
+    n_queries = cfg.n_queries if cfg.use_pd else 1
+    data = train_set.info()
+    training = {
+        "data": data,
+        "dataset": train_set.dataset,
+        "class": train_set.cls,
+        "split": {"train": train_set.split, "n_train": len(train_set),
+                  "test": test_set.split if test_set is not None else None,
+                  "n_test": len(test_set) if test_set is not None else None},
+        "preset": cfg.preset_name,
+        "backbone": bb_name,
+        "protocol": proto.get("name"),
+        **result.summary(),
+        "history": [{"epoch": h.epoch, "loss": round(h.loss, 5),
+                     "val_spearman": None if h.val_spearman is None else round(h.val_spearman, 5)}
+                    for h in result.history],
+        **(extra_training or {}),
+    }
+    metrics: dict[str, Any] = {"selection": result.selection, "best_epoch": result.best_epoch}
+    if result.val_metrics:
+        metrics["selection_set"] = {k: result.val_metrics[k] for k in ("spearman", "rl2", "mse", "n")
+                                    if k in result.val_metrics}
+    if test_metrics:
+        metrics["test"] = {k: test_metrics[k] for k in ("spearman", "rl2", "mse", "mae", "n") if k in test_metrics}
+    lo, hi = train_set.score_range
+    manifest = PackManifest(
+        name=name or f"{train_set.dataset}-{train_set.cls}-{cfg.preset_name}".lower(),
+        backbone=bb_name, backbone_weights_hash=bb_hash, protocol=proto, model_config=cfg.to_dict(),
+        score_range=[float(lo), float(hi)], score_norm=dict(result.score_norm),
+        difficulty=train_set.difficulty_mode, sport=sport, event=event or train_set.cls,
+        description=description or train_set.description, not_for_judging=not_for_judging, label=label,
+        subaction_names=subaction_names(train_set, n_queries) if cfg.use_pd else [],
+        phrases=phrases, training=training, metrics=metrics,
+    )
+    baseline = result.baseline_subactions
+    return save_pack(path, manifest, result.model, phrase_embeddings=phrase_emb,
+                     baseline_subactions=baseline, backbone_state=bb_state, zip=zip)
