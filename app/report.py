@@ -454,6 +454,10 @@ def key_frames(result: Any, video_path: str | Path | None = None) -> tuple[list[
         frames = []
         with open_video(path) as reader:
             n = len(reader)
+            expected = int((result.video or {}).get("n_frames") or n)
+            if n != expected:  # another file now sits at that path: its frames would mislabel the sub-actions
+                return [], (f"Key frames not included: {path.name} has {n} frames, the scored video had "
+                            f"{expected}.")
             for seg in segments:
                 i = max(0, min(n - 1, (int(seg.start_frame) + int(seg.end_frame)) // 2))
                 if hasattr(reader, "preview"):

@@ -129,6 +129,18 @@ def test_letter_size_and_missing_video_note(qapp, tmp_path):
         render_report(make_result(None), tmp_path / "x.pdf", page_size="A3")
 
 
+def test_key_frames_skipped_when_the_video_is_not_the_scored_one(qapp, tmp_path):
+    from app.report import render_report
+
+    other = make_test_video(tmp_path / "other.mp4", 40, size=(96, 64))
+    text = pdf_text(render_report(make_result(other, n_frames=64), tmp_path / "k.pdf"))
+    assert "has 40 frames, the scored video had 64" in " ".join(text.split())
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_text("not a video")
+    text = pdf_text(render_report(make_result(garbage), tmp_path / "g.pdf"))
+    assert "could not be read" in " ".join(text.split())
+
+
 def test_reference_attempt_adds_the_comparison(qapp, tmp_path, video):
     from app.report import render_report
 
