@@ -36,9 +36,19 @@ def full_torchvision_state(name: str, seed: int = 0) -> dict:
     """A state dict as torchvision's file has it (with the classifier head), random weights."""
     from torchvision.models import video as tv_video
 
+    from vatp_core.features.backbones import _recompute_derived_buffers
+
     torch.manual_seed(seed)
     if name.startswith("swin3d_"):
-        return getattr(tv_video, name)(weights=None).state_dict()
+        # torchvision's own initialisation of a Swin takes seconds; random normal values do as well here
+        with torch.device("meta"):
+            model = getattr(tv_video, name)(weights=None)
+        model = model.to_empty(device="cpu")
+        _recompute_derived_buffers(model)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.normal_(0.0, 0.02)
+        return model.state_dict()
     return build_backbone_module(name).state_dict()
 
 
