@@ -157,6 +157,16 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
     epochs = args.epochs or default_epochs(spec.name, cls)
+    try:  # fail before training, not after, when the features cannot make a usable pack
+        from ..datasets import load_split
+        from ..training.packs import backbone_problem
+
+        probe = load_split(spec.name, args.features, cls, "train", annotations=args.annotations, **kw)
+        problem = backbone_problem(probe, args.backbone)
+    except VATPError as exc:
+        raise CLIError(str(exc)) from exc
+    if problem:
+        raise CLIError(problem)
     bar = TrainProgress(epochs, label=f"{name}: ", enabled=not args.quiet)
     t0 = time.perf_counter()
     try:
@@ -171,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
                                 annotations=args.annotations, progress=bar, on_epoch=bar.epoch, **kw)
         res = outcome.result
         out = Path(args.out) if args.out else packs_dir() / name
-        path = save_trained_pack(out, res, outcome.train_set, name=name, test_metrics=outcome.test,
+        path = save_trained_pack(out, res, outcome.train_set, name=name, test_metrics=outcome.test, backbone=args.backbone,
                                  test_set=outcome.test_set, sport=spec.sport,
                                  event=f"{spec.event_prefix} {outcome.cls}".strip())
     except (VATPError, ValueError) as exc:

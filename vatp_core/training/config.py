@@ -32,7 +32,7 @@ class TrainConfig:
     checkpoint_dir: str | None = None
     checkpoint_every: int = 1
     resume: bool = True
-    num_threads: int | None = None
+    num_threads: int | None = None  # None → half the cores on CPU (faster on small shared machines)
     grad_clip: float | None = None
     eval_batch_size: int = 16
 

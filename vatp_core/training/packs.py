@@ -28,6 +28,26 @@ def _protocol_and_backbone(train_set: FeatureDataset, backbone: str | None, prot
     return name, "", None, get_protocol(proto_name).to_dict()
 
 
+def backbone_problem(train_set: FeatureDataset, backbone: str | None = None) -> str | None:
+    """Why a pack from these features could not score videos (feature size ≠ the backbone's), or None."""
+    if train_set.extractor is not None:
+        return None
+    name = backbone or train_set.backbone
+    if not name:
+        return (f"the backbone that made these {train_set.feature_dim}-d features is unknown: "
+                "pass --backbone NAME so the pack can score videos")
+    from ..features import get_backbone_spec
+
+    try:
+        spec = get_backbone_spec(name)
+    except Exception as exc:  # unknown name: the features module says which ones exist
+        return str(exc)
+    if spec.feature_dim != train_set.feature_dim:
+        return (f"these features are {train_set.feature_dim}-d but the {spec.name} backbone gives {spec.feature_dim}-d; "
+                "a pack must use features of the backbone that will score the videos")
+    return None
+
+
 def subaction_names(train_set: FeatureDataset, n_queries: int) -> list[str]:
     """Names for the S sub-actions: the routine's phrases when every routine lists S of them, else numbered."""
     sets = [s.phrases for s in train_set.samples if s.phrases]
@@ -50,6 +70,16 @@ def pack_phrases(train_set: FeatureDataset) -> tuple[list[str], np.ndarray | Non
     return phrases, np.asarray(embed_phrases(phrases, encoder=train_set.phrase_encoder), dtype=np.float32)
 
 
+def difficulty_table(train_set: FeatureDataset) -> dict[str, float]:
+    """Dive code → difficulty degree, for codes with one DD in the training data (others depend on the board height)."""
+    seen: dict[str, set[float]] = {}
+    for s in train_set.samples:
+        code = str(s.meta.get("dive_number", "")).strip().upper()
+        if code and s.difficulty:
+            seen.setdefault(code, set()).add(round(float(s.difficulty), 2))
+    return {code: next(iter(dds)) for code, dds in sorted(seen.items()) if len(dds) == 1}
+
+
 def save_trained_pack(path: str | Path, result: TrainResult, train_set: FeatureDataset, *,
                       name: str | None = None, test_metrics: dict[str, Any] | None = None,
                       test_set: FeatureDataset | None = None, sport: str = "", event: str = "",
@@ -58,8 +88,11 @@ def save_trained_pack(path: str | Path, result: TrainResult, train_set: FeatureD
                       backbone_state: dict | None = None, extra_training: dict[str, Any] | None = None,
                       zip: bool = False) -> Path:
     """Write the trained model as a pack; the manifest records data, split, preset, selection, metrics, protocol, backbone."""
-    from ..pack import PackManifest, save_pack
+    from ..pack import PackError, PackManifest, save_pack
 
+    problem = backbone_problem(train_set, backbone)
+    if problem:
+        raise PackError(f"Cannot write a model pack: {problem}.")
     bb_name, bb_hash, bb_state, proto = _protocol_and_backbone(train_set, backbone, protocol)
     if backbone_state is not None:
         bb_state = backbone_state
@@ -99,6 +132,8 @@ def save_trained_pack(path: str | Path, result: TrainResult, train_set: FeatureD
         subaction_names=subaction_names(train_set, n_queries) if cfg.use_pd else [],
         phrases=phrases, training=training, metrics=metrics,
     )
+    if train_set.difficulty_mode == "divide" and hasattr(manifest, "difficulty_table"):
+        manifest.difficulty_table = difficulty_table(train_set)
     baseline = result.baseline_subactions
     return save_pack(path, manifest, result.model, phrase_embeddings=phrase_emb,
                      baseline_subactions=baseline, backbone_state=bb_state, zip=zip)

@@ -93,6 +93,13 @@ def _device(name: str) -> torch.device:
     return resolve_device(name)
 
 
+def auto_threads() -> int:
+    """Half the cores (at least 1): on a small shared CPU, fewer intra-op threads train markedly faster."""
+    import os
+
+    return max(1, min(torch.get_num_threads(), (os.cpu_count() or 2) // 2))
+
+
 @contextlib.contextmanager
 def _cpu_determinism(enabled: bool, threads: int | None):
     prev = torch.are_deterministic_algorithms_enabled()
@@ -197,7 +204,8 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
     crop = tc.train_crop if tc.train_crop is not None else (train_set.train_crop or 0)
     use_amp = tc.amp and device.type == "cuda"
 
-    with _cpu_determinism(device.type == "cpu", tc.num_threads):
+    threads = tc.num_threads or (auto_threads() if device.type == "cpu" else None)
+    with _cpu_determinism(device.type == "cpu", threads):
         torch.manual_seed(tc.seed)
         model = VATPNet(cfg).to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)

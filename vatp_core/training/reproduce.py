@@ -1,0 +1,141 @@
+"""`vatp reproduce`: every class × ablation preset of a dataset, laid out like the paper's table, with its numbers beside ours."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from ..datasets import dataset_spec
+from ..metrics import fisher_z_mean
+from .config import SELECTION_TEXT, TrainConfig
+from .paper_tables import PAPER_TABLES, REPRODUCE_PRESETS, preset_label
+from .protocol import ClassRun, default_epochs, run_class
+
+
+@dataclass
+class ReproduceResult:
+    dataset: str
+    selection: str
+    epochs: int | None
+    seed: int
+    runs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # preset → class → numbers
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "selection": self.selection, "selection_text": SELECTION_TEXT[self.selection],
+                "epochs": self.epochs, "seed": self.seed, "runs": self.runs, "notes": self.notes,
+                "seconds": round(self.seconds, 1), "paper": PAPER_TABLES[self.dataset]}
+
+
+def _columns(dataset: str, per_class: dict[str, float]) -> list[float | None]:
+    """Our per-class values in the paper's column order, with its averages (Fisher-z) recomputed."""
+    cols = PAPER_TABLES[dataset]["columns"]
+    out: list[float | None] = []
+    for c in cols:
+        if c in per_class:
+            out.append(per_class[c])
+        elif c == "Avg.":
+            vals = list(per_class.values())
+            out.append(fisher_z_mean(vals) if len(vals) == len(cols) - 1 else None)
+        elif c.endswith(" Avg."):
+            prog = c.split()[0]
+            vals = [v for k, v in per_class.items() if k.startswith(prog + "-")]
+            out.append(fisher_z_mean(vals) if len(vals) == 2 else None)
+        else:
+            out.append(None)
+    return out
+
+
+def reproduce(dataset: str, features: str | Path, train_cfg: TrainConfig, *, epochs: int | None = None,
+              presets: tuple[str, ...] | None = None, classes: tuple[str, ...] | None = None,
+              annotations: str | Path | None = None, packs_dir: str | Path | None = None,
+              on_run: Callable[[int, int, str, str, int], Callable | None] | None = None,
+              cancel=None) -> ReproduceResult:
+    """Train and test every (preset, class); ``on_run(i, n, preset, cls, epochs)`` may return an on_epoch callback."""
+    spec = dataset_spec(dataset)
+    presets = presets or REPRODUCE_PRESETS[spec.name]
+    classes = classes or spec.classes
+    t0 = time.perf_counter()
+    res = ReproduceResult(dataset=spec.name, selection=train_cfg.selection, epochs=epochs, seed=train_cfg.seed)
+    jobs = [(p, c) for p in presets for c in classes]
+    for i, (preset, cls) in enumerate(jobs, start=1):
+        n_epochs = epochs or default_epochs(spec.name, cls)
+        cb = on_run(i, len(jobs), preset, cls, n_epochs) if on_run else None
+        tc = replace(train_cfg, checkpoint_dir=None)
+        run: ClassRun = run_class(spec.name, features, cls, preset, tc, epochs=n_epochs, annotations=annotations,
+                                  on_epoch=cb, cancel=cancel)
+        r = run.result
+        last = r.history[-1].val_spearman if r.history else None
+        res.runs.setdefault(preset, {})[run.cls] = {
+            "spearman": run.test["spearman"], "rl2": run.test["rl2"], "mse": run.test["mse"], "n": run.test["n"],
+            "best_epoch": r.best_epoch, "epochs": n_epochs,
+            "last_epoch_test_spearman": last if train_cfg.selection != "val" else None,
+            "selection_spearman": (r.val_metrics or {}).get("spearman"), "seconds": round(r.seconds, 1),
+        }
+        for note in r.notes:
+            if note not in res.notes and not note.startswith("input size"):
+                res.notes.append(note)
+        if packs_dir is not None:
+            from .packs import save_trained_pack
+
+            save_trained_pack(Path(packs_dir) / f"{spec.name}-{run.cls}-{preset}".lower().replace("+", ""), r,
+                              run.train_set, test_metrics=run.test, test_set=run.test_set, sport=spec.sport)
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def format_table(res: ReproduceResult, features: str | Path | None = None) -> str:
+    """A text table in the paper's layout: per preset a 'paper' row and an 'ours' row; then the paper's baselines."""
+    paper = PAPER_TABLES[res.dataset]
+    spec = dataset_spec(res.dataset)
+    cols = paper["columns"]
+    w = max(8, max(len(c) for c in cols) + 2)
+    label_w = 24
+    lines = [f"{spec.title}: Spearman's ρ on the official test split, laid out as the paper's {paper['tables']}"]
+    if res.epochs:
+        lines.append(f"epochs: {res.epochs} for every class (override; the paper's schedule: "
+                     + ", ".join(f"{c} {default_epochs(res.dataset, c)}" for c in spec.classes) + ")")
+    else:
+        lines.append("epochs: " + ", ".join(f"{c} {default_epochs(res.dataset, c)}" for c in spec.classes)
+                     + (" (the paper's)" if spec.epochs_from_paper else " (the paper does not say; our default)"))
+    lines.append(f"model selection: {SELECTION_TEXT[res.selection]}; seed {res.seed}")
+    if features:
+        lines.append(f"features: {features}")
+    lines.append("")
+    lines.append(f"{'method':<{label_w}}{'':<7}" + "".join(f"{c:>{w}}" for c in cols))
+    lines.append("-" * (label_w + 7 + w * len(cols)))
+
+    def fmt(v):
+        return f"{v:>{w}.3f}" if isinstance(v, (int, float)) else f"{'—':>{w}}"
+
+    for preset, per_class in res.runs.items():
+        label = preset_label(res.dataset, preset)
+        p_row = paper["presets"].get(preset)
+        lines.append(f"{label:<{label_w}}{'paper':<7}" + "".join(fmt(v) for v in (p_row or [None] * len(cols))))
+        ours = _columns(res.dataset, {c: v["spearman"] for c, v in per_class.items()})
+        lines.append(f"{'':<{label_w}}{'ours':<7}" + "".join(fmt(v) for v in ours))
+        if res.selection == "best_test":
+            last = {c: v["last_epoch_test_spearman"] for c, v in per_class.items()
+                    if v.get("last_epoch_test_spearman") is not None}
+            if last:
+                lines.append(f"{'':<{label_w}}{'last':<7}" + "".join(fmt(v) for v in _columns(res.dataset, last)))
+    if paper["baselines"]:
+        lines.append("")
+        lines.append(f"other methods as the paper reports them ({paper['tables']}):")
+        for name, row in paper["baselines"].items():
+            lines.append(f"{name:<{label_w}}{'paper':<7}" + "".join(fmt(v) for v in row))
+    lines.append("")
+    lines.append("ours: R-ℓ2 (×100) / MSE on the test split")
+    for preset, per_class in res.runs.items():
+        cells = "  ".join(f"{c} {v['rl2']:.3f}/{v['mse']:.3f}" for c, v in per_class.items())
+        lines.append(f"  {preset_label(res.dataset, preset):<{label_w - 2}}{cells}")
+    if res.selection == "best_test":
+        lines.append("'ours' picks the best test epoch, as the paper's field does; 'last' is the final epoch's test ρ "
+                     "(no selection). Use --selection val for an estimate that never looks at the test set.")
+    for note in res.notes:
+        lines.append(f"note: {note}")
+    lines.append(f"({len([1 for p in res.runs.values() for _ in p])} runs in {res.seconds:.0f} s)")
+    return "\n".join(lines)
