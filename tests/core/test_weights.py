@@ -187,7 +187,10 @@ def test_official_key_names_map_to_torchvision():
 
 def _check_official_import(name: str, depths: tuple[int, ...], tmp_path: Path, filename: str):
     tv_state = full_torchvision_state(name, seed=5)
-    ckpt = {"meta": {"epoch": 30, "mmaction_version": "0.x", "config": "window_size=(8, 7, 7)"},
+    import numpy as np
+
+    ckpt = {"meta": {"epoch": 30, "mmaction_version": "0.x", "config": "window_size=(8, 7, 7)",
+                     "hook_msgs": {"best_score": np.float64(0.81), "history": np.arange(3)}},
             "state_dict": official_video_swin(tv_state, depths)}
     src = tmp_path / filename
     torch.save(ckpt, src)

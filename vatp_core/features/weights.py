@@ -149,13 +149,27 @@ def read_state_file(path: Path) -> dict[str, "torch.Tensor"]:
         except Exception as exc:
             raise WeightsVerificationError(f"{path.name} is not a readable safetensors file ({exc}).") from exc
     try:
-        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+        # numpy scalars / arrays are plain data (checkpoints keep e.g. a best score in their "meta")
+        with torch.serialization.safe_globals(_numpy_data_globals()):
+            obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # UnpicklingError for anything but plain tensors / containers
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise WeightsVerificationError(
             f"Refusing {path.name}: it is not a plain tensor checkpoint that loads with weights_only=True ({first})."
         ) from exc
     return unwrap_state_dict(obj, path.name)
+
+
+def _numpy_data_globals() -> list:
+    """numpy names a checkpoint's metadata may need to rebuild arrays and scalars (no code runs)."""
+    import numpy as np
+
+    core = getattr(np, "_core", None) or np.core
+    names = [core.multiarray.scalar, core.multiarray._reconstruct, np.ndarray, np.dtype]
+    dtypes = getattr(np, "dtypes", None)
+    if dtypes is not None:
+        names += [getattr(dtypes, n) for n in dir(dtypes) if n.endswith("DType")]
+    return names
 
 
 def unwrap_state_dict(obj: Any, name: str = "checkpoint") -> dict[str, "torch.Tensor"]:
