@@ -3,7 +3,7 @@
 ``labels.csv`` has a header with ``file`` and ``score`` and, optionally, ``difficulty``, ``phrases``
 (``;``-separated sub-action descriptions in order) and ``split`` (train / test). Files are paths
 relative to the folder. Feature files (.npy/.npz/.pkl/.pt, (T, D)) are read directly; videos are run
-through a backbone once (through the shared feature cache) when first needed.
+through a backbone (default ``tiny``) once, through the shared feature cache, when first needed.
 Without a split column, a seeded 20 % of the routines is the test set.
 """
 
@@ -108,7 +108,7 @@ class _VideoFeatures:
 
 def load_generic(folder: str | Path, split: str = "train", *, labels: str | Path | None = None,
                  difficulty_mode: str = "none", test_fraction: float = 0.2, seed: int = 0,
-                 backbone: str = "tiny", protocol: str | None = None, device: str = "auto",
+                 backbone: str | None = None, protocol: str | None = None, device: str = "auto",
                  train_crop: int | None = None, phrase_encoder: str = "hash",
                  progress: Callable[[str, int, int], None] | None = None, cancel=None) -> FeatureDataset:
     """The train, test or all routines of a club folder."""
@@ -152,10 +152,11 @@ def load_generic(folder: str | Path, split: str = "train", *, labels: str | Path
     samples = [Sample(name=r["file"], score=r["score"], source=folder / r["file"], difficulty=r["difficulty"],
                       phrases=r["phrases"], meta={"split": r["split"]}) for r in chosen]
     if kind == "video":
-        loader = _VideoFeatures(backbone, protocol, device, progress, cancel)
-        backbone_name, protocol_name = backbone, protocol
+        loader = _VideoFeatures(backbone or "tiny", protocol, device, progress, cancel)
+        backbone_name, protocol_name = backbone or "tiny", protocol
     else:
-        loader, backbone_name, protocol_name = (lambda s: read_feature_file(s.source)), None, protocol
+        # feature files: the backbone that made them is whatever the user says it was
+        loader, backbone_name, protocol_name = (lambda s: read_feature_file(s.source)), backbone, protocol
     ds = FeatureDataset(
         samples, dataset="generic", cls=folder.name or "routines", split=split,
         score_range=full_range([r["score"] for r in rows]), difficulty_mode=difficulty_mode, train_crop=train_crop,
