@@ -164,3 +164,24 @@ def test_cuda_extraction_matches_cpu(video, tiny):
     # bf16 / fp16 autocast: close, not identical
     cos = (gpu.features * cpu.features).sum(1) / (np.linalg.norm(gpu.features, axis=1) * np.linalg.norm(cpu.features, axis=1))
     assert cos.min() > 0.99
+
+
+def test_cpu_extraction_leaves_a_core_for_decoding(video, tiny):
+    from vatp_core.features.pipeline import _available_cpus
+
+    seen = []
+
+    class Recording(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            seen.append(torch.get_num_threads())
+            return self.inner(x)
+
+    torch.set_num_threads(2)
+    wrapped = type(tiny)(spec=tiny.spec, module=Recording(tiny.module), weights_hash=tiny.weights_hash)
+    extract_features(video, wrapped, PROTOCOL, use_cache=False)
+    assert seen and set(seen) == {max(1, min(2, _available_cpus() - 1))}
+    assert torch.get_num_threads() == 2  # restored afterwards
