@@ -31,6 +31,8 @@ def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True) -> Non
                    help="generic only: 'divide' regresses score ÷ difficulty (needs a difficulty column)")
     p.add_argument("--backbone", default=None,
                    help="generic only: backbone for videos (default tiny), or the one that made the feature files")
+    p.add_argument("--backbone-weights", default=None, metavar="FILE",
+                   help="generic videos only: backbone weights file (default: the installed ones)")
     p.add_argument("--text-encoder", default="hash", metavar="ENC",
                    help="phrase embeddings: 'hash' (built in) or a local BERT folder")
 
@@ -42,8 +44,10 @@ def load_kwargs(args: argparse.Namespace) -> dict:
             kw["difficulty_mode"] = args.difficulty
         if args.backbone:
             kw["backbone"] = args.backbone
-    elif args.difficulty or args.backbone:
-        raise CLIError("--difficulty and --backbone apply to --dataset generic only")
+        if args.backbone_weights:
+            kw["backbone_weights"] = args.backbone_weights
+    elif args.difficulty or args.backbone or args.backbone_weights:
+        raise CLIError("--difficulty, --backbone and --backbone-weights apply to --dataset generic only")
     return kw
 
 

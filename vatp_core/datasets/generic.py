@@ -68,8 +68,9 @@ def read_labels_csv(path: str | Path) -> list[dict]:
 class _VideoFeatures:
     """Extracts a video's clip features with one backbone, loaded on first use."""
 
-    def __init__(self, backbone: str, protocol: str | None, device: str, progress, cancel) -> None:
+    def __init__(self, backbone: str, protocol: str | None, device: str, progress, cancel, weights=None) -> None:
         self.backbone_name = backbone
+        self.weights = weights
         self.protocol_name = protocol
         self.device = device
         self.progress = progress
@@ -82,7 +83,7 @@ class _VideoFeatures:
         if self._backbone is None:
             from ..features import load_backbone
 
-            self._backbone = load_backbone(self.backbone_name, device=self.device)
+            self._backbone = load_backbone(self.backbone_name, weights=self.weights, device=self.device)
         return self._backbone
 
     @property
@@ -109,9 +110,12 @@ class _VideoFeatures:
 def load_generic(folder: str | Path, split: str = "train", *, labels: str | Path | None = None,
                  difficulty_mode: str = "none", test_fraction: float = 0.2, seed: int = 0,
                  backbone: str | None = None, protocol: str | None = None, device: str = "auto",
-                 train_crop: int | None = None, phrase_encoder: str = "hash",
+                 backbone_weights=None, train_crop: int | None = None, phrase_encoder: str = "hash",
                  progress: Callable[[str, int, int], None] | None = None, cancel=None) -> FeatureDataset:
-    """The train, test or all routines of a club folder."""
+    """The train, test or all routines of a club folder.
+
+    For videos, ``backbone_weights`` (a file or state dict) overrides the installed weights of ``backbone``.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"not a folder: {folder}")
@@ -152,7 +156,7 @@ def load_generic(folder: str | Path, split: str = "train", *, labels: str | Path
     samples = [Sample(name=r["file"], score=r["score"], source=folder / r["file"], difficulty=r["difficulty"],
                       phrases=r["phrases"], meta={"split": r["split"]}) for r in chosen]
     if kind == "video":
-        loader = _VideoFeatures(backbone or "tiny", protocol, device, progress, cancel)
+        loader = _VideoFeatures(backbone or "tiny", protocol, device, progress, cancel, backbone_weights)
         backbone_name, protocol_name = backbone or "tiny", protocol
     else:
         # feature files: the backbone that made them is whatever the user says it was

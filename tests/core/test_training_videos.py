@@ -1,0 +1,43 @@
+"""A club folder of videos → `vatp train` (tiny backbone shipped in the pack) → `vatp score` loads and uses the pack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.videogen import make_test_video
+from vatp_core.cli import main
+
+
+def test_videos_to_pack_to_vatp_score(tmp_path, capsys):
+    from safetensors.torch import save_file
+
+    from vatp_core.features import load_backbone
+
+    club = tmp_path / "club"
+    club.mkdir()
+    rows = ["file,score,phrases"]
+    for i in range(6):
+        make_test_video(club / f"attempt{i}.mp4", 40 + 8 * i, size=(96, 72))
+        rows.append(f"attempt{i}.mp4,{6 + i * 0.5},approach;jump;flight;landing")
+    (club / "labels.csv").write_text("\n".join(rows) + "\n")
+    weights = tmp_path / "tiny.safetensors"
+    save_file(load_backbone("tiny", random_init=True, device="cpu").state_dict(), str(weights))
+
+    rc = main(["train", "--dataset", "generic", "--features", str(club), "--backbone", "tiny",
+               "--backbone-weights", str(weights), "--epochs", "1", "--selection", "last", "--batch-size", "2",
+               "--out", str(tmp_path / "pack"), "--name", "club-attempts", "-q"])
+    assert rc == 0, capsys.readouterr().err
+    manifest = json.loads((tmp_path / "pack" / "manifest.json").read_text())
+    assert manifest["backbone"] == "tiny" and manifest["backbone_in_pack"] is True
+    assert manifest["protocol"]["clip_len"] == 16
+    assert manifest["subaction_names"] == ["approach", "jump", "flight", "landing"]
+    assert manifest["training"]["split"]["n_train"] == 5 and manifest["training"]["split"]["n_test"] == 1
+
+    rc = main(["score", str(club / "attempt3.mp4"), "--pack", str(tmp_path / "pack"), "--device", "cpu",
+               "--json", str(tmp_path / "score.json"), "-q"])
+    assert rc == 0, capsys.readouterr().err
+    result = json.loads((tmp_path / "score.json").read_text())
+    assert result["pack"]["name"] == "club-attempts"
+    assert isinstance(result["mean"], float) and len(result["attention"]) == 4
