@@ -159,6 +159,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=20, help="length of the 1080p test file (default 20 s)")
     ap.add_argument("--gop", type=int, default=50, help="keyframe interval of the 1080p file (default 50)")
     ap.add_argument("--bframes", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3, help="throughput rounds (best of)")
     ap.add_argument("--random", type=int, default=40, help="random frame(i) calls")
     ap.add_argument("--steps", type=int, default=150, help="±1 steps timed in each direction")
     ap.add_argument("--no-memory", action="store_true", help="skip the 1-min vs 10-min memory test")
@@ -167,6 +168,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="also write the figures to this JSON file")
     ap.add_argument("--_rss-child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)
     if args._rss_child:
         _rss_child(args._rss_child)
         return 0
@@ -180,12 +182,21 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         make_test_video(hd, n, size=(1920, 1080), gop=args.gop, bframes=args.bframes, preset="veryfast", crf=20, noise=3)
         print(f"generated {hd.name}: {n} frames 1920x1080 H.264 GOP {args.gop} in {time.perf_counter() - t:.1f} s")
-    res["file"] = {"frames": n, "size": "1920x1080", "codec": "h264", "gop": args.gop, "bframes": args.bframes}
+    mbps = hd.stat().st_size * 8 / (n / 25) / 1e6
+    res["file"] = {"frames": n, "size": "1920x1080", "codec": "h264", "gop": args.gop, "bframes": args.bframes,
+                   "mbps": round(mbps, 1)}
+    print(f"file: {n} frames 1920x1080 H.264 (x264 veryfast, GOP {args.gop}, {args.bframes} B-frames), {mbps:.1f} Mbit/s")
 
-    res["bare_decode_fps"] = bare_decode_fps(hd)
-    res["decode_rgb_fps"] = stream_fps(hd, None)
-    res["decode_resize_fps"] = stream_fps(hd, MODEL_INPUT)
-    res["clips_fps"] = clips_fps(hd)
+    # throughput: interleave the variants and keep each one's best of --rounds, so a burst of load from
+    # other processes on a shared machine does not decide the ratio
+    best = {"bare": 0.0, "rgb": 0.0, "resize": 0.0, "clips": 0.0}
+    for _ in range(args.rounds):
+        best["bare"] = max(best["bare"], bare_decode_fps(hd))
+        best["resize"] = max(best["resize"], stream_fps(hd, MODEL_INPUT))
+        best["rgb"] = max(best["rgb"], stream_fps(hd, None))
+        best["clips"] = max(best["clips"], clips_fps(hd))
+    res["bare_decode_fps"], res["decode_rgb_fps"] = best["bare"], best["rgb"]
+    res["decode_resize_fps"], res["clips_fps"] = best["resize"], best["clips"]
     res["resize_ratio"] = res["decode_resize_fps"] / res["bare_decode_fps"]
     print(f"sequential decode (bare)        {res['bare_decode_fps']:7.1f} fps")
     print(f"decode + RGB 1920x1080          {res['decode_rgb_fps']:7.1f} fps")

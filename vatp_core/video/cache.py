@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
@@ -9,7 +10,7 @@ import numpy as np
 
 
 class FrameCache:
-    """LRU mapping key → ndarray whose total size never exceeds ``max_mb`` megabytes."""
+    """LRU mapping key → ndarray whose total size never exceeds ``max_mb`` megabytes (thread-safe)."""
 
     def __init__(self, max_mb: float = 256) -> None:
         self.max_bytes = max(0, int(max_mb * 1024 * 1024))
@@ -17,6 +18,7 @@ class FrameCache:
         self.nbytes = 0
         self.hits = 0
         self.misses = 0
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._items)
@@ -25,33 +27,36 @@ class FrameCache:
         return key in self._items
 
     def get(self, key: Hashable) -> np.ndarray | None:
-        arr = self._items.get(key)
-        if arr is None:
-            self.misses += 1
-            return None
-        self._items.move_to_end(key)
-        self.hits += 1
-        return arr
+        with self._lock:
+            arr = self._items.get(key)
+            if arr is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return arr
 
     def put(self, key: Hashable, arr: np.ndarray) -> None:
         """Store ``arr`` (made read-only); evict the oldest entries until the budget holds."""
         size = int(arr.nbytes)
         if size > self.max_bytes:
             return
-        old = self._items.pop(key, None)
-        if old is not None:
-            self.nbytes -= int(old.nbytes)
         arr.flags.writeable = False
-        self._items[key] = arr
-        self.nbytes += size
-        while self.nbytes > self.max_bytes and self._items:
-            _, dropped = self._items.popitem(last=False)
-            self.nbytes -= int(dropped.nbytes)
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.nbytes -= int(old.nbytes)
+            self._items[key] = arr
+            self.nbytes += size
+            while self.nbytes > self.max_bytes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self.nbytes -= int(dropped.nbytes)
 
     def capacity_for(self, frame_bytes: int) -> int:
         """How many frames of ``frame_bytes`` bytes fit in the budget."""
         return self.max_bytes // max(1, frame_bytes)
 
     def clear(self) -> None:
-        self._items.clear()
-        self.nbytes = 0
+        with self._lock:
+            self._items.clear()
+            self.nbytes = 0

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 #: How many frames before a backward request are kept converted, so the next steps back are cache hits.
 BACK_WINDOW = 24
 #: Refill the backward window when the user is this many frames from its end.
-PREFETCH_BACK_MARGIN = 4
+PREFETCH_BACK_MARGIN = 12
 
 
 class _Prefetcher:
@@ -168,8 +168,6 @@ class _DecodeSession:
                     idx = self.index.index_of_pts(ts)
                     if idx is None:
                         continue
-                if frame.is_corrupt:
-                    self.owner._note_corrupt(idx)
                 self.pos = idx
                 yield idx, frame
         self._iter = None
@@ -352,10 +350,12 @@ class VideoReader:
     def _get(self, i: int, variant: int | None) -> np.ndarray:
         """A user request: serve frame i, then guess the next step and decode it in the background."""
         i = self._check(i)
-        with self._lock:
-            previous = self._last_request
-            self._last_request = i
-            backward = previous is not None and i < previous
+        previous = self._last_request
+        self._last_request = i
+        backward = previous is not None and i < previous
+        # a cached frame never waits for the decoder (which the prefetch thread may be busy with)
+        arr = self._cache.get((i, variant))
+        if arr is None:
             arr = self._fetch(i, variant, backward)
         direction = -1 if backward else 1
         self._prefetcher.suggest(i, variant, direction)
@@ -422,6 +422,8 @@ class VideoReader:
                 prev = frame
                 continue
             if idx == target:
+                if frame.is_corrupt:  # decoded with errors concealed: shown, but counted
+                    self._note_corrupt(idx)
                 arr = self._convert(frame, variant)
                 self._cache.put((target, variant), arr)
                 return arr
@@ -489,6 +491,8 @@ class VideoReader:
                 if idx > expected:
                     for missing in range(expected, idx):
                         self._note_corrupt(missing)
+                if frame.is_corrupt:
+                    self._note_corrupt(idx)
                 yield idx, to_rgb(frame, self.rotation, size=size, crop=crop, fast=True)
                 expected = idx + 1
             for missing in range(expected, stop):
