@@ -221,3 +221,15 @@ def test_damaged_h264_packet_mid_gop(tmp_path, good):
         for i in (0, 25, 40, 59, 60, 119):
             assert decode_index(r.frame(i)) == i
     still_works(good)
+
+
+def test_clips_over_an_undecodable_range_raise(tmp_path, good):
+    path = _mjpeg_with_blanked_packets(tmp_path, lambda n: range(20, n))
+    with open_video(path) as r:
+        assert len(r) == 60
+        with pytest.raises(CorruptVideoError):
+            list(iter_clips(r, get_protocol("generic", clip_len=16), start=30))
+        clips = list(iter_clips(r, get_protocol("generic", clip_len=16), end=32))
+        assert len(clips) == 2  # the second clip is padded with frame 19, the last good one
+        assert [decode_index(f) for f in clips[1][1]][-1] == 19
+    still_works(good)

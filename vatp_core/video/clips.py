@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import check_cancel
 from .convert import Resize
+from .errors import CorruptVideoError
 
 
 def iter_clips(
@@ -55,8 +57,6 @@ def iter_clips(
     for idx, arr in reader.stream(first, last + 1, resize=resize):
         if idx in needed_set:
             held[idx] = arr
-        elif last_seen is not None and not held:
-            pass
         last_seen = (idx, arr)
         while next_clip < len(clips) and int(clips[next_clip][-1]) <= idx:
             check_cancel(cancel)
@@ -72,7 +72,9 @@ def iter_clips(
         clip = clips[next_clip]
         _fill_missing(held, clip, last_seen)
         if not held:
-            break
+            raise CorruptVideoError(
+                f"{Path(str(reader.info.path)).name}: frames {first}–{last} cannot be decoded (the file is damaged)."
+            )
         yield next_clip, build(clip)
         next_clip += 1
 
