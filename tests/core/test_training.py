@@ -192,3 +192,14 @@ def test_trained_pack_round_trip(tmp_path):
     r2 = train_model(small, None, VATPConfig.preset("te", **SMALL), _tc(epochs=1, selection="last"))
     with pytest.raises(PackError, match="1024-d"):
         save_trained_pack(tmp_path / "bad", r2, small)
+
+
+@pytest.mark.gpu
+def test_cuda_mixed_precision_training_and_resume(rg_small, tmp_path):
+    train, test = _sets(rg_small)
+    cfg = VATPConfig.preset("te+pd", **SMALL)
+    r = train_model(train, test, cfg, _tc(device="cuda", epochs=2, checkpoint_dir=str(tmp_path / "c")))
+    assert r.device.startswith("cuda") and all(np.isfinite(h.loss) for h in r.history)
+    assert next(r.model.parameters()).dtype == torch.float32  # AMP keeps float32 master weights
+    r2 = train_model(train, test, cfg, _tc(device="cuda", epochs=3, checkpoint_dir=str(tmp_path / "c")))
+    assert r2.resumed_from_epoch == 2 and len(r2.history) == 3

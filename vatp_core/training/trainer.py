@@ -124,6 +124,13 @@ def _autocast(device: torch.device, enabled: bool):
     return contextlib.nullcontext()
 
 
+def _as_float(out):
+    from dataclasses import fields, replace
+
+    return replace(out, **{f.name: getattr(out, f.name).float() for f in fields(out)
+                           if isinstance(getattr(out, f.name), torch.Tensor) and getattr(out, f.name).is_floating_point()})
+
+
 def _batches(n: int, size: int, order: torch.Tensor) -> list[list[int]]:
     idx = order.tolist()
     out = [idx[i:i + size] for i in range(0, n, size)]
@@ -251,6 +258,8 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
                                    generator=generator, with_phrases=cfg.use_text).to(device)
                 with _autocast(device, use_amp):
                     out = model(batch.features, batch.mask, batch.phrases, batch.phrase_mask)
+                if use_amp:  # losses (Drop-DTW, InfoNCE, MSE) in float32
+                    out = _as_float(out)
                 losses = compute_losses(out, batch.target, cfg, phrase_set_ids=batch.phrase_set_ids)
                 optimizer.zero_grad(set_to_none=True)
                 if scaler is not None and scaler.is_enabled():
