@@ -75,6 +75,8 @@ def test_interrupted_run_resumes_to_the_same_result(rg_small, tmp_path):
     # a checkpoint from another run (different learning rate) is refused, not silently mixed in
     with pytest.raises(CheckpointError, match="different run"):
         train_model(train, test, cfg, _tc(epochs=4, lr=5e-4, checkpoint_dir=str(tmp_path / "b")))
+    with pytest.raises(CheckpointError, match="past the 3 epochs"):
+        train_model(train, test, cfg, _tc(epochs=3, checkpoint_dir=str(tmp_path / "b")))
     # the checkpoint holds only tensors and plain values: it loads with weights_only=True
     state = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=True)
     assert state["epoch"] == 4

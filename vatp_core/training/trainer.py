@@ -229,6 +229,9 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
             if state.get("fingerprint") != fingerprint:
                 raise CheckpointError(f"{ckpt} belongs to a different run (data, model or settings changed); "
                                       "use another checkpoint folder or turn resuming off")
+            if int(state["epoch"]) > tc.epochs:
+                raise CheckpointError(f"{ckpt} is at epoch {state['epoch']}, past the {tc.epochs} epochs asked for; "
+                                      "start afresh or ask for more epochs")
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
             if scaler is not None and state.get("scaler"):
