@@ -64,6 +64,14 @@ def test_batch_size_does_not_change_features(video, tiny):
     np.testing.assert_allclose(a.features, b.features, rtol=1e-4, atol=1e-5)
 
 
+def test_extraction_under_callers_inference_mode(video, tiny):
+    """The app's worker runs jobs inside torch.inference_mode(); the decode thread must still fill its buffers."""
+    plain = extract_features(video, tiny, PROTOCOL, batch_size=2, use_cache=False)
+    with torch.inference_mode():
+        inside = extract_features(video, tiny, PROTOCOL, batch_size=2, use_cache=False)
+    np.testing.assert_allclose(inside.features, plain.features, rtol=1e-5, atol=1e-6)
+
+
 def test_range_and_i3d_protocol(video, tiny):
     part = extract_features(video, tiny, PROTOCOL, start=20, end=60, use_cache=False)
     assert part.clip_ranges == [(20, 35), (28, 43), (36, 51), (44, 59)]

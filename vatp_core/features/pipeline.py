@@ -184,9 +184,12 @@ def _run(reader, backbone, protocol, resize, out_hw, start, end, total, batch_si
     batch_size = max(1, int(batch_size))
     n_buffers = max(2, int(prefetch)) + 2
     free: "queue.Queue[tuple[torch.Tensor, Any]]" = queue.Queue()
-    for _ in range(n_buffers):
-        buf = torch.empty((batch_size, L, h, w, 3), dtype=torch.uint8, pin_memory=cuda)
-        free.put((buf, None))
+    # Normal tensors even when the caller runs under torch.inference_mode() (the app's worker does):
+    # the decode thread is not in inference mode and must be allowed to write into them.
+    with torch.inference_mode(False):
+        for _ in range(n_buffers):
+            buf = torch.empty((batch_size, L, h, w, 3), dtype=torch.uint8, pin_memory=cuda)
+            free.put((buf, None))
     ready: "queue.Queue[Any]" = queue.Queue(maxsize=max(1, int(prefetch)))
     stop = threading.Event()
     decode_time = [0.0]
