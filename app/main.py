@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.pack:
             window.score_bar.pack_combo.setCurrentIndex(max(window.score_bar.pack_combo.findData("demo"), 0))
     shot = ScreenshotRun(window, args.screenshot) if args.screenshot else None
+    window.interactive = shot is None
     if video:
         opened = window.open_result_json(video) if str(video).endswith(".json") else window.open_video(video)
         if opened and (args.demo or args.score or shot is not None) and window.result is None:

@@ -6,6 +6,7 @@ It wires the views together and talks to the model only through the inference wo
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or load_settings()
         self.result = None
+        self.interactive = True  # False: messages go to stderr instead of dialogs (scripted runs)
         self._pending_missing_weights = None
         self._retry_job: Job | None = None
         self._score_job: Job | None = None
@@ -192,6 +194,14 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         show_about(self)
 
+    def warn(self, title: str, text: str) -> None:
+        """A message box, or with ``interactive`` off (--screenshot runs) a line on stderr: never block a script."""
+        if self.interactive:
+            QMessageBox.warning(self, title, text)
+        else:
+            print(f"vatp-studio: {title}: {text}", file=sys.stderr, flush=True)
+        self.statusBar().showMessage(f"{title}: {text.splitlines()[0]}", 10000)
+
     @Slot(str)
     def _show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
@@ -210,12 +220,12 @@ class MainWindow(QMainWindow):
 
         path = Path(path)
         if not path.is_file():
-            QMessageBox.warning(self, "Cannot open video", f"The file {path} does not exist.")
+            self.warn("Cannot open video", f"The file {path} does not exist.")
             return False
         try:
             self.player.open(path)
         except (VATPError, OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Cannot open video", f"{path.name} cannot be opened as a video.\n\n{exc}")
+            self.warn("Cannot open video", f"{path.name} cannot be opened as a video.\n\n{exc}")
             return False
         self.settings.add_recent(path)
         save_settings(self.settings)
@@ -308,11 +318,12 @@ class MainWindow(QMainWindow):
         elif job.status == "cancelled":
             self._show_status("Scoring cancelled.")
         elif job.status == "failed":
-            if self._pending_missing_weights is not None:
+            if self._pending_missing_weights is not None and self.interactive:
                 exc, self._pending_missing_weights = self._pending_missing_weights, None
                 self._offer_weights(exc, job)
             else:
-                QMessageBox.warning(self, "Scoring failed", job.error)
+                self._pending_missing_weights = None
+                self.warn("Scoring failed", job.error)
 
     @Slot(object)
     def _on_missing_weights(self, exc: object) -> None:
@@ -336,7 +347,7 @@ class MainWindow(QMainWindow):
             if retry is not None and self.player.path is not None:
                 self.start_scoring()
         elif job.status == "failed":
-            QMessageBox.warning(self, "Weights not installed", job.error)
+            self.warn("Weights not installed", job.error)
 
     @Slot()
     def _check_device(self) -> None:
@@ -372,7 +383,7 @@ class MainWindow(QMainWindow):
         try:
             path = self.result.save_sidecar(video)
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Cannot save", f"The score could not be saved beside the video: {exc}")
+            self.warn("Cannot save", f"The score could not be saved beside the video: {exc}")
             return None
         self._show_status(f"Saved {path}")
         return path
@@ -391,7 +402,7 @@ class MainWindow(QMainWindow):
         try:
             result = ScoreResult.from_json(path)
         except Exception as exc:
-            QMessageBox.warning(self, "Cannot open score", f"{path.name} is not a readable score result.\n\n{exc}")
+            self.warn("Cannot open score", f"{path.name} is not a readable score result.\n\n{exc}")
             return False
         self.review_attempt(result, json_path=path)
         self.comparison.add_attempt(result)
