@@ -20,7 +20,7 @@ from .errors import (
 
 # First bytes of container formats: a file that starts like a video but won't open is damaged, not "not a video".
 _MAGIC_AT_4 = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot")
-_STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "tiff_pipe", "webp_pipe", "gif", "gif_pipe",
+_STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "tiff_pipe", "webp_pipe",
                         "pgm_pipe", "ppm_pipe", "pam_pipe", "svg_pipe", "jpegxl_pipe", "qoi_pipe", "dds_pipe",
                         "exr_pipe", "psd_pipe", "j2k_pipe"}
 
