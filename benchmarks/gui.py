@@ -1,0 +1,149 @@
+"""GUI speed: launch-to-window time, and key-press-to-frame-painted latency on a 1080p H.264 file.
+
+Targets (DESIGN §9): window shown < 2 s after launch; frame step < 30 ms median.
+
+    python benchmarks/gui.py [--frames 250] [--gop 50] [--presses 60] [--launches 5]
+
+Launch: `vatp-studio --exit-after-show` in a fresh interpreter (time from process start to the window shown,
+as the app measures it, plus the wall time seen from outside). Latency: in one process, a key event is sent
+to the main window and the clock stops when the player's view has painted the new frame. Measured for →
+(next frame), ← (previous frame: a seek back to the keyframe and a decode forward unless cached), and
+PgDn (a +10 % jump), on a generated 1920×1080 H.264 file (tests/videogen.py) with B-frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, int(round(q / 100 * (len(ordered) - 1)))))
+    return ordered[k]
+
+
+def measure_launch(runs: int, env: dict[str, str]) -> tuple[list[float], list[float]]:
+    inside, outside = [], []
+    cmd = [sys.executable, "-m", "app.main", "--exit-after-show"]
+    subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=120)  # warm the file cache
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        t1 = time.perf_counter()
+        line = next((ln for ln in out.stdout.splitlines() if ln.startswith("window shown after")), None)
+        if line is None:
+            raise SystemExit(f"the app did not report showing its window:\n{out.stderr[-2000:]}")
+        inside.append(float(line.split()[3]))
+        outside.append(t1 - t0)
+    return inside, outside
+
+
+def measure_latency(video: Path, presses: int) -> dict[str, list[float]]:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(device_check=False)
+    window.resize(1600, 1000)
+    window.show()
+    window.activateWindow()
+    if not window.open_video(video):
+        raise SystemExit(f"cannot open {video}")
+    player = window.player
+    painted: dict[int, float] = {}
+
+    def on_painted(index: int, when: float) -> None:
+        painted.setdefault(index, when)
+
+    player.view.painted.connect(on_painted)
+
+    def wait_for(index: int, timeout: float = 10.0) -> None:
+        end = time.perf_counter() + timeout
+        while index not in painted:
+            app.processEvents()
+            if time.perf_counter() > end:
+                raise SystemExit(f"frame {index} was never painted")
+
+    wait_for(0)
+    results: dict[str, list[float]] = {"next frame (→)": [], "previous frame (←)": [], "+10 % jump (PgDn)": []}
+
+    def press(key, label: str) -> None:
+        painted.clear()
+        t0 = time.perf_counter()
+        QTest.keyClick(window, key)
+        target = player.target
+        wait_for(target)
+        results[label].append((painted[target] - t0) * 1000)
+
+    n = player.n_frames
+    for _ in range(presses):  # forward steps through fresh (uncached) frames
+        if player.target >= n - 2:
+            break
+        press(Qt.Key.Key_Right, "next frame (→)")
+    player.seek(n - 1)
+    wait_for(n - 1)
+    for _ in range(presses):  # backward steps (the decoder's frame cache helps only after the first)
+        if player.target <= 1:
+            break
+        press(Qt.Key.Key_Left, "previous frame (←)")
+    player.seek(0)
+    wait_for(0)
+    for _ in range(9):
+        press(Qt.Key.Key_PageDown, "+10 % jump (PgDn)")
+    window.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frames", type=int, default=250)
+    parser.add_argument("--gop", type=int, default=50)
+    parser.add_argument("--presses", type=int, default=60)
+    parser.add_argument("--launches", type=int, default=5)
+    parser.add_argument("--video", type=Path, help="use this video instead of generating a 1080p H.264 one")
+    args = parser.parse_args()
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    home = tempfile.mkdtemp(prefix="vatp-gui-bench-")
+    os.environ["VATP_HOME"] = home
+    env = dict(os.environ)
+
+    inside, outside = measure_launch(args.launches, env)
+    print(f"launch to window shown: median {statistics.median(inside):.3f} s (in-app clock), "
+          f"{statistics.median(outside):.3f} s wall incl. interpreter exit, worst {max(inside):.3f} s, "
+          f"{args.launches} runs (target < 2 s)")
+
+    video = args.video
+    if video is None:
+        from tests.videogen import make_test_video
+
+        video = Path(home) / "bench_1080p.mp4"
+        t0 = time.perf_counter()
+        make_test_video(video, args.frames, size=(1920, 1080), gop=args.gop, bframes=2, preset="ultrafast")
+        print(f"generated {video.name}: {args.frames} frames 1920×1080 H.264, GOP {args.gop}, B-frames 2 "
+              f"({time.perf_counter() - t0:.1f} s)")
+    results = measure_latency(video, args.presses)
+    for label, values in results.items():
+        if values:
+            print(f"key press → frame painted, {label:<20}: median {statistics.median(values):6.1f} ms, "
+                  f"p95 {percentile(values, 95):6.1f} ms, n={len(values)}")
+    step = results["next frame (→)"]
+    verdict = "meets" if step and statistics.median(step) < 30 else "misses"
+    print(f"frame step target < 30 ms median: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
