@@ -77,3 +77,29 @@ def test_mtl_aqa_text_training_and_pack(tmp_path, shared_datasets):
     codes = {s.meta["dive_number"]: s.difficulty for s in train.samples}
     assert all(table[c] == pytest.approx(codes[c]) for c in table)
     np.testing.assert_allclose(predict_with_pack(pack, test, device="cpu").pred, p.pred, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dataset,classes", [("fisv", ("TES", "PCS")), ("mtl", ("diving",)),
+                                             ("finefs", ("SP-PCS", "SP-TES", "FS-PCS", "FS-TES"))])
+def test_reproduce_tables_in_the_papers_layout(dataset, classes):
+    from vatp_core.training.paper_tables import PAPER_TABLES, preset_label
+    from vatp_core.training.reproduce import ReproduceResult, format_table
+
+    res = ReproduceResult(dataset=dataset, selection="val", epochs=None, seed=0)
+    rho = {c: 0.5 + 0.1 * i for i, c in enumerate(classes)}
+    res.runs["vatp"] = {c: {"spearman": v, "rl2": 1.0, "mse": 2.0, "n": 10, "last_epoch_test_spearman": None}
+                        for c, v in rho.items()}
+    text = format_table(res)
+    paper = PAPER_TABLES[dataset]
+    assert paper["tables"] in text and "held-out validation split" in text
+    assert all(col in text for col in paper["columns"])
+    ours = next(line for line in text.splitlines() if line.split()[:1] == ["ours"])
+    values = [float(v) for v in ours.split()[1:]]
+    assert len(values) == len(paper["columns"])
+    if dataset == "finefs":  # per-program Fisher-z averages
+        assert values[2] == pytest.approx(fisher_z_mean([rho["SP-PCS"], rho["SP-TES"]]), abs=1e-3)
+        assert values[5] == pytest.approx(fisher_z_mean([rho["FS-PCS"], rho["FS-TES"]]), abs=1e-3)
+    if dataset == "fisv":
+        assert values[2] == pytest.approx(fisher_z_mean(list(rho.values())), abs=1e-3)
+    paper_row = next(line for line in text.splitlines() if line.startswith(preset_label(dataset, "vatp")))
+    assert f"{paper['presets']['vatp'][0]:.3f}" in paper_row

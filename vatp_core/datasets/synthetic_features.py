@@ -84,3 +84,26 @@ def write_synthetic_rg(folder: str | Path, *, classes: tuple[str, ...] = RG_CLAS
     for split, rows in lines.items():
         (folder / f"{split}.txt").write_text("\n".join([header] + rows) + "\n", encoding="utf-8")
     return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m vatp_core.datasets.synthetic_features OUT``: write a generated RG-layout feature set."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m vatp_core.datasets.synthetic_features",
+                                description="Write generated clip features + train.txt/test.txt in the RG layout.")
+    p.add_argument("out")
+    p.add_argument("--dim", type=int, default=1024)
+    p.add_argument("--train", type=int, default=200)
+    p.add_argument("--test", type=int, default=50)
+    p.add_argument("--classes", default=",".join(RG_CLASSES))
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    folder = write_synthetic_rg(a.out, classes=tuple(c.strip() for c in a.classes.split(",")), n_train=a.train,
+                                n_test=a.test, spec=SyntheticSpec(dim=a.dim, seed=a.seed))
+    print(f"wrote {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
