@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from vatp_core import paths
 
 EMPTY_STATE_TEXT = "Drop a routine video here, or choose File → Open video… (Ctrl+O)"
 
 
 class EmptyState(QWidget):
+    open_requested = Signal()
+    demo_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         title = QLabel("<h2>Score a routine</h2>")
@@ -29,4 +34,16 @@ class EmptyState(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.hint)
         layout.addWidget(detail)
+        self.open_button = QPushButton("Open video…")
+        self.open_button.clicked.connect(self.open_requested)
+        self.demo_button = QPushButton("Try the demo routine")
+        self.demo_button.setToolTip("A synthetic routine scored with the bundled demo pack (not for judging)")
+        self.demo_button.clicked.connect(self.demo_requested)
+        self.demo_button.setVisible(paths.demo_video_path().is_file())
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         layout.addStretch(2)

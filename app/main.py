@@ -70,19 +70,17 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
 
     video = args.video
-    if args.demo:
-        from vatp_core import paths
-
-        video = video or str(paths.demo_video_path())
-        if not args.pack:
-            window.score_bar.pack_combo.setCurrentIndex(max(window.score_bar.pack_combo.findData("demo"), 0))
     shot = ScreenshotRun(window, args.screenshot) if args.screenshot else None
     window.interactive = shot is None
-    if video:
+    if args.demo and not video:
+        if not window.open_demo(score=True):
+            print("vatp-studio: error: the bundled demo video is missing", file=sys.stderr)
+            return 2
+    elif video:
         opened = window.open_result_json(video) if str(video).endswith(".json") else window.open_video(video)
         if opened and (args.demo or args.score or shot is not None) and window.result is None:
             window.start_scoring()
-        elif shot is not None and not opened:
+        elif not opened and shot is not None:
             print("vatp-studio: error: the video could not be opened", file=sys.stderr)
             return 2
     elif shot is not None:

@@ -102,6 +102,9 @@ class MainWindow(QMainWindow):
         self.score_bar.score_clicked.connect(self.start_scoring)
         self.score_bar.cancel_clicked.connect(self.cancel_scoring)
         self.comparison.attempt_activated.connect(self.review_attempt)
+        self.empty_state.open_requested.connect(self.choose_video)
+        self.empty_state.demo_requested.connect(self.open_demo)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
 
         self._build_menus()
         self.shortcuts = ShortcutMap(self, {
@@ -262,6 +265,23 @@ class MainWindow(QMainWindow):
         self.show_result(result)
         self.comparison.add_attempt(result)
         self._show_status(f"Loaded the saved score {sidecar.name} (press Score to score again).")
+
+    @Slot()
+    def open_demo(self, score: bool = True) -> bool:
+        """Open the bundled demo routine with the demo pack selected, and score it (unless a saved score loads)."""
+        index = self.score_bar.pack_combo.findData("demo")
+        if index >= 0:
+            self.score_bar.pack_combo.setCurrentIndex(index)
+        if not self.open_video(paths.demo_video_path()):
+            return False
+        if score and self.result is None:
+            self.start_scoring()
+        return True
+
+    @Slot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        """Player keys act only in the Review tab (the Compare tab's lists and tables keep their arrows)."""
+        self.shortcuts.set_enabled(index == 0)
 
     # --- scoring -----------------------------------------------------------------------------
     @Slot()
@@ -428,7 +448,9 @@ class MainWindow(QMainWindow):
             return
         from .report import export_report_dialog
 
-        path = export_report_dialog(self, self.result, video_path=self.player.path)
+        # The report's cumulative comparison: the first other attempt ticked in the Compare tab, if any.
+        reference = next((r for r in self.comparison.checked() if r is not self.result), None)
+        path = export_report_dialog(self, self.result, video_path=self.player.path, reference=reference)
         if path:
             self._show_status(f"Report written to {path}")
 

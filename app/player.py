@@ -69,7 +69,7 @@ class Player(QWidget):
         """Open a video; raises VideoError (nothing changes) when it cannot be read."""
         from vatp_core.video import open_video
 
-        reader = open_video(path)
+        reader = open_video(path, frame_cache_mb=self.frame_cache_mb)
         try:
             n = len(reader)
             times = [float(reader.timestamp(i)) for i in range(n)]
@@ -81,7 +81,8 @@ class Player(QWidget):
         self.n_frames = n
         self.fps = float(reader.fps) or 25.0
         self._times = times
-        self.loader = FrameLoader(reader, self.frame_cache_mb, self)
+        # The reader keeps decoded frames (frame_cache_mb); the loader only a few ready-to-paint images.
+        self.loader = FrameLoader(reader, min(64, max(16, self.frame_cache_mb // 4)), self)
         self.loader.frame_ready.connect(self._on_frame)
         self.loader.failed.connect(self._on_decode_failed)
         self.transport.set_length(n)

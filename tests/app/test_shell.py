@@ -69,3 +69,53 @@ def test_window_appears_before_torch_is_imported():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_device_check_reports_in_the_status_bar(qtbot):
+    window = MainWindow()  # the check runs in the worker 1.5 s after the window is up
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(("GPU: ", "No GPU found")), timeout=20_000)
+
+
+def test_exit_after_show_prints_the_time():
+    out = subprocess.run([sys.executable, "-m", "app.main", "--exit-after-show"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    seconds = float(out.stdout.strip().splitlines()[-1].split()[3])
+    assert 0 < seconds < 30
+
+
+def test_report_and_batch_menus_reach_their_dialogs(qtbot, monkeypatch, tmp_path):
+    import app.batch_dialog as batch_dialog
+    import app.report as report
+    from tests.app.conftest import make_result
+
+    window = MainWindow(device_check=False)
+    qtbot.addWidget(window)
+    assert not window.report_action.isEnabled()
+    calls = []
+    monkeypatch.setattr(report, "export_report_dialog", lambda parent, result, video_path=None, reference=None:
+                        calls.append(("report", result, reference)) or tmp_path / "r.pdf")
+    first, second = make_result(tmp_path / "a.mp4", mean=6.0), make_result(tmp_path / "b.mp4", mean=7.0)
+    window.comparison.add_attempt(first)
+    window.comparison.add_attempt(second)
+    window.show_result(second)
+    assert window.report_action.isEnabled()
+    window.report_action.trigger()
+    assert calls == [("report", second, first)]
+
+    monkeypatch.setattr(batch_dialog.BatchDialog, "exec", lambda self: calls.append(("batch", self.service)) or 0)
+    window.open_batch()
+    assert calls[-1] == ("batch", window.service)
+
+
+def test_player_keys_only_act_in_the_review_tab(qtbot):
+    window = MainWindow(device_check=False)
+    qtbot.addWidget(window)
+    action = window.shortcuts.actions["next_frame"]
+    assert action.isEnabled()
+    window.tabs.setCurrentIndex(1)
+    assert not action.isEnabled()
+    window.tabs.setCurrentIndex(0)
+    assert action.isEnabled()
