@@ -72,7 +72,8 @@ class Player(QWidget):
         reader = open_video(path, frame_cache_mb=self.frame_cache_mb)
         try:
             n = len(reader)
-            times = [float(reader.timestamp(i)) for i in range(n)]
+            stamps = getattr(reader, "timestamps", None)
+            times = [float(t) for t in stamps()] if stamps else [float(reader.timestamp(i)) for i in range(n)]
         except Exception:
             reader.close()
             raise
