@@ -3,8 +3,9 @@
 Each routine is a sequence of ``n_parts`` sub-actions of random length (plus idle clips between them).
 A sub-action's clips carry its prototype vector plus its quality times a quality direction; the score is
 a weighted sum of the sub-action qualities minus a penalty when two sub-actions are performed out of
-order. Mean-pooling the sequence cannot recover the score (lengths vary and the qualities share
-directions with the order), so learning it needs the temporal structure, as a real routine does.
+order. Segment lengths vary and the quality directions overlap, so mean pooling recovers the score only in
+part (on Ball after 10 epochs with validation selection: ρ ≈ 0.65 for the `mlp` preset, ≈ 0.77 for `te+pd`):
+the temporal structure matters, as in a real routine.
 """
 
 from __future__ import annotations
