@@ -55,8 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     window = MainWindow(device_check=not (args.exit_after_show or args.screenshot))
     if args.pack:
-        window.score_bar.pack_combo.addItem(args.pack, args.pack)
-        window.score_bar.pack_combo.setCurrentIndex(window.score_bar.pack_combo.count() - 1)
+        window.score_bar.add_pack_path(args.pack)
     if args.device:
         window.score_bar.set_device(args.device)
     window.show()

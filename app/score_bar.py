@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolButton, QWidget,
+)
 
 from .settings_dialog import DEVICES, pack_choices
 
@@ -28,6 +32,11 @@ class ScoreBar(QWidget):
         self.pack_combo.setToolTip("Model pack used to score")
         self.pack_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.pack_combo.setMinimumContentsLength(18)
+        self.browse_button = QToolButton()
+        self.browse_button.setText("…")
+        self.browse_button.setToolTip("Use a model pack folder or .zip that is not installed")
+        self.browse_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.browse_button.clicked.connect(self.choose_pack_path)
         self.device_combo = QComboBox()
         self.device_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for value, label in DEVICES:
@@ -51,6 +60,7 @@ class ScoreBar(QWidget):
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(QLabel("Pack"))
         layout.addWidget(self.pack_combo)
+        layout.addWidget(self.browse_button)
         layout.addWidget(QLabel("Device"))
         layout.addWidget(self.device_combo)
         layout.addWidget(self.score_button)
@@ -67,6 +77,21 @@ class ScoreBar(QWidget):
             self.pack_combo.setItemData(self.pack_combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
         index = self.pack_combo.findData(current or "demo")
         self.pack_combo.setCurrentIndex(max(index, 0))
+
+    def add_pack_path(self, path: str) -> None:
+        """Offer (and select) a pack given by its path."""
+        index = self.pack_combo.findData(path)
+        if index < 0:
+            self.pack_combo.addItem(Path(path).name, path)
+            self.pack_combo.setItemData(self.pack_combo.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
+            index = self.pack_combo.count() - 1
+        self.pack_combo.setCurrentIndex(index)
+
+    @Slot()
+    def choose_pack_path(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Model pack", "", "Model packs (manifest.json *.zip);;All files (*)")
+        if path:
+            self.add_pack_path(str(Path(path).parent) if Path(path).name == "manifest.json" else path)
 
     def set_device(self, device: str) -> None:
         self.device_combo.setCurrentIndex(max(self.device_combo.findData(device), 0))
