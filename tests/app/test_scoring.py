@@ -207,3 +207,26 @@ def test_screenshot_of_the_scored_window(small_pack, routine_video, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     image = QImage(str(shot))
     assert not image.isNull() and image.width() >= 800 and image.height() >= 500
+
+
+def test_importing_missing_weights_then_scoring_again(qtbot, routine_video, small_pack, monkeypatch, tmp_path):
+    from app import weights_dialog
+    from vatp_core.features import weights
+    from vatp_core.features.weights import MissingWeightsError
+    from vatp_core.pipeline import Scorer
+
+    imported = []
+    monkeypatch.setattr(weights_dialog, "ask_for_weights",
+                        lambda parent, exc: weights_dialog.WeightsChoice("import", path=tmp_path / "w.pth"))
+    monkeypatch.setattr(weights, "import_weights", lambda path, weights_id=None, progress=None: imported.append(path))
+
+    def factory(pack, device):
+        if not imported:
+            raise MissingWeightsError("No swin3d_t weights are installed.", filename="swin3d_t-7615ae03.pth")
+        return Scorer(str(small_pack), device="cpu")
+
+    win = open_window(qtbot, routine_video, scorer_factory=factory)
+    with qtbot.waitSignal(win.result_shown, timeout=120_000) as blocker:
+        win.start_scoring()
+    assert imported == [tmp_path / "w.pth"]
+    assert blocker.args[0].pack["name"] == "app-test-pack"
