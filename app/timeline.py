@@ -53,6 +53,23 @@ class _RowAxis(pg.AxisItem):
         self.setWidth(110)
 
 
+class _TimeAxis(pg.AxisItem):
+    """Top axis: the same frame positions labelled as time (seconds at the video's frame rate)."""
+
+    def __init__(self, timeline: "Timeline") -> None:
+        super().__init__("top")
+        self._timeline = timeline
+
+    def tickStrings(self, values, scale, spacing):
+        fps = self._timeline.fps or 25.0
+        out = []
+        for v in values:
+            seconds = max(0.0, v / fps)
+            minutes, sec = divmod(seconds, 60)
+            out.append(f"{int(minutes)}:{sec:04.1f}" if minutes else f"{sec:.1f} s")
+        return out
+
+
 class Timeline(QWidget):
     seek_requested = Signal(int)
 
@@ -67,7 +84,8 @@ class Timeline(QWidget):
         self._moving_playhead = False
 
         self.left_axis = _RowAxis()
-        self.plot = pg.PlotWidget(axisItems={"left": self.left_axis}, background=(24, 24, 28))
+        self.plot = pg.PlotWidget(axisItems={"left": self.left_axis, "top": _TimeAxis(self)}, background=(24, 24, 28))
+        self.plot.showAxis("top")
         self.plot.setMinimumHeight(120)
         self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.plot.setMenuEnabled(False)

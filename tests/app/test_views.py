@@ -206,3 +206,11 @@ def test_result_shown_from_json_and_review_from_comparison(qtbot, tmp_path):
     assert window.player.path == video and window.result == result
     assert window.timeline.band_names == NAMES and len(window.comparison.attempts) == 1
     assert window.save_action.isEnabled() and window.report_action.isEnabled()
+
+
+def test_timeline_top_axis_reads_in_seconds(qtbot):
+    tl = Timeline()
+    qtbot.addWidget(tl)
+    tl.set_video(500, 50)
+    axis = tl.plot.getAxis("top")
+    assert axis.tickStrings([0, 100, 3100], 1, 100) == ["0.0 s", "2.0 s", "1:02.0"]
