@@ -184,7 +184,14 @@ def test_trained_pack_round_trip(tmp_path):
     assert m.backbone == "tiny" and m.training["preset"] == "vatp" and m.training["dataset"] == "generic"
     assert m.training["selection"] == "last" and m.training["split"]["n_train"] == 16
     assert m.metrics["test"]["spearman"] == 0.5 and m.score_norm == pytest.approx(r.score_norm)
-    assert m.subaction_names[0] == "approach" and m.subaction_names[3] == "entry"
+    # each query is named by the routine position of its attention (earliest query → first phrase)
+    from vatp_core.training.packs import query_time_order, subaction_names
+
+    order = query_time_order(r.model, ds)
+    assert sorted(order) == [0, 1, 2, 3]
+    assert m.subaction_names[order[0]] == "approach" and m.subaction_names[order[3]] == "entry"
+    assert subaction_names(ds, 4, [2, 0, 3, 1])[2] == "approach"
+    assert subaction_names(ds, 4, [2, 0, 3, 1])[1] == "entry"
     assert "take-off" in m.phrases and pack.phrase_embeddings.shape == (len(m.phrases), 768)
     assert pack.baseline_subactions.shape == (4, 32)
     np.testing.assert_allclose(predict_with_pack(pack, ds, device="cpu").pred,

@@ -48,12 +48,40 @@ def backbone_problem(train_set: FeatureDataset, backbone: str | None = None) -> 
     return None
 
 
-def subaction_names(train_set: FeatureDataset, n_queries: int) -> list[str]:
-    """Names for the S sub-actions: the routine's phrases when every routine lists S of them, else numbered."""
+def query_time_order(model, dataset: FeatureDataset, device: str = "cpu", batch_size: int = 16) -> list[int]:
+    """Query indices from earliest to latest, by the mean rank of their attention's centre of mass over a set."""
+    import torch
+
+    from ..explain import centre_of_mass
+    from .batching import make_batch
+
+    s = model.cfg.n_queries
+    ranks = np.zeros(s)
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(dataset), batch_size):
+            idx = range(start, min(start + batch_size, len(dataset)))
+            batch = make_batch(dataset, idx, with_phrases=False).to(torch.device(device))
+            att = model(batch.features, batch.mask).attention.float().cpu().numpy()
+            for b, n in enumerate(batch.mask.sum(dim=1).tolist()):
+                com = centre_of_mass(att[b, :, :n])
+                ranks += np.argsort(np.argsort(com, kind="stable"), kind="stable")
+    return [int(q) for q in np.argsort(ranks, kind="stable")]
+
+
+def subaction_names(train_set: FeatureDataset, n_queries: int, order: list[int] | None = None) -> list[str]:
+    """A name per query: the k-th earliest query gets the k-th phrase when every routine lists S phrases in order
+    (the most common one at that position), else "Sub-action k"."""
+    order = order or list(range(n_queries))
     sets = [s.phrases for s in train_set.samples if s.phrases]
-    if sets and all(len(p) == n_queries for p in sets) and len(sets) == len(train_set):
-        return [Counter(p[k] for p in sets).most_common(1)[0][0] for k in range(n_queries)]
-    return [f"Sub-action {k + 1}" for k in range(n_queries)]
+    if sets and len(sets) == len(train_set) and all(len(p) == n_queries for p in sets):
+        by_position = [Counter(p[k] for p in sets).most_common(1)[0][0] for k in range(n_queries)]
+    else:
+        by_position = [f"Sub-action {k + 1}" for k in range(n_queries)]
+    names = [""] * n_queries
+    for pos, q in enumerate(order):
+        names[q] = by_position[pos]
+    return names
 
 
 def pack_phrases(train_set: FeatureDataset) -> tuple[list[str], np.ndarray | None]:
@@ -129,7 +157,9 @@ def save_trained_pack(path: str | Path, result: TrainResult, train_set: FeatureD
         score_range=[float(lo), float(hi)], score_norm=dict(result.score_norm),
         difficulty=train_set.difficulty_mode, sport=sport, event=event or train_set.cls,
         description=description or train_set.description, not_for_judging=not_for_judging, label=label,
-        subaction_names=subaction_names(train_set, n_queries) if cfg.use_pd else [],
+        subaction_names=(subaction_names(train_set, n_queries,
+                                         query_time_order(result.model, train_set, str(next(result.model.parameters()).device)))
+                         if cfg.use_pd else []),
         phrases=phrases, training=training, metrics=metrics,
     )
     if train_set.difficulty_mode == "divide" and hasattr(manifest, "difficulty_table"):
