@@ -232,10 +232,16 @@ def main(argv=None) -> int:
                 make_test_video(path, minutes * 60 * 25, size=(w, h), gop=50, bframes=2, preset="ultrafast")
                 print(f"generated {path.name} in {time.perf_counter() - t:.1f} s")
             rss[minutes] = peak_rss_mb(path)
+            t = time.perf_counter()
+            with open_video(path) as r:
+                res[f"open_{minutes}min_s"] = time.perf_counter() - t
+                assert len(r) == minutes * 60 * 25
         res["peak_rss_mb"] = {"1min": rss[1], "10min": rss[10], "size": f"{w}x{h}",
                               "ratio": rss[10] / rss[1]}
         print(f"peak RSS streaming all clips: 1 min {rss[1]:.1f} MB, 10 min {rss[10]:.1f} MB "
               f"(ratio {rss[10] / rss[1]:.3f}; target within 10 %) at {w}x{h}")
+        print(f"open + index (demux only): 1 min {res['open_1min_s'] * 1000:.0f} ms, "
+              f"10 min {res['open_10min_s'] * 1000:.0f} ms")
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=2))
     return 0

@@ -48,6 +48,7 @@ def test_200_random_frames_are_exact(videos, case):
         wanted = [rng.randrange(N) for _ in range(200)]
         got = [decode_index(r.frame(i)) for i in wanted]
         assert got == wanted
+        assert r.skip_retries == 0  # skipping non-reference frames never skipped a needed one
         w, h = r.size
         assert r.frame(wanted[0]).shape == (h, w, 3)
         assert r.frame(wanted[0]).dtype == np.uint8
@@ -81,6 +82,25 @@ def test_forward_step_reuses_decoder_and_backward_step_hits_cache(videos, monkey
         for i in range(119, 100, -1):  # before what was decoded: one seek, then a cache window
             assert decode_index(r.frame(i)) == i
         assert len(seeks) == 1
+
+
+def test_far_seek_skips_non_reference_frames(videos):
+    """Crossing a long GOP decodes only the frames later ones depend on, until close to the target."""
+    with open_video(videos["h264_bframes_gop250"], prefetch=False) as r:
+        produced = []
+        original = r._session.next_frame
+
+        def counting():
+            got = original()
+            if got is not None:
+                produced.append(got[0])
+            return got
+
+        r._session.next_frame = counting
+        assert decode_index(r.frame(240)) == 240
+        assert produced[-1] == 240 and len(produced) < 200  # B-frames before ~224 were never decoded
+        assert produced[-10:] == list(range(231, 241))  # every frame close to the target was
+        assert r.skip_retries == 0
 
 
 def _wait_cached(r, key, timeout=10.0):

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 #: How many frames before a backward request are kept converted, so the next steps back are cache hits.
 BACK_WINDOW = 24
+#: Non-reference frames are skipped while crossing a GOP until this many frames before the first one kept
+#: (covers B-frame reordering and frame-threading delay, so no frame that is needed gets skipped).
+SKIP_MARGIN = 16
 #: Refill the backward window when the user is this many frames from its end.
 PREFETCH_BACK_MARGIN = 12
 
@@ -106,6 +109,7 @@ class _DecodeSession:
         self._iter: Iterator | None = None
         self._ordinal_next = 0
         self.pos: int | None = None  # index of the last frame this decoder produced
+        self.skipping = False
 
     def close(self) -> None:
         self._iter = None
@@ -117,6 +121,16 @@ class _DecodeSession:
     @property
     def active(self) -> bool:
         return self._iter is not None
+
+    def set_skip_nonref(self, on: bool) -> None:
+        """Skip decoding frames nothing refers to (half the work of crossing a long GOP to a far target)."""
+        if self.skipping == on:
+            return
+        try:
+            self.stream.codec_context.skip_frame = "NONREF" if on else "DEFAULT"
+            self.skipping = on
+        except Exception:  # noqa: BLE001 - an older PyAV without the setter: just decode everything
+            self.skipping = False
 
     def seek_keyframe(self, k: int) -> None:
         """Position the decoder at keyframe ``k`` (a frame index); the next frames decoded start there."""
@@ -210,6 +224,7 @@ class VideoReader:
         finally:
             container.close()
         self.decode_errors = 0
+        self.skip_retries = 0
         self.corrupt_frames: set[int] = set()
         self._lock = threading.RLock()
         self._cache = FrameCache(frame_cache_mb)
@@ -379,7 +394,12 @@ class VideoReader:
             kf = self._index.keyframe_before(i)
             if not (s.active and s.pos is not None and kf <= s.pos < i):
                 s.seek_keyframe(kf)
-            return self._decode_until(i, variant, keep_from, kf)
+            start = s.pos if s.pos is not None else kf
+            skip_until = keep_from - SKIP_MARGIN if keep_from - start > 2 * SKIP_MARGIN else None
+            try:
+                return self._decode_until(i, variant, keep_from, kf, skip_until)
+            finally:
+                s.set_skip_nonref(False)
 
     def _back_window(self, variant: int | None) -> int:
         w, h = (self.info.width, self.info.height) if variant is None else preview_size(
@@ -398,16 +418,22 @@ class VideoReader:
                 return j
         return None
 
-    def _decode_until(self, target: int, variant: int | None, keep_from: int, kf: int) -> np.ndarray:
+    def _decode_until(
+        self, target: int, variant: int | None, keep_from: int, kf: int, skip_until: int | None = None
+    ) -> np.ndarray:
+        """Decode forward to ``target``; ``skip_until``: skip non-reference frames until output reaches it."""
         s = self._session
         prev = None
         fresh_seek = s.pos is None
         retries = 0
+        s.set_skip_nonref(skip_until is not None)
         while True:
             got = s.next_frame()
             if got is None:
                 break
             idx, frame = got
+            if s.skipping and idx >= skip_until:
+                s.set_skip_nonref(False)
             self._last_av = (idx, frame)
             if fresh_seek and idx > target and kf > 0 and retries < 8:
                 # the seek landed after the target: go one keyframe further back and try again
@@ -427,11 +453,15 @@ class VideoReader:
                 arr = self._convert(frame, variant)
                 self._cache.put((target, variant), arr)
                 return arr
+            if skip_until is not None:
+                return self._redo_without_skipping(target, variant, keep_from, kf)
             # the decoder went past the target: frame `target` is missing (corrupt); show the one before
             self._note_corrupt(target)
             arr = self._convert(prev if prev is not None else frame, variant)
             self._cache.put((target, variant), arr)
             return arr
+        if skip_until is not None:
+            return self._redo_without_skipping(target, variant, keep_from, kf)
         if prev is None and self._last_av is not None and self._last_av[0] < target:
             prev = self._last_av[1]
         if prev is not None:
@@ -441,6 +471,13 @@ class VideoReader:
             self._cache.put((target, variant), arr)
             return arr
         raise CorruptVideoError(f"{self.path.name}: frame {target} cannot be decoded (the file is damaged there).")
+
+    def _redo_without_skipping(self, target: int, variant: int | None, keep_from: int, kf: int) -> np.ndarray:
+        """The target was not reached while skipping non-reference frames: decode again, every frame."""
+        self.skip_retries += 1
+        self._session.set_skip_nonref(False)
+        self._session.seek_keyframe(kf)
+        return self._decode_until(target, variant, keep_from, kf, None)
 
     # ------------------------------------------------------------------ streaming
     def stream(
