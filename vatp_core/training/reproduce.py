@@ -60,6 +60,13 @@ def reproduce(dataset: str, features: str | Path, train_cfg: TrainConfig, *, epo
     classes = classes or spec.classes
     t0 = time.perf_counter()
     res = ReproduceResult(dataset=spec.name, selection=train_cfg.selection, epochs=epochs, seed=train_cfg.seed)
+    if packs_dir is not None:  # say before hours of training, not after, that no pack can be written
+        from ..datasets import DatasetError, load_split
+        from .packs import backbone_problem
+
+        problem = backbone_problem(load_split(spec.name, features, classes[0], "train", annotations=annotations))
+        if problem:
+            raise DatasetError(f"--packs: {problem}")
     jobs = [(p, c) for p in presets for c in classes]
     for i, (preset, cls) in enumerate(jobs, start=1):
         n_epochs = epochs or default_epochs(spec.name, cls)
