@@ -305,6 +305,15 @@ class MainWindow(QMainWindow):
         if self.scoring:
             self.score_bar.show_cancelling()
             self.service.cancel(self._score_job)
+        elif self.service.current is not None and self.service.current.tag == "weights":
+            self.score_bar.show_cancelling()
+            self.service.cancel(self.service.current)
+
+    def _is_open_video(self, path) -> bool:
+        try:
+            return self.player.path is not None and Path(path).resolve() == self.player.path.resolve()
+        except (OSError, ValueError):
+            return False
 
     @Slot(object)
     def _on_job_started(self, job: Job) -> None:
@@ -330,8 +339,13 @@ class MainWindow(QMainWindow):
             return
         if job.status == "done":
             result = job.result
-            self.show_result(result)
             self.comparison.add_attempt(result)
+            if not self._is_open_video(getattr(job, "video", "")):
+                # Another video was opened while this one was scoring: keep the score, don't mix them up.
+                self._show_status(f"Scored {result.video_name}: {result.mean:.2f} ± {result.std:.2f} "
+                                  "(added to the Compare tab)")
+                return
+            self.show_result(result)
             took = sum(float(v) for v in (result.timings or {}).values())
             self._show_status(f"Scored {result.video_name}: {result.mean:.2f} ± {result.std:.2f}"
                               + (f" in {took:.1f} s" if took else ""))

@@ -230,3 +230,27 @@ def test_importing_missing_weights_then_scoring_again(qtbot, routine_video, smal
         win.start_scoring()
     assert imported == [tmp_path / "w.pth"]
     assert blocker.args[0].pack["name"] == "app-test-pack"
+
+
+class QuickFakeScorer:
+    """Returns a hand-made result for whichever video it is given, after a short wait."""
+
+    def __init__(self, pack, device):
+        pass
+
+    def score(self, video, *, progress=None, cancel=None, difficulty=None):
+        from tests.app.conftest import make_result
+
+        time.sleep(0.3)
+        return make_result(video)
+
+
+def test_result_of_a_video_closed_meanwhile_goes_to_compare_only(qtbot, routine_video, tmp_path):
+    other = make_test_video(tmp_path / "other.mp4", 20)
+    win = open_window(qtbot, routine_video, scorer_factory=QuickFakeScorer)
+    job = win.start_scoring()
+    assert win.open_video(other)
+    qtbot.waitUntil(lambda: job.status == "done", timeout=5000)
+    qtbot.wait(50)
+    assert win.result is None and win.player.path == other
+    assert len(win.comparison.attempts) == 1 and "Compare" in win.statusBar().currentMessage()
