@@ -41,3 +41,12 @@ def test_videos_to_pack_to_vatp_score(tmp_path, capsys):
     result = json.loads((tmp_path / "score.json").read_text())
     assert result["pack"]["name"] == "club-attempts"
     assert isinstance(result["mean"], float) and len(result["attention"]) == 4
+
+    # vatp eval scores the folder with the pack's own backbone and protocol (no installed weights needed)
+    rc = main(["eval", "--pack", str(tmp_path / "pack"), "--dataset", "generic", "--features", str(club),
+               "--split", "all", "--json", str(tmp_path / "eval.json")])
+    assert rc == 0, capsys.readouterr().err
+    report = json.loads((tmp_path / "eval.json").read_text())
+    assert report["n"] == 6 and len(report["scatter"]["pred"]) == 6
+    one = report["scatter"]["names"].index("attempt3.mp4")
+    assert report["scatter"]["pred"][one] == pytest.approx(result["mean"], abs=1e-3)  # same number as vatp score

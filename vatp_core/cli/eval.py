@@ -57,8 +57,12 @@ def run(args: argparse.Namespace) -> int:
             cls = _pack_class(pack, args.cls, len(args.pack))
             if cls is None and len(spec.classes) > 1:
                 raise CLIError(f"{spec.title} has several classes: pass --class ({', '.join(spec.classes)})")
-            if spec.name == "generic":
+            if spec.name == "generic":  # score the folder exactly as the pack will score videos
                 kw.setdefault("difficulty_mode", pack.manifest.difficulty)
+                kw.setdefault("backbone", pack.manifest.backbone)
+                kw.setdefault("protocol", pack.manifest.protocol)
+                if pack.backbone_state() is not None:
+                    kw.setdefault("backbone_weights", pack.backbone_state())
             ds = load_split(spec.name, args.features, cls, args.split, annotations=args.annotations, **kw)
             if ds.cls in per_class:
                 raise CLIError(f"two packs for class {ds.cls}")

@@ -99,7 +99,11 @@ class TrainProgress:
         self.step = max(1, total_epochs // 20)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage == "batch" and self.enabled and self.tty:
+        if stage == "load" and self.enabled and (self.tty or done == total):
+            end = "\n" if done == total else ""
+            self.stream.write(f"\r{self.label}reading features {done}/{total}{end}")
+            self.stream.flush()
+        elif stage == "batch" and self.enabled and self.tty:
             self.batch = (done, total)
             self.stream.write("\r" + self.last_line + f"  batch {done}/{total}   ")
             self.stream.flush()

@@ -57,6 +57,8 @@ def load_split(name: str, features: str | Path, cls: str | None, split: str, *,
                annotations: str | Path | None = None, **kwargs: Any) -> FeatureDataset:
     """Load one class's train or test split of a named dataset (``cls`` None for single-class datasets)."""
     spec = dataset_spec(name)
+    if spec.name == "generic":  # one class: the folder (its name is what packs record)
+        return load_generic(features, split, labels=Path(annotations) if annotations else None, **kwargs)
     if cls is None or cls == "all":
         if len(spec.classes) > 1:
             raise DatasetError(f"{spec.title} has several classes ({', '.join(spec.classes)}); pick one")
@@ -71,6 +73,4 @@ def load_split(name: str, features: str | Path, cls: str | None, split: str, *,
         return load_fisv(features, cls, split, annotations=annotations, **kwargs)
     if spec.name == "mtl":
         return load_mtl_aqa(features, split, annotations=annotations, **kwargs)
-    if spec.name == "finefs":
-        return load_finefs(features, cls, split, annotations=annotations, **kwargs)
-    return load_generic(features, split, labels=Path(annotations) if annotations else None, **kwargs)
+    return load_finefs(features, cls, split, annotations=annotations, **kwargs)

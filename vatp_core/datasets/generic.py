@@ -91,8 +91,14 @@ class _VideoFeatures:
         if self._protocol is None:
             from ..protocols import get_protocol
 
+            from ..protocols import ClipProtocol
+
             spec = self.backbone.spec
-            if self.protocol_name:
+            if isinstance(self.protocol_name, ClipProtocol):
+                self._protocol = self.protocol_name
+            elif isinstance(self.protocol_name, dict):  # e.g. a model pack's protocol
+                self._protocol = ClipProtocol.from_dict(self.protocol_name)
+            elif self.protocol_name:
                 self._protocol = get_protocol(self.protocol_name)
             else:
                 self._protocol = get_protocol("generic", clip_len=spec.clip_len, stride=spec.clip_len)
@@ -107,14 +113,21 @@ class _VideoFeatures:
         return as_clip_matrix(out.features, sample.source)
 
 
+def _protocol_name(protocol) -> str | None:
+    if protocol is None or isinstance(protocol, str):
+        return protocol
+    return protocol.get("name") if isinstance(protocol, dict) else getattr(protocol, "name", None)
+
+
 def load_generic(folder: str | Path, split: str = "train", *, labels: str | Path | None = None,
                  difficulty_mode: str = "none", test_fraction: float = 0.2, seed: int = 0,
-                 backbone: str | None = None, protocol: str | None = None, device: str = "auto",
+                 backbone: str | None = None, protocol=None, device: str = "auto",
                  backbone_weights=None, train_crop: int | None = None, phrase_encoder: str = "hash",
                  progress: Callable[[str, int, int], None] | None = None, cancel=None) -> FeatureDataset:
     """The train, test or all routines of a club folder.
 
-    For videos, ``backbone_weights`` (a file or state dict) overrides the installed weights of ``backbone``.
+    For videos, ``backbone_weights`` (a file or state dict) overrides the installed weights of ``backbone``;
+    ``protocol`` is a protocol name, a `ClipProtocol` or its dict (default: the backbone's clip length, no overlap).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -157,10 +170,10 @@ def load_generic(folder: str | Path, split: str = "train", *, labels: str | Path
                       phrases=r["phrases"], meta={"split": r["split"]}) for r in chosen]
     if kind == "video":
         loader = _VideoFeatures(backbone or "tiny", protocol, device, progress, cancel, backbone_weights)
-        backbone_name, protocol_name = backbone or "tiny", protocol
+        backbone_name, protocol_name = backbone or "tiny", _protocol_name(protocol)
     else:
         # feature files: the backbone that made them is whatever the user says it was
-        loader, backbone_name, protocol_name = (lambda s: read_feature_file(s.source)), backbone, protocol
+        loader, backbone_name, protocol_name = (lambda s: read_feature_file(s.source)), backbone, _protocol_name(protocol)
     ds = FeatureDataset(
         samples, dataset="generic", cls=folder.name or "routines", split=split,
         score_range=full_range([r["score"] for r in rows]), difficulty_mode=difficulty_mode, train_crop=train_crop,
