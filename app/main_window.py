@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
             "zoom_100": self.player.zoom_100,
         })
         self.shortcuts.apply(self.settings.shortcuts)
+        self._build_playback_menu()
         self.statusBar().showMessage("Ready")
         geometry = self._window_state().value("main_window/geometry")
         if geometry is not None:
@@ -174,6 +175,21 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About VATP Studio", self.show_about)
         self.help_menu = help_menu
+
+    def _build_playback_menu(self) -> None:
+        """The shortcut table's own actions, listed so their keys can be discovered (one action per key)."""
+        menu = QMenu("&Playback", self)
+        groups = (("play_pause", "speed_up", "speed_down"),
+                  ("next_frame", "prev_frame", "forward_10pct", "back_10pct", "first_frame", "last_frame"),
+                  ("next_subaction", "prev_subaction", "loop_subaction"),
+                  ("zoom_fit", "zoom_100"))
+        for group in groups:
+            for name in group:
+                if name in self.shortcuts.actions:
+                    menu.addAction(self.shortcuts.actions[name])
+            menu.addSeparator()
+        self.menuBar().insertMenu(self.score_menu.menuAction(), menu)
+        self.playback_menu = menu
 
     @Slot()
     def _fill_recent_menu(self) -> None:
