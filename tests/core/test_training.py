@@ -192,7 +192,8 @@ def test_trained_pack_round_trip(tmp_path):
     assert m.subaction_names[order[0]] == "approach" and m.subaction_names[order[3]] == "entry"
     assert subaction_names(ds, 4, [2, 0, 3, 1])[2] == "approach"
     assert subaction_names(ds, 4, [2, 0, 3, 1])[1] == "entry"
-    assert "take-off" in m.phrases and pack.phrase_embeddings.shape == (len(m.phrases), 768)
+    assert m.phrases == ["approach", "hurdle", "flight", "entry"]  # the routine template, in order
+    assert pack.phrase_embeddings.shape == (4, 768)
     assert pack.baseline_subactions.shape == (4, 32)
     np.testing.assert_allclose(predict_with_pack(pack, ds, device="cpu").pred,
                                predict(r.model, ds, score_norm=r.score_norm).pred, rtol=1e-5)
@@ -212,3 +213,24 @@ def test_cuda_mixed_precision_training_and_resume(rg_small, tmp_path):
     assert next(r.model.parameters()).dtype == torch.float32  # AMP keeps float32 master weights
     r2 = train_model(train, test, cfg, _tc(device="cuda", epochs=3, checkpoint_dir=str(tmp_path / "c")))
     assert r2.resumed_from_epoch == 2 and len(r2.history) == 3
+
+
+def test_fine_tune_from_a_pack(tmp_path):
+    """The paper's RG/Fis-V/FineFS protocol: start from a ParseFormer trained with text, fine-tune without."""
+    pytest.importorskip("vatp_core.phrases")
+    folder = _generic(tmp_path, dim=256, phrases=True)
+    with_text = load_split("generic", folder, None, "all", backbone="tiny")
+    src = train_model(with_text, None, VATPConfig.preset("vatp", **SMALL), _tc(epochs=1, selection="last"))
+    pack = save_trained_pack(tmp_path / "src", src, with_text, backbone="tiny")
+    (tmp_path / "nt").mkdir()
+    no_text = load_split("generic", _generic(tmp_path / "nt", dim=256, phrases=False, seed=3), None, "all",
+                         backbone="tiny")
+    r = train_model(no_text, None, VATPConfig.preset("vatp", **SMALL),
+                    _tc(epochs=1, selection="last", lr=1e-12, init_from=str(pack)))
+    assert any(n.startswith("initialised from pack") and "parseformer" in n for n in r.notes)
+    assert not r.cfg.use_text  # fine-tuned without text; the text branch's weights were not needed
+    src_state, new_state = src.model.state_dict(), r.model.state_dict()
+    keys = [k for k in new_state if k.startswith("parseformer.")]
+    assert keys
+    for k in keys:
+        torch.testing.assert_close(new_state[k], src_state[k], atol=1e-6, rtol=0)

@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--init", default=None, metavar="PACK",
+                   help="start every run from this pack's matching weights (e.g. a vatp pack trained on MTL-AQA "
+                        "with text, as the paper does for RG, Fis-V and FineFS)")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--packs", default=None, metavar="DIR", help="also write one model pack per run into DIR")
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         tc = TrainConfig(epochs=1, batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device,
-                         selection=args.selection, num_threads=args.threads)
+                         selection=args.selection, num_threads=args.threads, init_from=args.init)
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
 

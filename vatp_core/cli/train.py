@@ -69,6 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--val-fraction", type=float, default=0.2, help="share held out for --selection val")
     p.add_argument("--crop", type=int, default=None, metavar="N",
                    help="random crop of N clips in training (default: dataset's, RG 68; 0 = full sequences)")
+    p.add_argument("--init", default=None, metavar="PACK",
+                   help="start from a pack's weights where they fit (the paper fine-tunes a ParseFormer trained "
+                        "with text on MTL-AQA for RG, Fis-V and FineFS)")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     p.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
@@ -161,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         tc = TrainConfig(epochs=1, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                          seed=args.seed, device=args.device, amp=not args.no_amp, train_crop=args.crop,
                          selection=args.selection, val_fraction=args.val_fraction, checkpoint_dir=str(ckpt),
-                         resume=not args.no_resume, num_threads=args.threads)
+                         resume=not args.no_resume, num_threads=args.threads, init_from=args.init)
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
     epochs = args.epochs or default_epochs(spec.name, cls)

@@ -35,6 +35,7 @@ class TrainConfig:
     num_threads: int | None = None  # None → half the cores on CPU (faster on small shared machines)
     grad_clip: float | None = None
     eval_batch_size: int = 16
+    init_from: str | None = None   # a model pack to start from (the paper fine-tunes a text-trained ParseFormer)
 
     def __post_init__(self) -> None:
         if self.epochs < 1:

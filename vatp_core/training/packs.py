@@ -11,9 +11,6 @@ import numpy as np
 from ..datasets.base import FeatureDataset
 from .trainer import TrainResult
 
-MAX_PACK_PHRASES = 512
-
-
 def _protocol_and_backbone(train_set: FeatureDataset, backbone: str | None, protocol: str | None):
     """(backbone name, weights hash, backbone state to ship or None, protocol dict) for the manifest."""
     from ..protocols import get_protocol
@@ -73,24 +70,29 @@ def subaction_names(train_set: FeatureDataset, n_queries: int, order: list[int] 
     """A name per query: the k-th earliest query gets the k-th phrase when every routine lists S phrases in order
     (the most common one at that position), else "Sub-action k"."""
     order = order or list(range(n_queries))
-    sets = [s.phrases for s in train_set.samples if s.phrases]
-    if sets and len(sets) == len(train_set) and all(len(p) == n_queries for p in sets):
-        by_position = [Counter(p[k] for p in sets).most_common(1)[0][0] for k in range(n_queries)]
-    else:
-        by_position = [f"Sub-action {k + 1}" for k in range(n_queries)]
+    by_position = routine_template(train_set, n_queries) or [f"Sub-action {k + 1}" for k in range(n_queries)]
     names = [""] * n_queries
     for pos, q in enumerate(order):
         names[q] = by_position[pos]
     return names
 
 
-def pack_phrases(train_set: FeatureDataset) -> tuple[list[str], np.ndarray | None]:
-    """The distinct training phrases (first-seen order) and their embeddings, so scoring needs no text model."""
-    seen: dict[str, None] = {}
-    for s in train_set.samples:
-        for p in s.phrases:
-            seen.setdefault(p, None)
-    phrases = list(seen)[:MAX_PACK_PHRASES]
+def routine_template(train_set: FeatureDataset, n: int) -> list[str] | None:
+    """The typical ordered phrase list (most common phrase at each position) when every routine lists n phrases."""
+    sets = [s.phrases for s in train_set.samples if s.phrases]
+    if not sets or len(sets) != len(train_set) or any(len(p) != n for p in sets):
+        return None
+    return [Counter(p[k] for p in sets).most_common(1)[0][0] for k in range(n)]
+
+
+def pack_phrases(train_set: FeatureDataset, n_queries: int) -> tuple[list[str], np.ndarray | None]:
+    """The ordered phrases a pack carries (with embeddings, so scoring needs no text model): the routine template.
+
+    Scoring feeds them to the context decoder and orders the sub-actions by the phrase each one matches, so
+    they must be one routine's ordered list; without a common template (phrase counts differ) there are none
+    and sub-actions are ordered by attention.
+    """
+    phrases = routine_template(train_set, n_queries) or []
     if not phrases:
         return [], None
     from ..phrases import embed_phrases
@@ -125,7 +127,7 @@ def save_trained_pack(path: str | Path, result: TrainResult, train_set: FeatureD
     if backbone_state is not None:
         bb_state = backbone_state
     cfg = result.cfg
-    phrases, phrase_emb = pack_phrases(train_set) if cfg.use_text else ([], None)
+    phrases, phrase_emb = pack_phrases(train_set, cfg.n_queries) if cfg.use_text else ([], None)
     n_queries = cfg.n_queries if cfg.use_pd else 1
     data = train_set.info()
     training = {

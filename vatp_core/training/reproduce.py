@@ -83,6 +83,8 @@ def reproduce(dataset: str, features: str | Path, train_cfg: TrainConfig, *, epo
             "selection_spearman": (r.val_metrics or {}).get("spearman"), "seconds": round(r.seconds, 1),
         }
         for note in r.notes:
+            if note.startswith("initialised from pack"):
+                note = note.split(":")[0] + " (every run), then fine-tuned"
             if note not in res.notes and not note.startswith("input size"):
                 res.notes.append(note)
         if packs_dir is not None:

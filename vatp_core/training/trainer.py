@@ -179,6 +179,22 @@ def mean_subactions(model: VATPNet, dataset: FeatureDataset, device: torch.devic
     return (total / len(dataset)).cpu().numpy()
 
 
+def init_from_pack(model: VATPNet, pack_ref: str) -> str:
+    """Copy every tensor of a pack's model whose name and shape match (e.g. a ParseFormer trained with text)."""
+    from ..pack import resolve_pack
+
+    pack = resolve_pack(pack_ref)
+    source = pack.model_state()
+    own = model.state_dict()
+    take = {k: v for k, v in source.items() if k in own and tuple(own[k].shape) == tuple(v.shape)}
+    if not take:
+        raise DatasetError(f"pack {pack.name!r} shares no weights with this model (different sizes?)")
+    model.load_state_dict(take, strict=False)
+    parts = sorted({k.split(".")[0] for k in take})
+    return (f"initialised from pack {pack.name!r}: {len(take)} of {len(own)} tensors ({', '.join(parts)}), "
+            f"then fine-tuned")
+
+
 def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig) -> str:
     keep = {k: v for k, v in tc.to_dict().items()
             if k not in ("epochs", "checkpoint_dir", "checkpoint_every", "resume", "device", "num_threads", "amp",
@@ -215,6 +231,8 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
     with _cpu_determinism(device.type == "cpu", threads):
         torch.manual_seed(tc.seed)
         model = VATPNet(cfg).to(device)
+        if tc.init_from:
+            notes.append(init_from_pack(model, tc.init_from))
         optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp and not torch.cuda.is_bf16_supported()) \
             if device.type == "cuda" else None
