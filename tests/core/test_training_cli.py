@@ -99,6 +99,12 @@ def test_reproduce_rg_prints_full_table(rg_tiny, tmp_path, capsys):
     data = json.loads((tmp_path / "r.json").read_text())
     assert set(data["runs"]) == {"te", "te+pd", "vatp"} and set(data["runs"]["vatp"]) == {"Ball", "Clubs", "Hoop", "Ribbon"}
     assert data["paper"]["presets"]["vatp"][-1] == 0.800 and data["selection"] == "best_test"
+    # run again: every run is already trained, so it only reloads its checkpoint and gives the same numbers
+    assert main(["reproduce", "rg", "--features", str(rg_tiny), "--epochs", "1", "--json", str(tmp_path / "r2.json"),
+                 "-q", "--threads", "1"]) == 0
+    again = json.loads((tmp_path / "r2.json").read_text())
+    assert "some runs resumed from their checkpoints" in again["notes"]
+    assert again["runs"]["vatp"]["Hoop"]["spearman"] == data["runs"]["vatp"]["Hoop"]["spearman"]
 
 
 @pytest.mark.slow

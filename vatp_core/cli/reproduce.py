@@ -34,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--packs", default=None, metavar="DIR", help="also write one model pack per run into DIR")
     p.add_argument("--json", default=None, metavar="OUT", help="write all numbers (ours and the paper's) as JSON")
+    p.add_argument("--no-resume", action="store_true",
+                   help="retrain every run (by default each run checkpoints, and a re-run continues where it stopped)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=run)
 
@@ -63,9 +65,14 @@ def run(args: argparse.Namespace) -> int:
             return None
         return TrainProgress(epochs, label=f"[{i}/{n}] {cls} {preset}: ").epoch
 
+    from ..paths import data_dir
+
+    ckpt_root = None
+    if not args.no_resume:
+        ckpt_root = data_dir() / "checkpoints" / f"reproduce-{args.dataset}"
     try:
         res = reproduce(args.dataset, args.features, tc, epochs=args.epochs, presets=presets, classes=classes,
-                        annotations=args.annotations, packs_dir=args.packs, on_run=on_run)
+                        annotations=args.annotations, packs_dir=args.packs, on_run=on_run, checkpoint_root=ckpt_root)
     except (VATPError, ValueError) as exc:
         raise CLIError(str(exc)) from exc
     sys.stderr.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any, Callable
 
 from ..datasets import dataset_spec
 from ..metrics import fisher_z_mean
+from .checkpoints import CheckpointError
 from .config import SELECTION_TEXT, TrainConfig
 from .paper_tables import PAPER_TABLES, REPRODUCE_PRESETS, preset_label
 from .protocol import ClassRun, default_epochs, run_class
@@ -52,9 +54,14 @@ def _columns(dataset: str, per_class: dict[str, float]) -> list[float | None]:
 def reproduce(dataset: str, features: str | Path, train_cfg: TrainConfig, *, epochs: int | None = None,
               presets: tuple[str, ...] | None = None, classes: tuple[str, ...] | None = None,
               annotations: str | Path | None = None, packs_dir: str | Path | None = None,
+              checkpoint_root: str | Path | None = None,
               on_run: Callable[[int, int, str, str, int], Callable | None] | None = None,
               cancel=None) -> ReproduceResult:
-    """Train and test every (preset, class); ``on_run(i, n, preset, cls, epochs)`` may return an on_epoch callback."""
+    """Train and test every (preset, class); ``on_run(i, n, preset, cls, epochs)`` may return an on_epoch callback.
+
+    With ``checkpoint_root`` every run keeps a checkpoint there, so an interrupted reproduction picks up where
+    it stopped (finished runs are only re-evaluated); a checkpoint of different settings is replaced.
+    """
     spec = dataset_spec(dataset)
     presets = presets or REPRODUCE_PRESETS[spec.name]
     classes = classes or spec.classes
@@ -71,9 +78,15 @@ def reproduce(dataset: str, features: str | Path, train_cfg: TrainConfig, *, epo
     for i, (preset, cls) in enumerate(jobs, start=1):
         n_epochs = epochs or default_epochs(spec.name, cls)
         cb = on_run(i, len(jobs), preset, cls, n_epochs) if on_run else None
-        tc = replace(train_cfg, checkpoint_dir=None)
-        run: ClassRun = run_class(spec.name, features, cls, preset, tc, epochs=n_epochs, annotations=annotations,
-                                  on_epoch=cb, cancel=cancel)
+        ckpt = Path(checkpoint_root) / f"{cls}-{preset}".replace("+", "") if checkpoint_root else None
+        tc = replace(train_cfg, checkpoint_dir=str(ckpt) if ckpt else None, resume=True)
+        try:
+            run: ClassRun = run_class(spec.name, features, cls, preset, tc, epochs=n_epochs, annotations=annotations,
+                                      on_epoch=cb, cancel=cancel)
+        except CheckpointError:  # left by a reproduction with other settings: start this run afresh
+            shutil.rmtree(ckpt, ignore_errors=True)
+            run = run_class(spec.name, features, cls, preset, tc, epochs=n_epochs, annotations=annotations,
+                            on_epoch=cb, cancel=cancel)
         r = run.result
         last = r.history[-1].val_spearman if r.history else None
         res.runs.setdefault(preset, {})[run.cls] = {
@@ -85,6 +98,8 @@ def reproduce(dataset: str, features: str | Path, train_cfg: TrainConfig, *, epo
         for note in r.notes:
             if note.startswith("initialised from pack"):
                 note = note.split(":")[0] + " (every run), then fine-tuned"
+            if note.startswith("resumed after"):
+                note = "some runs resumed from their checkpoints"
             if note not in res.notes and not note.startswith("input size"):
                 res.notes.append(note)
         if packs_dir is not None:
