@@ -188,7 +188,15 @@ def test_feature_files_of_every_kind(tmp_path):
     with open(tmp_path / "c.pkl", "wb") as fh:
         pickle.dump({"features": arr.astype(np.float64)}, fh)
     np.save(tmp_path / "d.npy", np.stack([arr, arr + 2], axis=1))  # (T, crops, D) → averaged
-    for name in ("a.npy", "b.npz", "c.pkl"):
+    import torch
+
+    torch.save(torch.from_numpy(arr), tmp_path / "e.pkl")  # FineFS-style .pkl written by torch (zip)
+    torch.save(torch.from_numpy(arr), tmp_path / "f.pkl", _use_new_zipfile_serialization=False)  # legacy
+    with open(tmp_path / "g.pkl", "wb") as fh:
+        pickle.dump(3, fh)
+    with pytest.raises(DatasetError, match="single number"):
+        read_feature_file(tmp_path / "g.pkl")
+    for name in ("a.npy", "b.npz", "c.pkl", "e.pkl", "f.pkl"):
         np.testing.assert_array_equal(read_feature_file(tmp_path / name), arr)
     np.testing.assert_array_equal(read_feature_file(tmp_path / "d.npy"), arr + 1)
 

@@ -70,6 +70,9 @@ def read_feature_file(path: str | Path) -> np.ndarray:
     return as_clip_matrix(arr, p)
 
 
+_TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+
+
 def _read_pickle_features(p: Path) -> Any:
     with open(p, "rb") as fh:
         head = fh.read(4)
@@ -79,7 +82,12 @@ def _read_pickle_features(p: Path) -> Any:
         return torch.load(p, map_location="cpu", weights_only=True)
     from ..safe_pickle import safe_load
 
-    return safe_load(p)
+    obj = safe_load(p)
+    if isinstance(obj, int) and obj == _TORCH_LEGACY_MAGIC:  # torch's legacy (non-zip) format
+        import torch
+
+        return torch.load(p, map_location="cpu", weights_only=True)
+    return obj
 
 
 def as_clip_matrix(arr: Any, where: Path | str = "features") -> np.ndarray:
@@ -95,7 +103,12 @@ def as_clip_matrix(arr: Any, where: Path | str = "features") -> np.ndarray:
         arr = arr.detach().cpu().float().numpy()
     if isinstance(arr, (list, tuple)):
         arr = np.stack([np.asarray(a, dtype=np.float32).reshape(-1) for a in arr])
-    arr = np.asarray(arr, dtype=np.float32)
+    try:
+        arr = np.asarray(arr, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise DatasetError(f"{where}: not a numeric feature matrix ({exc})") from exc
+    if arr.ndim == 0:
+        raise DatasetError(f"{where}: holds a single number, not clip features")
     if arr.ndim == 1:
         arr = arr[None, :]
     elif arr.ndim > 2:  # e.g. (T, crops, D): average the middle axes
