@@ -265,8 +265,14 @@ def draw_distribution(c: _Canvas, rect: QRectF, result: Any) -> None:
     xs = list((result.distribution or {}).get("x") or [])
     ys = list((result.distribution or {}).get("pdf") or [])
     mu, sd = float(result.mean), max(float(result.std), 1e-9)
-    if len(xs) < 2 or len(xs) != len(ys):  # draw the normal the result describes
-        xs = [mu + sd * (k / 20.0) for k in range(-80, 81)]
+    lo_hi = (result.pack or {}).get("score_range") or []
+    width = abs(float(lo_hi[1]) - float(lo_hi[0])) if len(lo_hi) == 2 else 0.0
+    half = max(4.0 * sd, 0.01 * width)  # zoom on the distribution when σ is small against the range
+    if len(xs) == len(ys) and len(xs) >= 2:
+        inside = [(x, y) for x, y in zip(xs, ys) if mu - half <= x <= mu + half]
+        xs, ys = ([x for x, _ in inside], [y for _, y in inside]) if len(inside) >= 30 else ([], [])
+    if len(xs) < 2:  # too few stored points in view: draw the normal N(μ, σ²) the result describes
+        xs = [mu + half * (k / 80.0) for k in range(-80, 81)]
         ys = [math.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)) for x in xs]
     x0, x1 = min(xs), max(xs)
     top = max(ys) * 1.12 or 1.0
@@ -488,7 +494,7 @@ def _fmt_value(v: Any) -> str:
 def _protocol_text(protocol: Any) -> str:
     if isinstance(protocol, dict):
         name = protocol.get("name", "")
-        extra = ", ".join(f"{k} {v}" for k, v in protocol.items() if k != "name")
+        extra = ", ".join(f"{k} {v}" for k, v in protocol.items() if k != "name" and v not in (None, "", [], {}))
         return f"{name} ({extra})" if extra else str(name)
     return str(protocol or "")
 
@@ -725,9 +731,15 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
     for key in ("description", "training", "metrics"):
         if extra.get(key):
             value = extra[key]
-            rows.append((key.replace("_", " ").capitalize(),
-                         ", ".join(f"{k}: {_fmt_value(v)}" for k, v in value.items()) if isinstance(value, dict)
-                         else str(value)))
+            if isinstance(value, dict):  # the readable top level only; the manifest has the rest
+                text = ", ".join(f"{k}: {_fmt_value(v)}" for k, v in value.items()
+                                 if isinstance(v, (str, int, float)) and v not in ("", None))
+            else:
+                text = str(value)
+            if len(text) > 400:
+                text = text[:397] + "…"
+            if text:
+                rows.append((key.replace("_", " ").capitalize(), text))
     if pack.get("weights_sha256"):
         rows.append(("Weights SHA-256", str(pack["weights_sha256"])[:16]))
     rows.append(("Label", warning or str(pack.get("label") or "—")))
