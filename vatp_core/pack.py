@@ -555,8 +555,10 @@ def _read_pack_files(path: Path) -> dict[str, Any]:
             out[name] = (lambda e=entry: e.read_bytes())
         return out
     if not zipfile.is_zipfile(path):
-        kind = _sniff(path.read_bytes()[:16])
-        raise PackError(f"{path}: not a model pack (expected a folder or a .zip{f'; this is {kind}' if kind else ''}).")
+        with open(path, "rb") as fh:
+            kind = _sniff(fh.read(16))
+        what = "a damaged or incomplete zip file" if path.suffix.lower() == ".zip" else "not a folder or a .zip"
+        raise PackError(f"{path}: not a model pack ({what}{f'; it is {kind}' if kind else ''}).")
     try:
         with zipfile.ZipFile(path) as zf:
             return _read_zip_members(zf, path)
