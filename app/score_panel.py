@@ -86,8 +86,18 @@ class ScorePanel(QWidget):
 
         x = np.asarray(result.distribution.get("x", []), float)
         pdf = np.asarray(result.distribution.get("pdf", []), float)
+        if len(x) > 1 and result.std > 0 and float(np.median(np.diff(x))) > result.std / 2:
+            # The stored grid is too coarse for a sharp prediction: draw the same Gaussian N(μ, σ²) finely.
+            x = np.linspace(result.mean - 5 * result.std, result.mean + 5 * result.std, 201)
+            pdf = np.exp(-0.5 * ((x - result.mean) / result.std) ** 2) / (result.std * np.sqrt(2 * np.pi))
         self.dist_curve.setData(x, pdf)
         self.mean_line.setValue(result.mean)
+        if len(x):
+            # Zoom on the distribution itself (±4σ, at least 10 % of the score range), not the whole range.
+            lo, hi = float(x.min()), float(x.max())
+            half = max(4 * float(result.std), 0.05 * (hi - lo))
+            self.dist_plot.setXRange(max(lo, result.mean - half), min(hi, result.mean + half), padding=0.02)
+            self.dist_plot.setYRange(0, float(pdf.max()) * 1.05 if len(pdf) and pdf.max() > 0 else 1, padding=0)
 
         names = list(result.subaction_names)
         values = np.asarray(result.contributions, float)

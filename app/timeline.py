@@ -86,7 +86,7 @@ class Timeline(QWidget):
         self.left_axis = _RowAxis()
         self.plot = pg.PlotWidget(axisItems={"left": self.left_axis, "top": _TimeAxis(self)}, background=(24, 24, 28))
         self.plot.showAxis("top")
-        self.plot.setMinimumHeight(120)
+        self.plot.setMinimumHeight(190)
         self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
