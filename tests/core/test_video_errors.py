@@ -57,7 +57,7 @@ def test_missing_file(tmp_path, good):
     still_works(good)
 
 
-@pytest.mark.parametrize("kind", ["text", "random", "png", "folder"])
+@pytest.mark.parametrize("kind", ["text", "random", "png", "folder", "fifo"])
 def test_not_a_video(tmp_path, good, kind):
     if kind == "text":
         path = tmp_path / "notes.mp4"
@@ -70,6 +70,13 @@ def test_not_a_video(tmp_path, good, kind):
 
         path = tmp_path / "photo.png"
         cv2.imwrite(str(path), draw_frame(3, 160, 120))
+    elif kind == "fifo":
+        import os
+
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no named pipes on this system")
+        path = tmp_path / "pipe.mp4"
+        os.mkfifo(path)  # nobody writes to it: opening it naively would block for ever
     else:
         path = tmp_path / "folder.mp4"
         path.mkdir()

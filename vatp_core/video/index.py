@@ -121,6 +121,8 @@ def open_container(path: Path):
         raise VideoNotFoundError(f"Video file not found: {path}. It may have been moved, renamed or be on a drive that is not connected.")
     if path.is_dir():
         raise NotAVideoError(f"{path} is a folder, not a video file.")
+    if not path.is_file():  # a pipe or device would block FFmpeg's probe forever
+        raise NotAVideoError(f"{path} is not a regular file.")
     try:
         size = path.stat().st_size
     except OSError as exc:
