@@ -144,12 +144,14 @@ def to_rgb(
     crop: tuple[int, int] | None = None,
     interpolation: str = "BILINEAR",
     fast: bool = False,
+    threads: int | None = None,
 ) -> np.ndarray:
     """Convert an ``av.VideoFrame`` to an upright (H, W, 3) uint8 RGB array.
 
     ``rotation`` is the clockwise turn to display upright (0/90/180/270); ``size`` the upright
     (width, height) after scaling; ``crop`` the upright (width, height) of a centre crop after that.
-    ``fast`` uses `scaled_rgb` (model input) instead of swscale when the frame allows it.
+    ``fast`` uses `scaled_rgb` (model input) instead of swscale when the frame allows it; ``threads`` lets
+    swscale split a big frame across cores (the player's path, where latency matters).
     """
     turned = rotation in (90, 270)
     if fast and size is not None:
@@ -161,9 +163,10 @@ def to_rgb(
     else:
         sw, sh = (size[1], size[0]) if turned else size
     if (sw, sh) == (frame.width, frame.height):
-        arr = frame.to_ndarray(format="rgb24")
+        arr = frame.reformat(format="rgb24", threads=threads).to_ndarray()
     else:
-        arr = frame.reformat(width=sw, height=sh, format="rgb24", interpolation=interpolation).to_ndarray()
+        arr = frame.reformat(width=sw, height=sh, format="rgb24", interpolation=interpolation,
+                             threads=threads).to_ndarray()
     if rotation:
         arr = np.rot90(arr, k=-(rotation // 90))
     if crop is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Iterator
@@ -16,6 +17,9 @@ from .errors import CorruptVideoError, NoFramesError
 from .index import FrameIndex, VideoInfo, build_index, is_vfr, open_container
 
 log = logging.getLogger(__name__)
+
+#: swscale threads for the player's conversions (latency of one frame matters there, not throughput)
+_CONVERT_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 #: How many frames before a backward request are kept converted, so the next steps back are cache hits.
 BACK_WINDOW = 24
@@ -358,9 +362,9 @@ class VideoReader:
 
     def _convert(self, frame, variant: int | None) -> np.ndarray:
         if variant is None:
-            return to_rgb(frame, self.rotation)
+            return to_rgb(frame, self.rotation, threads=_CONVERT_THREADS)
         w, h = preview_size(self.info.width, self.info.height, variant)
-        return to_rgb(frame, self.rotation, size=(w, h), interpolation="AREA")
+        return to_rgb(frame, self.rotation, size=(w, h), interpolation="AREA", threads=_CONVERT_THREADS)
 
     def _get(self, i: int, variant: int | None) -> np.ndarray:
         """A user request: serve frame i, then guess the next step and decode it in the background."""
