@@ -10,7 +10,8 @@ from pathlib import Path
 
 
 def _progress(stage: str, done: int, total: int) -> None:
-    if total and (done == total or done % max(1, total // 10) == 0):
+    """One line per finished stage on stderr (stdout keeps only the summary)."""
+    if total and done == total:
         print(f"  {stage}: {done}/{total}", file=sys.stderr, flush=True)
 
 
