@@ -119,3 +119,39 @@ def test_player_keys_only_act_in_the_review_tab(qtbot):
     assert not action.isEnabled()
     window.tabs.setCurrentIndex(0)
     assert action.isEnabled()
+
+
+def test_recent_menu_reopens_a_video(qtbot, tmp_path):
+    from tests.videogen import make_test_video
+
+    first = make_test_video(tmp_path / "first.mp4", 8)
+    second = make_test_video(tmp_path / "second.mp4", 8)
+    window = MainWindow(device_check=False)
+    qtbot.addWidget(window)
+    assert window.open_video(first) and window.open_video(second)
+    window._fill_recent_menu()
+    actions = [a for a in window.recent_menu.actions() if a.data()]
+    assert [a.text() for a in actions] == ["second.mp4", "first.mp4"]
+    actions[1].trigger()
+    assert window.player.path == first.resolve() or window.player.path == first
+    assert load_settings().recent_files[0].endswith("first.mp4")
+
+
+def test_empty_state_offers_the_demo_only_when_it_exists(qtbot):
+    from vatp_core import paths
+
+    window = MainWindow(device_check=False)
+    qtbot.addWidget(window)
+    assert window.empty_state.demo_button.isVisibleTo(window) == paths.demo_video_path().is_file()
+
+
+def test_about_box_does_not_import_torch_on_the_gui_thread():
+    script = (
+        "import sys\n"
+        "from app.about import about_text\n"
+        "text = about_text(import_torch=False)\n"
+        "print('torch' in sys.modules, 'not loaded yet' in text, 'Qt' in text)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True", "True"]
