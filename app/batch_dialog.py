@@ -316,6 +316,7 @@ class _BatchJob:
 
     def __call__(self, ctx: Any) -> Any:
         from vatp_core.batch import run_scorer_batch
+        from vatp_core.cli.batch import summary_pdf_path
 
         from .report import batch_report_maker, render_batch_summary
 
@@ -324,10 +325,10 @@ class _BatchJob:
         summary = run_scorer_batch(self.folder, scorer, out_csv=self.out_csv, labels=self.labels,
                                    progress=ctx.progress, cancel=ctx.cancel,
                                    on_row=lambda row, result: self.bridge.row.emit(row), make_report=make_report)
-        summary.summary_pdf = None
-        if self.reports and summary.rows:
+        if summary.rows and (self.reports or summary.metrics):
             summary.summary_pdf = render_batch_summary(summary.rows, summary.metrics,
-                                                       self.reports / "batch_summary.pdf", page_size=self.page_size,
+                                                       summary_pdf_path(summary.out_csv, self.reports),
+                                                       page_size=self.page_size,
                                                        title=f"Batch summary: {self.folder.name}")
         return summary
 

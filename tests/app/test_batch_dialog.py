@@ -62,7 +62,7 @@ def test_batch_dialog_scores_folder_with_live_rows_and_reports(qtbot, make_dialo
     assert rows["routine_1.mp4"][4] == "2"
     assert rows["notes.mp4"][1] == "error" and rows["notes.mp4"][6]
     assert dlg.summary.n_scored == 2 and dlg.summary.n_failed == 1
-    assert "Spearman" in dlg.summary_label.text()
+    assert "Spearman" in dlg.summary_label.text() and "Summary report" in dlg.summary_label.text()
     with open(folder / "results.csv", newline="") as fh:
         assert len(list(csv.DictReader(fh))) == 3
     reports = folder / "reports"

@@ -7,6 +7,7 @@ and a model pack made in the test).
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -285,3 +286,27 @@ def test_vatp_batch_reports_and_summary_pdf(qapp, tmp_path, scored_routine, caps
     summary = pdf_text(reports / "batch_summary.pdf")
     assert "athlete_a.mp4" in summary and "athlete_b.mp4" in summary and "Ranking" in summary
     assert "Key frames not included" not in pdf_text(reports / "athlete_a.pdf")
+
+
+def test_vatp_batch_labels_give_metrics_and_a_summary_pdf(qapp, tmp_path, capsys):
+    from tests.core.test_pipeline import build_pack
+    from vatp_core.cli import main
+
+    pack = build_pack(tmp_path / "pack")
+    root = tmp_path / "videos"
+    root.mkdir()
+    make_test_video(root / "a.mp4", 48, size=(96, 72))
+    make_test_video(root / "c.mp4", 64, size=(96, 72))
+    (root / "text.mp4").write_text("hello")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("file,score\na.mp4,6.0\nc.mp4,7.5\n")
+    out = tmp_path / "res" / "results.csv"
+    assert main(["batch", str(root), "--pack", str(pack), "--out", str(out), "--labels", str(labels),
+                 "--device", "cpu"]) == 0
+    printed = capsys.readouterr().out
+    doc = json.loads(out.with_suffix(".json").read_text())
+    assert doc["metrics"]["n"] == 2 and "Spearman" in printed
+    summary = out.parent / "results_summary.pdf"  # labels → a summary PDF ranking the routines
+    text = pdf_text(summary)
+    assert "Spearman" in text and "a.mp4" in text and "c.mp4" in text and "text.mp4" in text
+    assert_every_page_renders(summary, tmp_path)

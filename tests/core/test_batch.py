@@ -377,43 +377,6 @@ def test_prefetch_failure_surfaces_in_the_caller(tmp_path, monkeypatch):
         run_batch(root, FakeScorer(), pack_id="p", out_csv=tmp_path / "r.csv")
 
 
-def test_vatp_batch_with_the_real_scorer_and_labels(tmp_path, capsys):
-    """`vatp batch` end to end: real pack (tiny backbone) and pipeline, error rows, metrics, then a resume."""
-    from tests.core.test_pipeline import build_pack
-    from vatp_core.cli import main
-
-    pack = build_pack(tmp_path / "pack")
-    root = tmp_path / "videos"
-    (root / "b").mkdir(parents=True)
-    make_test_video(root / "a.mp4", 48, size=(96, 72))
-    make_test_video(root / "b" / "c.mp4", 64, size=(96, 72))
-    (root / "broken.mp4").write_bytes((root / "a.mp4").read_bytes()[:800])  # cut short
-    (root / "text.mp4").write_text("hello")
-    labels = tmp_path / "labels.csv"
-    labels.write_text("file,score\na.mp4,6.0\nc.mp4,7.5\n")
-    out = tmp_path / "res" / "results.csv"
-    args = ["batch", str(root), "--pack", str(pack), "--out", str(out), "--labels", str(labels), "--device", "cpu"]
-    assert main(args) == 0
-    printed = capsys.readouterr().out
-    rows = {r["file"]: r for r in _read_csv(out)}
-    assert set(rows) == {"a.mp4", "b/c.mp4", "broken.mp4", "text.mp4"}
-    assert rows["broken.mp4"]["status"] == rows["text.mp4"]["status"] == "error"
-    assert "not a video" in rows["text.mp4"]["error"].lower()
-    for name in ("a.mp4", "b/c.mp4"):
-        r = rows[name]
-        result = ScoreResult.from_json(out.parent / r["result_json"])
-        assert r["status"] == "ok" and float(r["mean"]) == pytest.approx(result.mean, rel=1e-5)
-        assert r["pack"] == "pipeline-test-vatp" and result.pack["name"] == "pipeline-test-vatp"
-        assert r["content_hash"] == result.video["content_hash"]
-        assert f"{result.mean:.2f}" in printed
-    doc = json.loads(out.with_suffix(".json").read_text())
-    assert doc["metrics"]["n"] == 2 and "Spearman" in printed
-    assert "4 video(s): 2 scored, 0 already done, 2 failed" in printed
-    assert main(args) == 0  # a second run skips both scored videos and retries the two bad ones
-    second = capsys.readouterr().out
-    assert "0 scored, 2 already done, 2 failed" in second
-
-
 def test_stale_temp_files_of_a_killed_write_are_removed(tmp_path):
     stale = tmp_path / ".r.csv.123.456.tmp"
     stale.write_text("half a table")
@@ -446,3 +409,35 @@ def test_resume_with_reports_renders_them_from_stored_results(tmp_path):
     made.clear()
     run_batch(root, FakeScorer(), pack_id="p", out_csv=out, make_report=make_report)
     assert made == []  # reports that exist are not made again
+
+
+def test_vatp_batch_with_the_real_scorer(tmp_path, capsys):
+    """`vatp batch` end to end without Qt: real pack (tiny backbone) and pipeline, error rows, then a resume."""
+    from tests.core.test_pipeline import build_pack
+    from vatp_core.cli import main
+
+    pack = build_pack(tmp_path / "pack")
+    root = tmp_path / "videos"
+    (root / "b").mkdir(parents=True)
+    make_test_video(root / "a.mp4", 48, size=(96, 72))
+    make_test_video(root / "b" / "c.mp4", 64, size=(96, 72))
+    (root / "broken.mp4").write_bytes((root / "a.mp4").read_bytes()[:800])  # cut short
+    (root / "text.mp4").write_text("hello")
+    out = tmp_path / "res" / "results.csv"
+    args = ["batch", str(root), "--pack", str(pack), "--out", str(out), "--device", "cpu"]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    rows = {r["file"]: r for r in _read_csv(out)}
+    assert set(rows) == {"a.mp4", "b/c.mp4", "broken.mp4", "text.mp4"}
+    assert rows["broken.mp4"]["status"] == rows["text.mp4"]["status"] == "error"
+    assert "not a video" in rows["text.mp4"]["error"].lower()
+    for name in ("a.mp4", "b/c.mp4"):
+        r = rows[name]
+        result = ScoreResult.from_json(out.parent / r["result_json"])
+        assert r["status"] == "ok" and float(r["mean"]) == pytest.approx(result.mean, rel=1e-5)
+        assert r["pack"] == "pipeline-test-vatp" and result.pack["name"] == "pipeline-test-vatp"
+        assert r["content_hash"] == result.video["content_hash"]
+        assert f"{result.mean:.2f}" in printed
+    assert "4 video(s): 2 scored, 0 already done, 2 failed" in printed
+    assert main(args) == 0  # a second run skips both scored videos and retries the two bad ones
+    assert "0 scored, 2 already done, 2 failed" in capsys.readouterr().out

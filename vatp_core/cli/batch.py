@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pack", help="model pack name or path (default: the settings' default pack, else the demo)")
     p.add_argument("--out", help="results CSV (default DIR/results.csv); a JSON with the same name is written beside it")
     p.add_argument("--reports", metavar="DIR", help="also write one PDF report per video and a summary PDF here")
-    p.add_argument("--labels", help="CSV with file,score[,difficulty]: adds Spearman, R-l2, scatter and CS curve")
+    p.add_argument("--labels", help="CSV with file,score[,difficulty]: adds Spearman, R-l2, scatter, CS curve and a "
+                                    "summary PDF ranking the routines (beside the CSV unless --reports is given)")
     p.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"), help="compute device")
     p.add_argument("--page-size", default="A4", choices=("A4", "Letter"), help="paper size of the PDF reports")
     p.add_argument("--no-prefetch", action="store_true", help="do not decode the next video while scoring the current one")
@@ -64,9 +65,10 @@ def run(args: argparse.Namespace) -> int:
     if summary.metrics:
         m = summary.metrics
         print(f"labels: n={m['n']}  Spearman {m['spearman']:.3f}  R-l2 {m['rl2']:.3f}  MSE {m['mse']:.3f}")
-    if reports is not None:
-        summary_pdf = _summary_report(summary, reports, args.page_size)
-        print(f"reports: {reports}  summary: {summary_pdf}")
+    if reports is not None or summary.metrics:
+        pdf = summary_pdf_path(summary.out_csv, reports)
+        _summary_report(summary, pdf, args.page_size)
+        print(f"reports: {reports}  summary: {pdf}" if reports else f"summary: {pdf}")
     if summary.cancelled:
         return 130
     return 1 if summary.n_failed and summary.n_failed == summary.n_videos else 0
@@ -82,12 +84,16 @@ def _report_maker(reports: Path, page_size: str):
     return batch_report_maker(reports, page_size)
 
 
-def _summary_report(summary, reports: Path, page_size: str) -> Path:
+def summary_pdf_path(out_csv: Path, reports: Path | None) -> Path:
+    """Where the ranking PDF goes: in the reports folder, else beside the results CSV."""
+    return reports / "batch_summary.pdf" if reports else out_csv.with_name(out_csv.stem + "_summary.pdf")
+
+
+def _summary_report(summary, path: Path, page_size: str) -> Path:
     from .report import ensure_gui_application
 
     ensure_gui_application()
     from app.report import render_batch_summary
 
-    return render_batch_summary(summary.rows, summary.metrics, reports / "batch_summary.pdf", page_size=page_size,
+    return render_batch_summary(summary.rows, summary.metrics, path, page_size=page_size,
                                 title=f"Batch summary: {summary.folder.name}")
-
