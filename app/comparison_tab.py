@@ -135,6 +135,9 @@ class ComparisonTab(QWidget):
         self.scatter_plot.setTitle("Predicted vs true")
         self.scatter_plot.setLabel("bottom", "true score")
         self.scatter_plot.setLabel("left", "predicted score")
+        for plot in (self.curve_plot, self.cs_plot, self.scatter_plot):
+            for side in ("left", "bottom"):
+                plot.getAxis(side).enableAutoSIPrefix(False)  # scores and errors, never "×0.001"
         self.metrics_label = QLabel("Load a labelled set: a batch results CSV with true scores, or a labels file.")
         self.metrics_label.setWordWrap(True)
         labelled_view = QWidget()

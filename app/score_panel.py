@@ -52,6 +52,8 @@ class ScorePanel(QWidget):
         self.contrib_plot.getViewBox().invertY(True)
         self.contrib_plot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#808080")))
         self.contrib_bars: pg.BarGraphItem | None = None
+        for plot in (self.dist_plot, self.contrib_plot):
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.score_label)
