@@ -315,8 +315,7 @@ class _BatchJob:
         self.labels, self.reports, self.page_size, self.bridge = labels, reports, page_size, bridge
 
     def __call__(self, ctx: Any) -> Any:
-        from vatp_core.batch import run_scorer_batch
-        from vatp_core.cli.batch import summary_pdf_path
+        from vatp_core.batch import run_scorer_batch, summary_pdf_path
 
         from .report import batch_report_maker, render_batch_summary
 

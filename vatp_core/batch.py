@@ -653,6 +653,12 @@ def load_batch_results(out_csv: str | Path) -> tuple[list[BatchRow], dict | None
     return store.ordered_rows(), store.metrics
 
 
+def summary_pdf_path(out_csv: str | Path, reports: str | Path | None) -> Path:
+    """Where the PDF ranking the routines goes: in the reports folder, else beside the results CSV."""
+    out_csv = Path(out_csv)
+    return Path(reports) / "batch_summary.pdf" if reports else out_csv.with_name(out_csv.stem + "_summary.pdf")
+
+
 def scorer_pack_info(scorer: Any) -> tuple[str, str, tuple[float, float] | None]:
     """(pack id, pack name, score range) of a loaded scorer, for the resume key and the metrics."""
     pack = getattr(scorer, "pack", None)

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..batch import score_folder
+    from ..batch import score_folder, summary_pdf_path
     from ..errors import VATPError
 
     folder = Path(args.folder)
@@ -82,11 +82,6 @@ def _report_maker(reports: Path, page_size: str):
     from app.report import batch_report_maker
 
     return batch_report_maker(reports, page_size)
-
-
-def summary_pdf_path(out_csv: Path, reports: Path | None) -> Path:
-    """Where the ranking PDF goes: in the reports folder, else beside the results CSV."""
-    return reports / "batch_summary.pdf" if reports else out_csv.with_name(out_csv.stem + "_summary.pdf")
 
 
 def _summary_report(summary, path: Path, page_size: str) -> Path:
