@@ -140,6 +140,8 @@ class Timeline(QWidget):
             rect = pg.QtWidgets.QGraphicsRectItem(QRectF(seg.start_frame - 0.5, BAND_ROW + 0.08,
                                                          seg.end_frame - seg.start_frame + 1, 0.84))
             rect.setBrush(color)
+            rect.setToolTip(f"{seg.name}: frames {seg.start_frame}–{seg.end_frame} "
+                            f"({seg.start_time:.2f}–{seg.end_time:.2f} s), contribution {seg.contribution:+.2f}")
             rect.setPen(QPen(color.darker(150), 0))
             self.plot.addItem(rect)
             label = pg.TextItem(seg.name, color="#101010", anchor=(0.5, 0.5))

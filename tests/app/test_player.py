@@ -135,3 +135,41 @@ def test_opening_another_video_replaces_the_first(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.player.shown == 0 and window.player.n_frames == 30, timeout=5000)
     assert shown_frame(window) == 500
     assert window.timeline.n_frames == 30
+
+
+class SlowReader:
+    """A reader whose frames take 40 ms to decode, recording which ones were decoded."""
+
+    def __init__(self, n=50):
+        from tests.videogen import draw_frame
+
+        self.info = type("Info", (), {"path": "slow.mp4"})()
+        self.frames = [draw_frame(i, 80, 60) for i in range(n)]
+        self.decoded = []
+
+    def frame(self, i):
+        time.sleep(0.04)
+        self.decoded.append(i)
+        return self.frames[i]
+
+    def close(self):
+        pass
+
+
+def test_loader_decodes_only_the_newest_request(qtbot):
+    from app.frame_loader import FrameLoader
+
+    reader = SlowReader()
+    loader = FrameLoader(reader, cache_mb=16)
+    got = []
+    loader.frame_ready.connect(lambda i, img: got.append((i, decode_index(qimage_to_rgb(img)))))
+    for i in range(20):  # a held arrow key: 20 requests while the decoder is busy
+        loader.request(i)
+    qtbot.waitUntil(lambda: bool(got) and got[-1][0] == 19, timeout=3000)
+    qtbot.wait(100)
+    assert all(i == shown for i, shown in got)  # every delivered image is the frame it claims to be
+    assert len(reader.decoded) <= 3 and reader.decoded[-1] == 19  # the stale wishes were dropped
+    loader.request(19)  # cached: no second decode
+    qtbot.waitUntil(lambda: len(got) >= 2 and got[-1][0] == 19, timeout=1000)
+    assert reader.decoded.count(19) == 1
+    loader.close()
