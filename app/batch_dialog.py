@@ -24,6 +24,20 @@ COLUMNS = ("Video", "Status", "Score μ", "σ", "True", "Time (s)", "Error")
 STAGE_NAMES = {"index": "indexing", "features": "decoding + features", "model": "model", "explain": "explaining"}
 
 
+class _SortItem(QTableWidgetItem):
+    """A cell that sorts by its number (scores, times) instead of its text."""
+
+    def __init__(self, text: str, key: float | None) -> None:
+        super().__init__(text)
+        self.key = key
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        a, b = self.key, getattr(other, "key", None)
+        if a is None or b is None:  # rows without a number (errors) rank lowest
+            return (a is not None, self.text()) < (b is not None, other.text())
+        return a < b
+
+
 class _RowBridge(QObject):
     """Carries rows from the worker thread to the dialog (a queued connection)."""
 
@@ -31,7 +45,13 @@ class _RowBridge(QObject):
 
 
 class BatchDialog(QDialog):
-    """Folder scoring with a live table; runs on ``worker`` (an InferenceService) or a private one."""
+    """Folder scoring with a live table; runs on ``worker`` (an InferenceService) or a private one.
+
+    When the batch ends the table sorts by any column (click a header); double-clicking a scored row
+    emits ``open_result`` with its ScoreResult JSON, and the main window opens it for review.
+    """
+
+    open_result = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, worker: Any = None, scorer_factory: Any = None) -> None:
         super().__init__(parent)
@@ -47,6 +67,7 @@ class BatchDialog(QDialog):
         self.summary = None
         self.error = ""
         self._rows: dict[str, int] = {}
+        self.out_csv_used = Path(".")
         self._bridge = _RowBridge()
         self._bridge.row.connect(self._add_row)
 
@@ -87,6 +108,12 @@ class BatchDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(False)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.cellDoubleClicked.connect(self._row_activated)
+        self._result_files: dict[str, Path] = {}
+        opener = getattr(parent, "open_result_json", None)
+        if callable(opener):
+            self.open_result.connect(opener)
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m videos")
         self.stage_label = QLabel("")
@@ -190,8 +217,11 @@ class BatchDialog(QDialog):
         if labels and not Path(labels).is_file():
             self.summary_label.setText(f"Labels file not found: {labels}")
             return False
+        self.table.setSortingEnabled(False)  # rows are placed by index while the batch runs
         self.table.setRowCount(0)
         self._rows.clear()
+        self._result_files.clear()
+        self.out_csv_used = self.out_csv().parent
         self.summary = None
         self.error = ""
         self.progress.setRange(0, 0)
@@ -243,14 +273,24 @@ class BatchDialog(QDialog):
                   f"{row.std:.2f}" if row.std is not None else "",
                   f"{row.true_score:g}" if row.true_score is not None else "",
                   f"{row.seconds:.1f}" if row.seconds is not None else "", row.error]
+        keys = {2: row.mean, 3: row.std, 4: row.true_score, 5: row.seconds}
+        if row.result_json:
+            self._result_files[row.file] = self.out_csv_used / row.result_json
         for c, value in enumerate(values):
-            item = QTableWidgetItem(value)
+            item = _SortItem(value, keys[c]) if c in keys else QTableWidgetItem(value)
             if c in (2, 3, 4, 5):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if row.status != "ok":
                 item.setForeground(Qt.GlobalColor.darkRed)
             self.table.setItem(r, c, item)
         self.table.scrollToItem(self.table.item(r, 0))
+
+    @Slot(int, int)
+    def _row_activated(self, r: int, c: int) -> None:
+        item = self.table.item(r, 0)
+        path = self._result_files.get(item.text()) if item is not None else None
+        if path is not None and path.is_file():
+            self.open_result.emit(str(path))
 
     @Slot(object)
     def _on_job_ended(self, job: Any) -> None:
@@ -269,6 +309,7 @@ class BatchDialog(QDialog):
             self.summary_label.setText(f"The batch stopped: {job.error}")
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
+        self.table.setSortingEnabled(True)
 
     def _show_summary(self, s: Any) -> None:
         self.progress.setRange(0, max(s.n_videos, 1))

@@ -6,9 +6,11 @@ import csv
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from tests.core.test_batch import FakeScorer
 from tests.videogen import make_test_video
+from vatp_core.result import ScoreResult
 
 
 def _folder(root: Path, n: int) -> Path:
@@ -68,6 +70,13 @@ def test_batch_dialog_scores_folder_with_live_rows_and_reports(qtbot, make_dialo
     reports = folder / "reports"
     assert (reports / "routine_0.pdf").is_file() and (reports / "batch_summary.pdf").is_file()
     assert dlg.start_button.isEnabled()
+    # sortable by score once finished; double-click opens the scored routine's result
+    dlg.table.sortItems(2, Qt.SortOrder.DescendingOrder)
+    assert [dlg.table.item(r, 0).text() for r in range(3)] == ["routine_1.mp4", "routine_0.mp4", "notes.mp4"]
+    opened = []
+    dlg.open_result.connect(opened.append)
+    dlg._row_activated(0, 0)
+    assert ScoreResult.from_json(opened[0]).video["name"] == "routine_1.mp4"
 
 
 def test_batch_dialog_cancel_then_resume(qtbot, make_dialog, tmp_path):
