@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pack", help="model pack (installed name or path; default: settings, else the demo pack)")
     parser.add_argument("--device", choices=("auto", "cuda", "cpu"), help="where to run the model")
     parser.add_argument("--screenshot", metavar="FILE",
-                        help="with --demo (or --score): save the scored main window as a PNG and exit")
+                        help="with --demo or a video: score, save the scored main window as a PNG and exit")
     parser.add_argument("--headless", action="store_true",
                         help="score the demo (or the given video) without a window and print the summary")
     parser.add_argument("--save", action="store_true", help="with --headless: also save the score beside the video")

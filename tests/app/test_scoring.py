@@ -254,3 +254,17 @@ def test_result_of_a_video_closed_meanwhile_goes_to_compare_only(qtbot, routine_
     qtbot.wait(50)
     assert win.result is None and win.player.path == other
     assert len(win.comparison.attempts) == 1 and "Compare" in win.statusBar().currentMessage()
+
+
+def test_closing_the_window_while_scoring_stops_the_worker(qtbot, routine_video):
+    from app.threads import live_threads
+
+    win = open_window(qtbot, routine_video, scorer_factory=SlowScorer)
+    job = win.start_scoring()
+    qtbot.waitUntil(lambda: job.status == "running", timeout=5000)
+    thread = win.service._thread
+    t0 = time.perf_counter()
+    win.close()
+    assert time.perf_counter() - t0 < 1.5
+    assert job.status == "cancelled" or thread.isFinished()
+    assert thread not in live_threads()
