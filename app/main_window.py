@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.player.video_opened.connect(self._on_video_opened)
         self.player.decode_failed.connect(self._show_status)
         self.timeline.seek_requested.connect(self.player.seek)
+        self.score_panel.subaction_clicked.connect(self.show_subaction)
         self.score_bar.score_clicked.connect(self.start_scoring)
         self.score_bar.cancel_clicked.connect(self.cancel_scoring)
         self.comparison.attempt_activated.connect(self.review_attempt)
@@ -508,6 +509,17 @@ class MainWindow(QMainWindow):
         if frame is not None:
             self.player.pause()
             self.player.seek(frame)
+
+    @Slot(int)
+    def show_subaction(self, index: int) -> None:
+        """Go to the start of sub-action ``index`` (a click on its contribution bar)."""
+        seg = next((s for s in self._segments() if s.index == index), None)
+        if seg is None:
+            self._show_status("This sub-action was not placed in time.")
+            return
+        self.player.pause()
+        self.player.seek(seg.start_frame)
+        self._show_status(f"{seg.name}: frames {seg.start_frame}–{seg.end_frame}, contribution {seg.contribution:+.2f}")
 
     @Slot()
     def loop_subaction(self) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .colors import NEGATIVE, POSITIVE
 
 
 class ScorePanel(QWidget):
+    subaction_clicked = Signal(int)  # index into result.subaction_names: a click on its contribution bar
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumWidth(280)
@@ -52,6 +54,7 @@ class ScorePanel(QWidget):
         self.contrib_plot.getViewBox().invertY(True)
         self.contrib_plot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#808080")))
         self.contrib_bars: pg.BarGraphItem | None = None
+        self.contrib_plot.scene().sigMouseClicked.connect(self._on_contrib_clicked)
         for plot in (self.dist_plot, self.contrib_plot):
             plot.getAxis("bottom").enableAutoSIPrefix(False)
 
@@ -62,6 +65,19 @@ class ScorePanel(QWidget):
         layout.addWidget(self.contrib_plot, 1)
         layout.addWidget(self.pack_label)
         layout.addWidget(self.warning_label)
+
+    @Slot(object)
+    def _on_contrib_clicked(self, event) -> None:
+        if self.result is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        y = self.contrib_plot.getViewBox().mapSceneToView(event.scenePos()).y()
+        self.click_row(y)
+
+    def click_row(self, y: float) -> None:
+        """The sub-action whose bar is at row ``y`` (bars sit at 0, 1, …) was clicked."""
+        index = int(round(y))
+        if self.result is not None and 0 <= index < len(self.result.contributions):
+            self.subaction_clicked.emit(index)
 
     def set_result(self, result) -> None:
         """Show a ScoreResult (None: back to 'not scored')."""

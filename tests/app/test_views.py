@@ -214,3 +214,18 @@ def test_timeline_top_axis_reads_in_seconds(qtbot):
     tl.set_video(500, 50)
     axis = tl.plot.getAxis("top")
     assert axis.tickStrings([0, 100, 3100], 1, 100) == ["0.0 s", "2.0 s", "1:02.0"]
+
+
+def test_clicking_a_contribution_bar_goes_to_its_sub_action(qtbot, tmp_path):
+    from tests.videogen import make_test_video
+
+    video = make_test_video(tmp_path / "v.mp4", N_FRAMES)
+    window = MainWindow(device_check=False)
+    qtbot.addWidget(window)
+    assert window.open_video(video)
+    window.show_result(make_result(video))
+    window.score_panel.click_row(2.2)  # the "Flight" bar
+    qtbot.waitUntil(lambda: window.player.shown == 48, timeout=3000)
+    assert "Flight" in window.statusBar().currentMessage()
+    window.score_panel.click_row(7)  # below the bars: nothing
+    assert window.player.target == 48
