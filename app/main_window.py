@@ -543,9 +543,19 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from .settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, reserved=self.menu_shortcuts())
         if dialog.exec():
             self.apply_settings(dialog.result_settings())
+
+    def menu_shortcuts(self) -> dict[str, str]:
+        """Key sequences of the menu items (not the player's table): {sequence: item text}."""
+        table_actions = set(self.shortcuts.actions.values())
+        out = {}
+        for menu in (self.file_menu, self.score_menu, self.help_menu):
+            for action in menu.actions():
+                if action not in table_actions and not action.shortcut().isEmpty():
+                    out[action.shortcut().toString(QKeySequence.SequenceFormat.PortableText)] = action.text().replace("&", "")
+        return out
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings

@@ -31,8 +31,12 @@ def pack_choices() -> list[tuple[str, str]]:
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None,
+                 reserved: dict[str, str] | None = None) -> None:
+        """``reserved``: key sequences the menus already use ({sequence: menu item}); a shortcut may not take them."""
         super().__init__(parent)
+        self.reserved = {QKeySequence(k).toString(QKeySequence.SequenceFormat.PortableText): v
+                         for k, v in (reserved or {}).items() if k}
         self.setWindowTitle("Settings")
         self.resize(560, 520)
         self.settings = copy.deepcopy(settings)
@@ -105,9 +109,15 @@ class SettingsDialog(QDialog):
 
     @Slot()
     def _check_conflicts(self, *args) -> None:
-        conflicts = shortcut_conflicts(self.shortcut_table())
-        text = "; ".join(f"{key} is used by " + " and ".join(SHORTCUT_LABELS.get(n, n) for n in names)
-                         for key, names in conflicts.items())
+        table = self.shortcut_table()
+        conflicts = shortcut_conflicts(table)
+        lines = [f"{key} is used by " + " and ".join(SHORTCUT_LABELS.get(n, n) for n in names)
+                 for key, names in conflicts.items()]
+        for name, seq in table.items():
+            if seq in self.reserved:
+                lines.append(f"{seq} is the menu's {self.reserved[seq]!r}, not free for {SHORTCUT_LABELS.get(name, name)}")
+                conflicts[seq] = [name]
+        text = "; ".join(lines)
         self.conflict_label.setText(text)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not conflicts)
 

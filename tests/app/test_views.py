@@ -160,8 +160,12 @@ def test_settings_dialog_remaps_a_shortcut_and_detects_conflicts(qtbot, tmp_path
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    dialog = SettingsDialog(window.settings, window)
+    dialog = SettingsDialog(window.settings, window, reserved=window.menu_shortcuts())
     qtbot.addWidget(dialog)
+    dialog.key_edits["play_pause"].setKeySequence(QKeySequence("Ctrl+O"))  # File → Open video
+    assert "Open video" in dialog.conflict_label.text()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    dialog.key_edits["play_pause"].setKeySequence(QKeySequence("Space"))
     dialog.key_edits["next_frame"].setKeySequence(QKeySequence("Left"))
     assert "Left" in dialog.conflict_label.text()
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
