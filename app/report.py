@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 from PySide6.QtCore import QDate, QMarginsF, QPointF, QRectF, Qt, Slot
 from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QPageLayout, QPageSize, QPainter,
                            QPainterPath, QPdfWriter, QPen)
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QWidget)
 
 log = logging.getLogger(__name__)
@@ -855,10 +855,11 @@ def render_batch_summary(rows: Sequence[Any], metrics: dict | None, out: str | P
 class ReportOptionsDialog(QDialog):
     """Athlete, routine, date, notes, paper size and an optional reference attempt for the report."""
 
-    def __init__(self, parent: QWidget | None, result: Any) -> None:
+    def __init__(self, parent: QWidget | None, result: Any, reference: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export report")
         self.result = result
+        self.open_reference = reference
         form = QFormLayout(self)
         self.title_edit = QLineEdit(ReportFields.title)
         self.athlete_edit = QLineEdit()
@@ -885,7 +886,14 @@ class ReportOptionsDialog(QDialog):
         form.addRow("Date", self.date_edit)
         form.addRow("Notes", self.notes_edit)
         form.addRow("Paper", self.page_combo)
-        form.addRow("Compare with", ref_row)
+        self.reference_check = QCheckBox()
+        if reference is not None:
+            self.reference_check.setText(f"the other open attempt: {reference.video_name} ({reference.mean:.2f})")
+            self.reference_check.setChecked(True)
+            form.addRow("Compare with", self.reference_check)
+            form.addRow("or a file", ref_row)
+        else:
+            form.addRow("Compare with", ref_row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -910,7 +918,7 @@ class ReportOptionsDialog(QDialog):
         """The reference attempt's ScoreResult, or None when the field is empty."""
         text = self.reference_edit.text().strip()
         if not text:
-            return None
+            return self.open_reference if self.reference_check.isChecked() else None
         from vatp_core.result import ScoreResult
 
         return ScoreResult.from_json(text)
@@ -918,13 +926,16 @@ class ReportOptionsDialog(QDialog):
 
 def export_report_dialog(parent: Any, result: Any, video_path: str | Path | None = None,
                          reference: Any = None) -> Path | None:
-    """File → Export report…: ask for the fields and a file name, write the PDF; None when cancelled."""
+    """File → Export report…: ask for the fields and a file name, write the PDF; None when cancelled.
+
+    ``reference`` (e.g. the other attempt open in the comparison tab) is offered, ticked, as the attempt to compare with.
+    """
     from vatp_core.errors import VATPError
 
     if result is None:
         QMessageBox.information(parent, "Export report", "Score a video first: the report is made from its result.")
         return None
-    dlg = ReportOptionsDialog(parent, result)
+    dlg = ReportOptionsDialog(parent, result, reference)
     if dlg.exec() != QDialog.DialogCode.Accepted:
         return None
     default = Path(str((result.video or {}).get("path") or result.video_name)).with_suffix(".report.pdf")
@@ -933,8 +944,7 @@ def export_report_dialog(parent: Any, result: Any, video_path: str | Path | None
         return None
     path = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
     try:
-        ref = reference if reference is not None else dlg.reference()
-        return render_report(result, path, fields=dlg.fields(), reference=ref, page_size=dlg.page_size(),
+        return render_report(result, path, fields=dlg.fields(), reference=dlg.reference(), page_size=dlg.page_size(),
                              video_path=video_path)
     except (VATPError, OSError, ValueError) as exc:
         QMessageBox.warning(parent, "Export report", f"The report could not be written:\n{exc}")

@@ -212,6 +212,20 @@ def test_export_report_dialog_writes_the_pdf(qtbot, tmp_path, video, monkeypatch
     text = pdf_text(path)
     assert "Mia Coach" in text and "comparison with the reference" in text
     assert "612 x 792" in pdf_pages(path)[1]
+    # the attempt open beside it is offered as the reference, and can be unticked
+    other = make_result(video, mean=6.5)
+    other.video["name"] = "open_attempt.mp4"
+
+    def tick(dlg, checked):
+        assert "open_attempt.mp4 (6.50)" in dlg.reference_check.text()
+        dlg.reference_check.setChecked(checked)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(report.ReportOptionsDialog, "exec", lambda dlg: tick(dlg, True))
+    text = " ".join(pdf_text(report.export_report_dialog(None, result, reference=other)).split())
+    assert "open_attempt.mp4 (6.50)" in text and "+0.90 against the reference" in text
+    monkeypatch.setattr(report.ReportOptionsDialog, "exec", lambda dlg: tick(dlg, False))
+    assert "reference" not in pdf_text(report.export_report_dialog(None, result, reference=other)).lower()
     # cancelling the options dialog writes nothing
     monkeypatch.setattr(report.ReportOptionsDialog, "exec", lambda dlg: QDialog.DialogCode.Rejected)
     assert report.export_report_dialog(None, result) is None
