@@ -487,7 +487,7 @@ def run_batch(folder: str | Path, scorer: Any, *, pack_id: str, pack_name: str =
             item.chash = content_hash(path)
             item.skip = store.is_done(rel, item.chash, pack_id)
             if split and not item.skip:
-                item.features = scorer.features(path, cancel=_stop_or_cancel)
+                item.features = scorer.features(path, progress=progress, cancel=_stop_or_cancel)
         except Cancelled:
             raise
         except Exception as exc:  # recorded as an error row by the consumer
@@ -553,7 +553,7 @@ def run_batch(folder: str | Path, scorer: Any, *, pack_id: str, pack_name: str =
                     n_failed += 1
                 store.put(row)
                 if label_map:
-                    store.metrics = label_metrics(store.ordered_rows(rels), score_range)
+                    store.metrics = label_metrics(_present(store, rels), score_range)
                 store.write(rels)
                 if on_row is not None:
                     on_row(row, result)
@@ -568,13 +568,18 @@ def run_batch(folder: str | Path, scorer: Any, *, pack_id: str, pack_name: str =
             fetcher.stop.set()
             fetcher.join(timeout=30)
     if label_map:
-        store.metrics = label_metrics(store.ordered_rows(rels), score_range)
+        store.metrics = label_metrics(_present(store, rels), score_range)
     store.write(rels)
-    present = set(rels)
-    rows = [r for r in store.ordered_rows(rels) if r.file in present]
+    rows = _present(store, rels)
     return BatchSummary(rows=rows, n_videos=total, n_scored=n_scored, n_skipped=n_skipped, n_failed=n_failed,
                         cancelled=cancelled, seconds=time.perf_counter() - t0, out_csv=store.out_csv,
                         out_json=store.out_json, metrics=store.metrics, folder=root)
+
+
+def _present(store: BatchStore, rels: list[str]) -> list[BatchRow]:
+    """Rows of the videos in the folder now (the files also keep rows of videos since moved away)."""
+    present = set(rels)
+    return [r for r in store.ordered_rows(rels) if r.file in present]
 
 
 def _score_one(item: _Prepared, scorer: Any, store: BatchStore, pack_id: str, pack_name: str,

@@ -210,6 +210,8 @@ class SplitScorer(FakeScorer):
         self.lock = threading.Lock()
 
     def features(self, video, *, progress=None, cancel=None):
+        if progress is not None:
+            progress("features", 0, 1)
         t0 = time.perf_counter()
         time.sleep(0.15)
         result = FakeScorer.score(self, video)
@@ -228,8 +230,10 @@ class SplitScorer(FakeScorer):
 def test_prefetch_overlaps_next_features_with_current_model(tmp_path):
     root = _make_folder(tmp_path / "videos", n_good=4)
     scorer = SplitScorer()
-    summary = run_batch(root, scorer, pack_id="p", out_csv=tmp_path / "r.csv")
-    assert summary.n_scored == 4
+    stages = []
+    summary = run_batch(root, scorer, pack_id="p", out_csv=tmp_path / "r.csv",
+                        progress=lambda stage, done, total: stages.append(stage))
+    assert summary.n_scored == 4 and stages.count("features") == 4 and stages.count("batch") == 5
     feats = {name: (a, b) for kind, name, a, b in scorer.intervals if kind == "features"}
     models = [(name, a, b) for kind, name, a, b in scorer.intervals if kind == "model"]
     order = [r.file.rsplit("/", 1)[-1] for r in summary.rows]
@@ -441,3 +445,15 @@ def test_vatp_batch_with_the_real_scorer(tmp_path, capsys):
     assert "4 video(s): 2 scored, 0 already done, 2 failed" in printed
     assert main(args) == 0  # a second run skips both scored videos and retries the two bad ones
     assert "0 scored, 2 already done, 2 failed" in capsys.readouterr().out
+
+
+def test_metrics_only_count_videos_still_in_the_folder(tmp_path):
+    root = _make_folder(tmp_path / "videos", n_good=3)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("file,score\nroutine_0.mp4,1\nroutine_1.mp4,2\nroutine_2.mp4,3\n")
+    out = tmp_path / "r.csv"
+    assert run_batch(root, FakeScorer(), pack_id="p", out_csv=out, labels=labels).metrics["n"] == 3
+    (root / "routine_2.mp4").unlink()
+    summary = run_batch(root, FakeScorer(), pack_id="p", out_csv=out, labels=labels)
+    assert summary.metrics["n"] == 2 and len(summary.rows) == 2
+    assert len(_read_csv(out)) == 3  # the moved video's row is kept in the file
