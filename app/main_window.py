@@ -491,6 +491,22 @@ class MainWindow(QMainWindow):
 
         dialog = BatchDialog(self, worker=self.service)
         dialog.exec()
+        self._take_batch_labels(getattr(getattr(dialog, "summary", None), "out_csv", None))
+
+    def _take_batch_labels(self, out_csv) -> None:
+        """A batch run with true scores: show its CS curve and scatter in Compare → Labelled set."""
+        from .comparison_tab import read_batch_results
+
+        if not out_csv or not Path(out_csv).is_file():
+            return
+        try:
+            labelled = read_batch_results(Path(out_csv))
+        except (OSError, ValueError) as exc:
+            self._show_status(f"Batch results could not be read: {exc}")
+            return
+        if labelled is not None and len(labelled.pred):
+            self.comparison.show_labelled(labelled)
+            self._show_status(f"{len(labelled.pred)} labelled videos from the batch are in Compare → Labelled set.")
 
     # --- sub-action navigation -----------------------------------------------------------------
     def _segments(self) -> list:

@@ -105,9 +105,18 @@ def test_report_and_batch_menus_reach_their_dialogs(qtbot, monkeypatch, tmp_path
     window.report_action.trigger()
     assert calls == [("report", second, first)]
 
-    monkeypatch.setattr(batch_dialog.BatchDialog, "exec", lambda self: calls.append(("batch", self.service)) or 0)
+    results = tmp_path / "results.csv"
+    results.write_text("file,status,mean,true_score\na.mp4,ok,7.0,7.5\nb.mp4,ok,5.0,4.0\nc.mp4,error,,\n")
+
+    def fake_exec(self):
+        calls.append(("batch", self.service))
+        self.summary = type("Summary", (), {"out_csv": results})()
+        return 0
+
+    monkeypatch.setattr(batch_dialog.BatchDialog, "exec", fake_exec)
     window.open_batch()
     assert calls[-1] == ("batch", window.service)
+    assert window.comparison.labelled is not None and list(window.comparison.labelled.true) == [7.5, 4.0]
 
 
 def test_player_keys_only_act_in_the_review_tab(qtbot):
