@@ -11,7 +11,6 @@ and any file the manifest does not account for is refused. Tensor names are name
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from . import paths
+from .atomic import atomic_open, atomic_write
 from .errors import VATPError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -295,25 +295,15 @@ def save_pack(
     members = {MANIFEST_NAME: manifest_bytes, WEIGHTS_NAME: blob, **extras}
     path.parent.mkdir(parents=True, exist_ok=True)
     if zip:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pack-", suffix=".zip")
-        os.close(fd)
-        try:
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for name, data in members.items():
-                    zf.writestr(name, data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_open(path, "wb") as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, data in members.items():
+                zf.writestr(name, data)
     else:
         if path.exists() and not path.is_dir():
             raise PackError(f"Cannot write a pack folder at {path}: a file is in the way.")
         path.mkdir(parents=True, exist_ok=True)
         for name, data in members.items():
-            fd, tmp = tempfile.mkstemp(dir=path, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path / name)
+            atomic_write(path / name, data)
     return path
 
 

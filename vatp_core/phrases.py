@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from . import paths
+from .atomic import atomic_open
 from .errors import VATPError
 
 TEXT_DIM = 768
@@ -178,15 +178,8 @@ def _cache_get(path: Path) -> np.ndarray | None:
 
 
 def _cache_put(path: Path, vec: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".npy", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, vec.astype(np.float32), allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as fh:
+        np.save(fh, vec.astype(np.float32), allow_pickle=False)
 
 
 def embed_phrases(phrases: Iterable[str], encoder: str = HASH_ENCODER, *, pooling: str = "mean",

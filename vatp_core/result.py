@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_write
 from .errors import VATPError
 
 RESULT_FORMAT_VERSION = 1
@@ -172,7 +172,7 @@ class ScoreResult:
         """The JSON text; with ``path`` also written there atomically."""
         text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
         if path is not None:
-            _atomic_write(Path(path), text)
+            atomic_write(path, text)
         return text
 
     @classmethod
@@ -229,14 +229,3 @@ def _plain(value: Any) -> Any:
         return _plain(tolist())
     raise TypeError(f"cannot store {type(value).__name__} in a score result")
 
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -49,20 +49,12 @@ def _videos(source, recursive: bool):
 
 
 def _save_npy(path, array) -> None:
-    import os
-    import tempfile
-
     import numpy as np
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npy", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, array, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    from ..atomic import atomic_open
+
+    with atomic_open(path, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
 
 
 def run(args: argparse.Namespace) -> int:

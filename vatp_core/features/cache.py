@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import time
 import zipfile
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import paths
+from ..atomic import atomic_open
 
 _SAMPLE = 1 << 20  # bytes read at the start, middle and end of a large file
 _hash_memo: dict[tuple[str, int, int], str] = {}
@@ -109,22 +109,13 @@ class FeatureCache:
             meta: dict[str, Any] | None = None) -> Path:
         """Write an entry atomically (temporary file + os.replace), then trim the cache to its limit."""
         path = self.path_for(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key[:12]}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(
-                    fh,
-                    features=np.ascontiguousarray(features, dtype=np.float32),
-                    clip_ranges=np.asarray(clip_ranges, dtype=np.int64).reshape(-1, 2),
-                    meta=np.array(json.dumps(meta or {})),
-                )
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_open(path, "wb", fsync=True) as fh:
+            np.savez(
+                fh,
+                features=np.ascontiguousarray(features, dtype=np.float32),
+                clip_ranges=np.asarray(clip_ranges, dtype=np.int64).reshape(-1, 2),
+                meta=np.array(json.dumps(meta or {})),
+            )
         self.trim(keep=path)
         return path
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .. import paths
+from ..atomic import atomic_write
 from ..errors import VATPError
 
 if TYPE_CHECKING:
@@ -278,17 +279,6 @@ def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def list_installed(folder: Path | None = None) -> list[InstalledWeights]:
     """Installed weights (those with a readable sidecar whose file is present), newest first."""
     folder = Path(folder) if folder else paths.weights_dir()
@@ -457,7 +447,7 @@ def import_weights(
     record = item.to_dict()
     record.pop("path")
     record["file"] = target.name
-    _atomic_write_text(_sidecar(target), json.dumps(record, indent=2))
+    atomic_write(_sidecar(target), json.dumps(record, indent=2))
     return item
 
 

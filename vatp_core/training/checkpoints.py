@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_open
 from ..errors import VATPError
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -29,15 +28,8 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
     import torch
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ckpt-", suffix=".pt")
-    os.close(fd)
-    try:
-        torch.save({"version": CHECKPOINT_VERSION, **state}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as fh:
+        torch.save({"version": CHECKPOINT_VERSION, **state}, fh)
     return path
 
 
