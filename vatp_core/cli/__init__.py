@@ -18,7 +18,7 @@ from .. import __version__
 
 # One entry per subcommand module, in the order `vatp --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "score", "report", "batch", "packs", "weights", "extract", "train", "eval", "reproduce", "synth", "model", "info",
+    "score", "report", "batch", "packs", "weights", "extract", "train", "eval", "reproduce", "synth", "model", "probe", "info",
 )
 
 
