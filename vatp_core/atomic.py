@@ -16,14 +16,17 @@ from typing import IO
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = False,
                 encoding: str | None = None) -> Iterator[IO]:
-    """Open a temporary file for writing; on a clean exit it replaces ``path``, on an error it is removed."""
+    """Open a temporary file for writing; on a clean exit it replaces ``path``, on an error it is removed.
+
+    With ``fsync`` the data and the rename reach the disk before this returns (survives power loss).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if "b" not in mode and encoding is None:
-        encoding = "utf-8"
+    text = "b" not in mode
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, mode, encoding=encoding) as fh:
+        # newline="": text is written as given (a CSV's own line ends are not translated).
+        with os.fdopen(fd, mode, encoding=(encoding or "utf-8") if text else None, newline="" if text else None) as fh:
             yield fh
             if fsync:
                 fh.flush()
@@ -32,6 +35,22 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = Fals
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if fsync:
+        _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable where the platform allows it (not on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str, *, fsync: bool = False) -> Path:

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from .atomic import atomic_write
 from .errors import Cancelled, VATPError, check_cancel
 from .video.formats import is_video_filename
 
@@ -114,28 +115,6 @@ class BatchSummary:
 
 
 # --- files -------------------------------------------------------------------------------------
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that a reader (or a restart after kill -9) sees the old or the new content, never half."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    try:  # make the rename itself durable where the platform allows it
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
 def find_videos(folder: str | Path, exclude: Iterable[Path] = ()) -> list[Path]:
     """Every video file under ``folder`` (recursively, by extension), sorted, skipping hidden folders."""
     root = Path(folder)
@@ -338,7 +317,7 @@ class BatchStore:
         data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
         safe = row.file.replace("/", "__")
         path = self.results_dir / f"{safe}.{row.content_hash[:12] or 'nohash'}.vatp.json"
-        atomic_write_text(path, json.dumps(data, default=_json_default))
+        atomic_write(path, json.dumps(data, default=_json_default), fsync=True)
         return os.path.relpath(path, self.out_csv.parent).replace(os.sep, "/")
 
     def result_path(self, row: BatchRow) -> Path | None:
@@ -350,13 +329,13 @@ class BatchStore:
         doc = dict(self.meta)
         doc.update(format_version=BATCH_FORMAT_VERSION, updated=_now(),
                    rows=[asdict(r) for r in rows], metrics=self.metrics)
-        atomic_write_text(self.out_json, json.dumps(doc, indent=1, default=_json_default))
+        atomic_write(self.out_json, json.dumps(doc, indent=1, default=_json_default), fsync=True)
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=BatchRow.columns(), lineterminator="\n")
         writer.writeheader()
         for r in rows:
             writer.writerow(r.to_csv_dict())
-        atomic_write_text(self.out_csv, buf.getvalue())
+        atomic_write(self.out_csv, buf.getvalue(), fsync=True)
 
     def ordered_rows(self, order: list[str] | None = None) -> list[BatchRow]:
         if not order:
