@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import logging
 import os
 import sys
@@ -18,7 +17,8 @@ from .. import __version__
 
 # One entry per subcommand module, in the order `vatp --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "score", "report", "batch", "packs", "weights", "extract", "train", "eval", "reproduce", "synth", "model", "probe", "info",
+    "score", "report", "batch", "packs", "weights", "extract", "train", "eval", "reproduce", "synth", "model",
+    "probe", "info",
 )
 
 
@@ -35,8 +35,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(f"{__name__}.{name}") is None:  # not written yet
-            continue
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
