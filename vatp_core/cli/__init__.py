@@ -14,6 +14,7 @@ import os
 import sys
 
 from .. import __version__
+from ..errors import VATPError
 
 # One entry per subcommand module, in the order `vatp --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return int(args.func(args) or 0)
-    except CLIError as exc:
+    except (CLIError, VATPError) as exc:  # messages written for the user: no traceback
         print(f"vatp {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
