@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pack {full.name} ({pack_path}), backbone tiny {backbone.weights_hash}", flush=True)
 
     held_cfg = SynthConfig(n=args.n, seed=args.seed, size=cfg.size)
-    if held_cfg.seed == cfg.train_seed:
+    if held_cfg.seed in (cfg.train_seed, cfg.backbone_seed):
         print("the held-out seed must differ from the training seed", file=sys.stderr)
         return 2
     held_dir = demo.ensure_set(work / f"heldout_{args.seed}_{args.n}", held_cfg)
@@ -75,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         pack = load_pack(path) if (path / "manifest.json").is_file() else None
         if pack is None or pack.manifest.backbone_weights_hash != full.manifest.backbone_weights_hash:
             if train_ds is None:
-                train_routines = demo.decode_set(demo.ensure_set(work / "train", cfg.synth()))
-                train_feats = demo.ensure_features(work, "train", train_routines, backbone)
+                train_routines = demo.decode_set(demo.ensure_set(work / f"train{cfg.train_seed}", cfg.synth()))
+                train_feats = demo.ensure_features(work, f"train{cfg.train_seed}", train_routines, backbone)
                 train_ds = demo.feature_dataset(train_routines, train_feats, "train")
                 del train_routines
             print(f"training {preset} ...", flush=True)
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(f"SynthAQA held-out (seed {args.seed}, n={args.n}); clips of 16 frames, stride {demo.CLIP_STRIDE}; "
-          f"backbone tiny (trained on SynthAQA seed {cfg.train_seed})")
+          f"backbone tiny (trained on SynthAQA seed {cfg.backbone_seed}), VATP-Net on seed {cfg.train_seed}")
     print(f"{'model':<18} {'Spearman':>9} {'R-l2x100':>9} {'MAE':>6} {'frame acc':>10}")
     for name, m, _ in rows:
         acc = f"{m['frame_acc']:.3f}" if m["frame_acc"] is not None else "—"

@@ -2,9 +2,9 @@
 """Rebuild the bundled demo from scratch with fixed seeds: resources/demo/demo_routine.mp4 and demo_pack/.
 
 Stages (each cached in --work, so a rerun only redoes what changed):
-  1. SynthAQA training set (240 rendered dive routines, seed 100, 160x120)
-  2. the tiny backbone trained on it (per-clip phase shares + execution quality)
-  3. clip features (16-frame clips every 8 frames)
+  1. the tiny backbone trained on 240 SynthAQA routines (seed 100, 160x120): per-clip phase shares + execution quality
+  2. another 160 routines (seed 200) for VATP-Net
+  3. their clip features with the trained backbone (16-frame clips, stride 16)
   4. VATP-Net trained with the project trainer (epoch chosen on a held-out 20 % of the training set)
   5. the model pack (backbone inside, labelled "synthetic demo — not for judging") and the demo video
   6. a check: the demo video scored end to end through the scoring pipeline, with its time
@@ -65,17 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{name}] {times[name]} s", flush=True)
 
     t0 = time.perf_counter()
-    train_dir = demo.ensure_set(work / "train", cfg.synth(), progress)
+    state = demo.ensure_backbone(work, cfg, progress)
+    stage("backbone", t0)
+    t0 = time.perf_counter()
+    train_dir = demo.ensure_set(work / f"train{cfg.train_seed}", cfg.synth(), progress)
     stage("synth", t0)
     t0 = time.perf_counter()
     routines = demo.decode_set(train_dir, progress)
-    stage("decode", t0)
-    t0 = time.perf_counter()
-    state = demo.ensure_backbone(work, routines, cfg, progress)
-    stage("backbone", t0)
-    t0 = time.perf_counter()
     backbone = demo.load_tiny(state)
-    feats = demo.ensure_features(work, "train", routines, backbone, progress)
+    feats = demo.ensure_features(work, f"train{cfg.train_seed}", routines, backbone, progress)
     stage("features", t0)
     train_ds = demo.feature_dataset(routines, feats, "train")
     del routines  # frames are no longer needed

@@ -37,22 +37,30 @@ Progress = Callable[[str, int, int], None]
 class DemoConfig:
     """Seeds and sizes of the demo build (the defaults are what ships in resources/demo)."""
 
-    n_train: int = 160
-    train_seed: int = 100
+    n_backbone: int = 240  # routines the backbone learns from (seed 100)
+    backbone_seed: int = 100
+    n_train: int = 160  # other routines VATP-Net learns from (seed 200), featurised by the trained backbone
+    train_seed: int = 200
     size: tuple[int, int] = (160, 120)
     backbone: BackboneTrainConfig = field(default_factory=BackboneTrainConfig)
-    epochs: int = 60
+    epochs: int = 100
     batch_size: int = 8
+    tau_init: float = 0.03  # sharper ParseFormer cross-attention at the start (the paper's 0.07 left it diffuse here)
+    beta: float = 1.0  # weight of L_div (the paper does not state it)
+    n_heads: int = 1  # one attention head: the head-averaged attention of 8 heads stayed spread over the routine
     lr: float = 1e-3
     seed: int = 0
     val_fraction: float = 0.2
     demo_seed: int = 7
-    demo_index: int = 0
+    demo_index: int = 47  # 8.2 s, a loose rotation between good parts: the explanation has something to show
     demo_size: tuple[int, int] = (640, 360)
     demo_noise: float = 1.5
 
     def synth(self) -> SynthConfig:
         return SynthConfig(n=self.n_train, seed=self.train_seed, size=self.size)
+
+    def backbone_synth(self) -> SynthConfig:
+        return SynthConfig(n=self.n_backbone, seed=self.backbone_seed, size=self.size)
 
     def key(self, *parts: str) -> str:
         """A short fingerprint of the settings a stage depends on."""
@@ -96,22 +104,30 @@ def decode_set(folder: Path, progress: Progress | None = None) -> list[DecodedRo
     return out
 
 
-def ensure_backbone(work: Path, routines: Sequence[DecodedRoutine], cfg: DemoConfig,
-                    progress: Progress | None = None) -> dict:
-    """The trained tiny backbone's state dict (trained now, or read back from the work folder)."""
-    import torch
+def ensure_backbone(work: Path, cfg: DemoConfig, progress: Progress | None = None) -> dict:
+    """The trained tiny backbone's state dict: trained on its own SynthAQA set, or read back from the work folder.
+
+    The backbone learns from routines VATP-Net never sees, so the features VATP-Net trains on are as
+    imperfect as those of a new video (a backbone's features of its own training clips are too good).
+    """
     from safetensors.torch import load_file, save_file
 
-    path = work / f"tiny_backbone_{cfg.key('n_train', 'train_seed', 'size', 'backbone')}.safetensors"
+    path = work / f"tiny_backbone_{cfg.key('n_backbone', 'backbone_seed', 'size', 'backbone')}.safetensors"
     if path.is_file():
         return load_file(str(path))
+    routines = decode_set(ensure_set(work / f"backbone{cfg.backbone_seed}", cfg.backbone_synth(), progress), progress)
     res = train_tiny_backbone(routines, cfg.backbone, progress=progress)
     state = {k: v.contiguous() for k, v in res.state_dict.items()}
     save_file(state, str(path))
-    (path.with_suffix(".json")).write_text(json.dumps({"history": res.history, "steps": res.steps,
-                                                       "seconds": round(res.seconds, 1), "config": res.config}, indent=1))
-
+    path.with_suffix(".json").write_text(json.dumps({"history": res.history, "steps": res.steps,
+                                                     "seconds": round(res.seconds, 1), "config": res.config}, indent=1))
     return state
+
+
+def _save_features(path: Path, names: list[str], feats: Sequence[np.ndarray]) -> None:
+    tmp = path.with_name(path.name + ".part.npz")
+    np.savez(tmp, names=np.array(names), **{f"f{i}": f for i, f in enumerate(feats)})
+    tmp.replace(path)
 
 
 def load_tiny(state: dict, device: str = "cpu"):
@@ -130,7 +146,7 @@ def ensure_features(work: Path, tag: str, routines: Sequence[DecodedRoutine], ba
             if list(z["names"]) == names:
                 return [z[f"f{i}"] for i in range(len(names))]
     feats = routine_features(routines, backbone, demo_protocol(), progress=progress)
-    np.savez(path, names=np.array(names), **{f"f{i}": f for i, f in enumerate(feats)})
+    _save_features(path, names, feats)
     return feats
 
 
@@ -146,10 +162,13 @@ def feature_dataset(routines: Sequence[DecodedRoutine], feats: Sequence[np.ndarr
                           description="SynthAQA rendered dive routines (synthetic)")
 
 
-def model_config(preset: str):
+def model_config(preset: str, cfg: DemoConfig | None = None):
     from ..model import VATPConfig
 
-    return VATPConfig.preset(preset, in_dim=256)
+    cfg = cfg or DemoConfig()
+    over = {"in_dim": 256, "tau_init": cfg.tau_init, "n_heads": cfg.n_heads}
+    m = VATPConfig.preset(preset, **over)
+    return m.replace(beta=cfg.beta) if m.use_div else m
 
 
 def train_preset(preset: str, train_ds, cfg: DemoConfig, progress: Progress | None = None):
@@ -159,18 +178,50 @@ def train_preset(preset: str, train_ds, cfg: DemoConfig, progress: Progress | No
 
     fit, val = train_ds.split_validation(cfg.val_fraction, seed=cfg.seed)
     tc = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed, device="cpu",
-                     train_crop=0, selection="val", num_threads=2, eval_every=2)
-    return train_model(fit, val, model_config(preset), tc, progress=progress)
+                     train_crop=0, selection="val", num_threads=1, eval_every=2)
+    return train_model(fit, val, model_config(preset, cfg), tc, progress=progress)
+
+
+def query_names(model, dataset) -> list[str]:
+    """Name each ParseFormer query by where its attention usually lies in the routine (its mean time rank).
+
+    Without phrases in the pack, the explanation orders queries by their attention's centre of mass in each
+    video and names them by query; this gives query q the name of the sub-action it attends to in training.
+    """
+    import torch
+
+    from ..explain import centre_of_mass
+
+    s = model.cfg.n_queries
+    if not model.cfg.use_pd:
+        return list(SUBACTION_NAMES)
+    ranks = np.zeros(s)
+    model.eval()
+    with torch.inference_mode():
+        for i in range(len(dataset)):
+            out = model(torch.from_numpy(dataset.features(i))[None])
+            com = centre_of_mass(out.attention[0].double().numpy())
+            ranks += np.argsort(np.argsort(com, kind="stable"), kind="stable")
+    order = np.argsort(ranks, kind="stable")  # query indices from earliest to latest
+    names = [""] * s
+    for pos, q in enumerate(order):
+        names[int(q)] = SUBACTION_NAMES[pos] if pos < len(SUBACTION_NAMES) else f"Sub-action {pos + 1}"
+    return names
 
 
 def save_demo_pack(path: Path, result, backbone_state: dict, train_ds, cfg: DemoConfig, *, preset: str,
-                   metrics: dict | None = None) -> Path:
-    """Write a model pack (backbone inside) labelled as a synthetic demo."""
+                   metrics: dict | None = None, phrases: Sequence[str] | None = None) -> Path:
+    """Write a model pack (backbone inside) labelled as a synthetic demo.
+
+    With ``phrases`` the pack stores their embeddings and the explanation orders and names the sub-actions
+    by phrase alignment; without, by attention order, with each query named after the sub-action it
+    attends to in the training set.
+    """
     from ..pack import PackManifest, save_pack
     from ..phrases import embed_phrases
 
-    phrases = ["Approach", "Take-off", "Rotation", "Entry"]
-    use_text = result.cfg.use_text
+    phrases = list(phrases or [])
+    use_text = result.cfg.use_text and bool(phrases)
     manifest = PackManifest(
         name=DEMO_PACK_NAME if preset == "vatp" else f"{DEMO_PACK_NAME}-{preset.replace('+', '')}",
         backbone="tiny",
@@ -185,9 +236,10 @@ def save_demo_pack(path: Path, result, backbone_state: dict, train_ds, cfg: Demo
                     "its scores mean nothing for real athletes.",
         not_for_judging=True,
         label=DEMO_LABEL,
-        subaction_names=list(SUBACTION_NAMES),
+        subaction_names=query_names(result.model, train_ds),
         phrases=phrases if use_text else [],
-        training={"data": f"SynthAQA n={cfg.n_train} seed={cfg.train_seed} size={cfg.size[0]}x{cfg.size[1]}",
+        training={"data": f"SynthAQA n={cfg.n_train} seed={cfg.train_seed} size={cfg.size[0]}x{cfg.size[1]}; "
+                          f"backbone trained on n={cfg.n_backbone} seed={cfg.backbone_seed}",
                   "split": f"{1 - cfg.val_fraction:.0%} fit / {cfg.val_fraction:.0%} validation (epoch selection)",
                   "preset": preset, "backbone_training": dataclasses.asdict(cfg.backbone), **result.summary()},
         metrics=dict(metrics or result.val_metrics or {}),
@@ -211,7 +263,7 @@ def write_demo_video(path: Path, cfg: DemoConfig) -> dict:
     spec = demo_spec(cfg)
     synth = SynthConfig(n=1, seed=cfg.demo_seed, size=cfg.demo_size)
     path.parent.mkdir(parents=True, exist_ok=True)
-    encode_video(Renderer(spec, cfg.demo_size).frames(), path, spec.fps, cfg.demo_size, crf=26)
+    encode_video(Renderer(spec, cfg.demo_size).frames(), path, spec.fps, cfg.demo_size, crf=20)
     record = label_record(spec, path.stem, path.name, synth, cfg.demo_index)
     path.with_suffix(".json").write_text(json.dumps(record))
     return record

@@ -42,7 +42,7 @@ class FigureState:
     knee_angles: tuple[float, float]  # knee flexion (shin swings back)
     shoulder_angles: tuple[float, float]  # arm angle from down (pi = straight up), + forwards
     elbow_angles: tuple[float, float]
-    splash: float  # 0 = none; ~0.3 clean entry .. ~1.3 big splash
+    splash: float  # 0 = none; ~0.2 clean entry .. ~1.7 big splash
     splash_t: float  # time since water contact, 0..1 of the entry (for droplet flight)
     ripple: float  # ripple rings radius factor, 0 = none
     entry_u: float  # where the body meets the water
@@ -116,7 +116,7 @@ def _phase_index(spec: RoutineSpec, frame: int) -> int:
 
 def _takeoff_end(spec: RoutineSpec) -> tuple[float, float, float]:
     q = spec.quality[1]
-    jump = 0.015 + 0.07 * q
+    jump = 0.01 + 0.11 * q
     return PLATFORM_EDGE_U + 0.03, _standing_hip_v() - jump, (1.0 - q) * 0.35
 
 
@@ -127,7 +127,7 @@ def _rotation_end_v() -> float:
 def _entry_tilt(spec: RoutineSpec) -> float:
     q = spec.quality[3]
     sign = 1.0 if spec.phase_seeds[3] % 2 == 0 else -1.0
-    return sign * (1.0 - q) * 0.8
+    return sign * (1.0 - q) * 1.0
 
 
 def figure_state(spec: RoutineSpec, frame: int) -> FigureState:
@@ -152,8 +152,8 @@ def figure_state(spec: RoutineSpec, frame: int) -> FigureState:
         amp = 0.4 * (1.0 + bad * 0.7 * math.sin(2 * math.pi * 0.8 * tau + w1))
         a_h = (amp * math.sin(g), -amp * math.sin(g))
         a_k = (0.5 * max(0.0, math.sin(g - 1.2)), 0.5 * max(0.0, -math.sin(g - 1.2)))
-        arm = 0.45 * math.sin(g) + bad * 0.9 * math.sin(2 * math.pi * 2.7 * tau + w0)
-        phi = 0.06 + bad * 0.55 * math.sin(2 * math.pi * 1.3 * tau + w0)
+        arm = 0.45 * math.sin(g) + bad * 1.2 * math.sin(2 * math.pi * 2.7 * tau + w0)
+        phi = 0.06 + bad * 0.8 * math.sin(2 * math.pi * 1.3 * tau + w0)
         v = PLATFORM_V - max(_leg_height(a_h[0], a_k[0]), _leg_height(a_h[1], a_k[1])) * math.cos(phi)
         return FigureState(label, True, (u, v), phi, a_h, a_k, (-arm, arm), (0.3, 0.3), **none_fx)
 
@@ -173,7 +173,7 @@ def figure_state(spec: RoutineSpec, frame: int) -> FigureState:
         else:
             f = (t - 0.6) / 0.4
             rise = 1.0 - (1.0 - f) ** 2  # decelerating to the apex
-            a_h, a_k, a_s = 0.0, bad * 0.7 * f, arms_top
+            a_h, a_k, a_s = 0.0, bad * 1.2 * f, arms_top
             phi = phi_end * f
             u = _lerp(u_start, u_end, f)
             v = _lerp(_standing_hip_v(), v_end, rise)
@@ -192,10 +192,10 @@ def figure_state(spec: RoutineSpec, frame: int) -> FigureState:
         u = _lerp(u_a, ENTRY_U, t)
         v = _lerp(v_a, v_w, t * t)
         tuck = spec.position == "Tuck"
-        flail = bad * 0.55 * math.sin(2 * math.pi * 3.0 * tau + p0)
-        a_h_tight = 2.3 - bad * 1.2
+        flail = bad * 0.9 * math.sin(2 * math.pi * 3.0 * tau + p0)
+        a_h_tight = 2.3 - bad * 1.8
         a_k_tight = (2.2 - bad * 0.9) if tuck else bad * 1.0
-        sep = bad * 0.5 * math.sin(2 * math.pi * 2.1 * tau + p1)
+        sep = bad * 0.8 * math.sin(2 * math.pi * 2.1 * tau + p1)
         a_s_tight = 1.9 + bad * 0.8 * math.sin(2 * math.pi * 2.3 * tau + p2)
         into = _smooth(t / 0.12)
         out = _smooth((t - 0.85) / 0.15)
@@ -208,13 +208,13 @@ def figure_state(spec: RoutineSpec, frame: int) -> FigureState:
 
     tilt = _entry_tilt(spec)
     entry_u = ENTRY_U - math.sin(tilt) * (TORSO + UPPER_ARM + FOREARM)
-    splash_size = 0.3 + 1.0 * (1.0 - q[3])
+    splash_size = 0.2 + 1.5 * (1.0 - q[3])
     if k == 4:  # entry: head first into the water, splash
         bad = 1.0 - q[3]
         depth = (LEG + TORSO + UPPER_ARM + FOREARM + 0.06) * min(1.0, t / 0.5) + 0.04 * max(0.0, t - 0.5)
         u = ENTRY_U + math.sin(tilt) * depth * 0.5
         v = v_w + depth * math.cos(tilt)
-        legs = bad * 0.35
+        legs = bad * 0.5
         fx = dict(splash=splash_size * math.sin(math.pi * min(1.0, t / 0.95)) if t < 0.95 else 0.0, splash_t=t,
                   ripple=t, entry_u=entry_u)
         return FigureState(label, True, (u, v), turns + tilt, (legs, -legs), (bad * 0.9, bad * 0.9), (math.pi, math.pi),

@@ -142,7 +142,7 @@ class Renderer:
         poly = np.array([[base_x - half, base_y], [base_x - half * 0.3, base_y - top], [base_x + half * 0.3, base_y - top * 0.95],
                          [base_x + half, base_y]], dtype=np.float64)
         cv2.fillPoly(layer, [np.round(poly * _ONE).astype(np.int32)], SPLASH_RGB.tolist(), cv2.LINE_AA, _SHIFT)
-        n = int(8 + 40 * min(s, 1.4))
+        n = int(8 + 30 * min(s, 1.7))
         rad = max(1, int(round(0.008 * self.scale)))
         for dx, dy, sp in self._drops[:n]:
             x = base_x + dx * (0.02 + 0.09 * s) * self.scale

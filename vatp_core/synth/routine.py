@@ -16,13 +16,13 @@ SUBACTION_NAMES: tuple[str, ...] = ("Approach", "Take-off", "Rotation", "Entry")
 IDLE_LABEL = -1
 
 # Weight of each sub-action's execution quality in the score (sum to 1); the score range is 0..100.
-QUALITY_WEIGHTS: tuple[float, ...] = (0.20, 0.25, 0.30, 0.25)
+QUALITY_WEIGHTS: tuple[float, ...] = (0.10, 0.20, 0.30, 0.40)
 SCORE_RANGE: tuple[float, float] = (0.0, 100.0)
 
 # Duration ranges in seconds: idle before, the four sub-actions, idle after.
-IDLE_START_S = (0.0, 1.2)
+IDLE_START_S = (0.0, 0.6)
 PHASE_S = ((1.2, 2.4), (0.8, 1.4), (1.2, 2.4), (0.9, 1.6))
-IDLE_END_S = (0.3, 1.2)
+IDLE_END_S = (0.2, 0.6)
 
 SOMERSAULTS = (1.5, 2.5, 3.5)
 POSITIONS = ("Tuck", "Pike")
