@@ -91,10 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"SynthAQA held-out (seed {args.seed}, n={args.n}); clips of 16 frames, stride {demo.CLIP_STRIDE}; "
           f"backbone tiny (trained on SynthAQA seed {cfg.backbone_seed}), VATP-Net on seed {cfg.train_seed}")
-    print(f"{'model':<18} {'Spearman':>9} {'R-l2x100':>9} {'MAE':>6} {'frame acc':>10}")
+    print(f"{'model':<18} {'Spearman':>9} {'R-l2x100':>9} {'MAE':>6} {'frame acc':>10} {'(sub-action frames)':>20}")
     for name, m, _ in rows:
         acc = f"{m['frame_acc']:.3f}" if m["frame_acc"] is not None else "—"
-        print(f"{name:<18} {m['spearman']:>9.3f} {m['rl2']:>9.2f} {m['mae']:>6.2f} {acc:>10}")
+        act = f"{m['frame_acc_active']:.3f}" if m["frame_acc_active"] is not None else "—"
+        print(f"{name:<18} {m['spearman']:>9.3f} {m['rl2']:>9.2f} {m['mae']:>6.2f} {acc:>10} {act:>20}")
     best = rows[0][1]
     mlp = next((m for n, m, _ in rows if n == "mlp"), None)
     checks = {

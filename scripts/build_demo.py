@@ -3,7 +3,7 @@
 
 Stages (each cached in --work, so a rerun only redoes what changed):
   1. the tiny backbone trained on 240 SynthAQA routines (seed 100, 160x120): per-clip phase shares + execution quality
-  2. another 160 routines (seed 200) for VATP-Net
+  2. another 400 routines (seed 200) for VATP-Net
   3. their clip features with the trained backbone (16-frame clips, stride 16)
   4. VATP-Net trained with the project trainer (epoch chosen on a held-out 20 % of the training set)
   5. the model pack (backbone inside, labelled "synthetic demo — not for judging") and the demo video

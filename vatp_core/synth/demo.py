@@ -39,7 +39,7 @@ class DemoConfig:
 
     n_backbone: int = 240  # routines the backbone learns from (seed 100)
     backbone_seed: int = 100
-    n_train: int = 160  # other routines VATP-Net learns from (seed 200), featurised by the trained backbone
+    n_train: int = 400  # other routines VATP-Net learns from (seed 200), featurised by the trained backbone
     train_seed: int = 200
     size: tuple[int, int] = (160, 120)
     backbone: BackboneTrainConfig = field(default_factory=BackboneTrainConfig)
@@ -276,6 +276,7 @@ class RoutineEval:
     true: float
     pred: float
     frame_acc: float | None
+    frame_acc_active: float | None = None  # over the sub-action frames only (idle frames left out)
 
 
 def frame_labels_from_segments(segments, n_frames: int) -> np.ndarray:
@@ -300,11 +301,13 @@ def evaluate_pack(pack, routines: Sequence[DecodedRoutine], feats: Sequence[np.n
         cf = SimpleNamespace(features=f, clip_ranges=proto.clip_ranges(n), video=info, from_cache=False, timings={},
                              content_hash=r.name)
         res = scorer.score_features(f"{r.name}.mp4", cf)
-        acc = None
+        acc = act = None
         if res.segments or scorer.model.cfg.use_pd:
             pred = frame_labels_from_segments(res.segments, n)
             acc = float((pred == r.frame_labels).mean())
-        out.append(RoutineEval(r.name, r.score, float(res.mean), acc))
+            active = r.frame_labels >= 0
+            act = float((pred[active] == r.frame_labels[active]).mean())
+        out.append(RoutineEval(r.name, r.score, float(res.mean), acc, act))
         _emit(progress, "evaluate", k + 1, len(routines))
     return out
 
@@ -321,6 +324,8 @@ def summarise(evals: Sequence[RoutineEval]) -> dict:
         "rl2": float(relative_l2(pred, true, SCORE_RANGE)),
         "mae": float(np.abs(pred - true).mean()),
         "frame_acc": float(np.mean(accs)) if accs else None,
+        "frame_acc_active": float(np.mean([e.frame_acc_active for e in evals if e.frame_acc_active is not None]))
+        if accs else None,
     }
 
 
