@@ -135,6 +135,15 @@ class _Canvas:
         self.painter.drawLine(QPointF(self.margin, self.y), QPointF(self.width - self.margin, self.y))
         self.y += 7
 
+    def table_header(self, cols: list[tuple[str, float]], row_h: float) -> None:
+        """One row of column titles (name, width) from the left margin, then move below it."""
+        x = self.margin
+        for head, w in cols:
+            self.text(QRectF(x, self.y, w, row_h), head, 8, bold=True, color=MUTED,
+                      align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            x += w
+        self.y += row_h
+
     def need(self, height: float) -> None:
         """Start a new page unless ``height`` points still fit above the footer."""
         if self.y + height > self.bottom:
@@ -604,12 +613,7 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
     cols = [("#", 18), ("Sub-action", 150), ("Time (s)", 96), ("Frames", 82), ("Contribution", W - 346)]
     row_h = 15.0
     c.need(row_h * (len(segs) + len(unplaced) + 2))
-    x = M
-    for head, w in cols:
-        c.text(QRectF(x, c.y, w, row_h), head, 8, bold=True, color=MUTED,
-               align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        x += w
-    c.y += row_h
+    c.table_header(cols, row_h)
     all_c = [abs(s.contribution) for s in segs] + [abs(contributions[i]) for i, _ in unplaced if i < len(contributions)]
     cmax = max(all_c + [1e-9])
     bar_w = cols[-1][1] - 60
@@ -814,19 +818,11 @@ def render_batch_summary(rows: Sequence[Any], metrics: dict | None, out: str | P
                 ("|error|", 55)]
         row_h = 13.0
 
-        def header() -> None:
-            x = M
-            for head, w in cols:
-                c.text(QRectF(x, c.y, w, row_h), head, 8, bold=True, color=MUTED,
-                       align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-                x += w
-            c.y += row_h
-
-        header()
+        c.table_header(cols, row_h)
         for k, r in enumerate(ok):
             if c.y + row_h > c.bottom:
                 c.new_page()
-                header()
+                c.table_header(cols, row_h)
             if k % 2 == 0:
                 c.painter.setPen(Qt.PenStyle.NoPen)
                 c.painter.setBrush(QBrush(QColor("#f5f7f9")))
