@@ -16,7 +16,7 @@ from app.shortcuts import shortcut_conflicts
 from app.subaction_nav import next_start, prev_start, segment_at
 from app.timeline import Timeline, attention_image
 from app.colors import subaction_color
-from vatp_core.settings import DEFAULT_SHORTCUTS, Settings, load_settings
+from vatp_core.settings import DEFAULT_SHORTCUTS, load_settings
 
 from .conftest import N_FRAMES, NAMES, make_result
 
