@@ -4,15 +4,15 @@
 Stages (each cached in --work, so a rerun only redoes what changed):
   1. the tiny backbone trained on 240 SynthAQA routines (seed 100, 160x120): per-clip phase shares + execution quality
   2. another 400 routines (seed 200) for VATP-Net
-  3. their clip features with the trained backbone (16-frame clips, stride 16)
+  3. their clip features with the trained backbone (16-frame clips, stride 8)
   4. VATP-Net trained with the project trainer (epoch chosen on a held-out 20 % of the training set)
   5. the model pack (backbone inside, labelled "synthetic demo — not for judging") and the demo video
   6. a check: the demo video scored end to end through the scoring pipeline, with its time
 
 Run from the repository root:  python scripts/build_demo.py  [--work build/demo_work] [--ablations]
 Measured on a 2-core CPU container (shared): ~17 minutes from scratch with --ablations (rendering ~2 min,
-backbone ~13 min, features ~1 min, VATP-Net ~1.5 min, ablations ~1.5 min); a rerun with the work folder in
-place retrains only VATP-Net (~2-4 minutes). Resulting resources/demo: ~8 MB.
+backbone ~13 min, features at stride 8 ~2 min, VATP-Net ~1.7 min, ablations ~1.5 min); a rerun with the work
+folder in place retrains only VATP-Net (~3.5 minutes with --ablations, measured 212 s). Resulting resources/demo: ~8 MB.
 """
 
 from __future__ import annotations
