@@ -269,7 +269,7 @@ def explain(
     value_fn: Callable[[np.ndarray], np.ndarray] | None = None,
     phrase_vectors: np.ndarray | None = None,
     phrases: Sequence[str] | None = None,
-    names: Sequence[str] | None = None,
+    names: Sequence[str] | None = None,  # the routine's sub-action names, in routine order
     scale: float = 1.0,
     offset: float = 0.0,
     drop_cost: float | None = None,
@@ -291,11 +291,13 @@ def explain(
     order, matched = order_subactions(a, subactions, phrase_vectors)
     if matched is not None and phrases:
         base_names = [str(phrases[m]) if m < len(phrases) else f"Sub-action {q + 1}" for q, m in enumerate(matched)]
+        display_names = _unique([base_names[q] for q in order])
     elif names and len(names) == s:
-        base_names = [str(n) for n in names]
+        # The routine's sub-actions in order: the k-th sub-action found in time takes the k-th name
+        # (the monotone alignment of ordered queries to an ordered routine).
+        display_names = _unique([str(n) for n in names])
     else:
-        base_names = [f"Sub-action {q + 1}" for q in range(s)]
-    display_names = _unique([base_names[q] for q in order])
+        display_names = [f"Sub-action {k + 1}" for k in range(s)]
     a_ord = a[order]
 
     if subactions is not None and baseline is not None and value_fn is not None:

@@ -192,6 +192,18 @@ def test_order_by_phrase_alignment_names_segments_by_phrase():
     assert sorted(matched) == [0, 1, 2, 3]
 
 
+def test_without_phrases_segments_take_the_routine_names_in_time_order():
+    """Pack names are the routine's order: whichever query comes first in this video is the first sub-action."""
+    att = np.zeros((4, 8))
+    for q, block in zip([2, 0, 3, 1], range(4)):  # query 2 attends earliest, then 0, 3, 1
+        att[q, 2 * block:2 * block + 2] = 0.5
+    names = ["Approach", "Take-off", "Rotation", "Entry"]
+    ex = explain(att, [[i, i] for i in range(8)], 8, 25.0, mean=0.0, names=names)
+    assert ex.order == [2, 0, 3, 1]
+    assert [s.name for s in ex.segments] == names
+    assert [(s.start_frame, s.end_frame) for s in ex.segments] == [(0, 1), (2, 3), (4, 5), (6, 7)]
+
+
 def test_centre_of_mass_and_explain_without_attention():
     np.testing.assert_allclose(centre_of_mass(np.array([[0, 0, 1.0], [1.0, 0, 0], [0, 0, 0]])), [2, 0, 1])
     ex = explain(None, [[0, 9], [10, 19]], 20, 25.0, mean=3.0)

@@ -184,33 +184,6 @@ def train_preset(preset: str, train_ds, cfg: DemoConfig, progress: Progress | No
     return train_model(fit, val, model_config(preset, cfg), tc, progress=progress)
 
 
-def query_names(model, dataset) -> list[str]:
-    """Name each ParseFormer query by where its attention usually lies in the routine (its mean time rank).
-
-    Without phrases in the pack, the explanation orders queries by their attention's centre of mass in each
-    video and names them by query; this gives query q the name of the sub-action it attends to in training.
-    """
-    import torch
-
-    from ..explain import centre_of_mass
-
-    s = model.cfg.n_queries
-    if not model.cfg.use_pd:
-        return list(SUBACTION_NAMES)
-    ranks = np.zeros(s)
-    model.eval()
-    with torch.inference_mode():
-        for i in range(len(dataset)):
-            out = model(torch.from_numpy(dataset.features(i))[None])
-            com = centre_of_mass(out.attention[0].double().numpy())
-            ranks += np.argsort(np.argsort(com, kind="stable"), kind="stable")
-    order = np.argsort(ranks, kind="stable")  # query indices from earliest to latest
-    names = [""] * s
-    for pos, q in enumerate(order):
-        names[int(q)] = SUBACTION_NAMES[pos] if pos < len(SUBACTION_NAMES) else f"Sub-action {pos + 1}"
-    return names
-
-
 def save_demo_pack(path: Path, result, backbone_state: dict, train_ds, cfg: DemoConfig, *, preset: str,
                    metrics: dict | None = None, phrases: Sequence[str] | None = None) -> Path:
     """Write a model pack (backbone inside) labelled as a synthetic demo.
@@ -238,7 +211,7 @@ def save_demo_pack(path: Path, result, backbone_state: dict, train_ds, cfg: Demo
                     "its scores mean nothing for real athletes.",
         not_for_judging=True,
         label=DEMO_LABEL,
-        subaction_names=query_names(result.model, train_ds),
+        subaction_names=list(SUBACTION_NAMES),  # routine order
         phrases=phrases if use_text else [],
         training={"data": f"SynthAQA n={cfg.n_train} seed={cfg.train_seed} size={cfg.size[0]}x{cfg.size[1]}; "
                           f"backbone trained on n={cfg.n_backbone} seed={cfg.backbone_seed}",

@@ -45,36 +45,10 @@ def backbone_problem(train_set: FeatureDataset, backbone: str | None = None) -> 
     return None
 
 
-def query_time_order(model, dataset: FeatureDataset, device: str = "cpu", batch_size: int = 16) -> list[int]:
-    """Query indices from earliest to latest, by the mean rank of their attention's centre of mass over a set."""
-    import torch
-
-    from ..explain import centre_of_mass
-    from .batching import make_batch
-
-    s = model.cfg.n_queries
-    ranks = np.zeros(s)
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(dataset), batch_size):
-            idx = range(start, min(start + batch_size, len(dataset)))
-            batch = make_batch(dataset, idx, with_phrases=False).to(torch.device(device))
-            att = model(batch.features, batch.mask).attention.float().cpu().numpy()
-            for b, n in enumerate(batch.mask.sum(dim=1).tolist()):
-                com = centre_of_mass(att[b, :, :n])
-                ranks += np.argsort(np.argsort(com, kind="stable"), kind="stable")
-    return [int(q) for q in np.argsort(ranks, kind="stable")]
-
-
-def subaction_names(train_set: FeatureDataset, n_queries: int, order: list[int] | None = None) -> list[str]:
-    """A name per query: the k-th earliest query gets the k-th phrase when every routine lists S phrases in order
-    (the most common one at that position), else "Sub-action k"."""
-    order = order or list(range(n_queries))
-    by_position = routine_template(train_set, n_queries) or [f"Sub-action {k + 1}" for k in range(n_queries)]
-    names = [""] * n_queries
-    for pos, q in enumerate(order):
-        names[q] = by_position[pos]
-    return names
+def subaction_names(train_set: FeatureDataset, n_queries: int) -> list[str]:
+    """The routine's sub-action names in order: the most common phrase at each position when every routine lists
+    S phrases, else "Sub-action k". Scoring names the k-th sub-action found in time with the k-th name."""
+    return routine_template(train_set, n_queries) or [f"Sub-action {k + 1}" for k in range(n_queries)]
 
 
 def routine_template(train_set: FeatureDataset, n: int) -> list[str] | None:
@@ -159,9 +133,7 @@ def save_trained_pack(path: str | Path, result: TrainResult, train_set: FeatureD
         score_range=[float(lo), float(hi)], score_norm=dict(result.score_norm),
         difficulty=train_set.difficulty_mode, sport=sport, event=event or train_set.cls,
         description=description or train_set.description, not_for_judging=not_for_judging, label=label,
-        subaction_names=(subaction_names(train_set, n_queries,
-                                         query_time_order(result.model, train_set, str(next(result.model.parameters()).device)))
-                         if cfg.use_pd else []),
+        subaction_names=subaction_names(train_set, n_queries) if cfg.use_pd else [],
         phrases=phrases, training=training, metrics=metrics,
     )
     if train_set.difficulty_mode == "divide" and hasattr(manifest, "difficulty_table"):
