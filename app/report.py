@@ -610,7 +610,7 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
     contributions = list(result.contributions or [])
     placed = {s.index for s in segs}
     unplaced = [(i, n) for i, n in enumerate(names) if i not in placed]
-    cols = [("#", 18), ("Sub-action", 150), ("Time (s)", 96), ("Frames", 82), ("Contribution", W - 346)]
+    cols = [("#", 18), ("Sub-action", 150), ("Time", 96), ("Frames", 82), ("Contribution", W - 346)]
     row_h = 15.0
     c.need(row_h * (len(segs) + len(unplaced) + 2))
     c.table_header(cols, row_h)
