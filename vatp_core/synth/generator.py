@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_write
 from .render import Renderer
 from .routine import SCORE_RANGE, SUBACTION_NAMES, RoutineSpec, routine_rng, sample_routine
 
@@ -112,9 +113,7 @@ def write_routine(cfg: SynthConfig, index: int, out_dir: Path) -> SynthItem:
     video = Path(out_dir) / f"{name}.mp4"
     encode_video(Renderer(spec, cfg.size).frames(), video, cfg.fps, cfg.size, cfg.crf)
     record = label_record(spec, name, video.name, cfg, index)
-    tmp = video.with_suffix(".json.part")
-    tmp.write_text(json.dumps(record))
-    os.replace(tmp, video.with_suffix(".json"))
+    atomic_write(video.with_suffix(".json"), json.dumps(record))
     return SynthItem(name, video, spec.score, spec.phrases, record["frame_labels"])
 
 
@@ -163,7 +162,5 @@ def generate_dataset(out_dir: str | Path, cfg: SynthConfig, *, workers: int = 2,
                 items.append(item)
                 if progress:
                     progress("synth", k + 1, cfg.n)
-    tmp = out / (LABELS_FILE + ".part")
-    tmp.write_text(labels_csv_text(items))
-    os.replace(tmp, out / LABELS_FILE)
+    atomic_write(out / LABELS_FILE, labels_csv_text(items))
     return items
