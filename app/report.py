@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from PySide6.QtCore import QDate, QMarginsF, QPointF, QRectF, Qt, Slot
+from PySide6.QtCore import QCoreApplication, QDate, QMarginsF, QPointF, QRectF, Qt, Slot
 from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QPageLayout, QPageSize, QPainter,
                            QPainterPath, QPdfWriter, QPen)
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QWidget)
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QWidget)
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,21 @@ class ReportFields:
 
 
 # --- the page canvas ---------------------------------------------------------------------------
+def ensure_gui_application() -> QCoreApplication:
+    """A Qt application for painting fonts into a PDF: the running one, else a new offscreen one (no window),
+    so the CLI and batch make reports headless. A QApplication, so widgets can still be made later."""
+    app = QApplication.instance()
+    if app is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QApplication(["vatp"])
+    return app
+
+
 class _Canvas:
     """A QPdfWriter + QPainter drawing in points, with a flowing cursor, page breaks and footers."""
 
     def __init__(self, path: Path, page_size: str, title: str, footer: str) -> None:
+        ensure_gui_application()
         if page_size not in PAGE_SIZES:
             raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -76,18 +76,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _report_maker(reports: Path, page_size: str):
     """Per-video PDFs, rendered headless through app.report (imported only when reports are asked for)."""
-    from .report import ensure_gui_application
 
-    ensure_gui_application()
     from app.report import batch_report_maker
 
     return batch_report_maker(reports, page_size)
 
 
 def _summary_report(summary, path: Path, page_size: str) -> Path:
-    from .report import ensure_gui_application
 
-    ensure_gui_application()
     from app.report import render_batch_summary
 
     return render_batch_summary(summary.rows, summary.metrics, path, page_size=page_size,

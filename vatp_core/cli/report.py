@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from . import CLIError
@@ -25,18 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", default="", help="report title (default: 'Routine score report')")
     p.add_argument("--page-size", default="A4", choices=("A4", "Letter"), help="paper size")
     p.set_defaults(func=run)
-
-
-def ensure_gui_application():
-    """A QGuiApplication for painting fonts into a PDF: the running one, else a new offscreen one (no window)."""
-    from PySide6.QtGui import QGuiApplication
-
-    app = QGuiApplication.instance()
-    if app is None:
-        if not os.environ.get("QT_QPA_PLATFORM"):
-            os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        app = QGuiApplication(["vatp"])
-    return app
 
 
 def load_or_score(path: Path, pack: str | None, device: str):
@@ -66,7 +53,6 @@ def run(args: argparse.Namespace) -> int:
     source = Path(args.input)
     result = load_or_score(source, args.pack, args.device)
     reference = load_or_score(Path(args.reference), args.pack, args.device) if args.reference else None
-    ensure_gui_application()
     from app.report import ReportFields, render_report
 
     fields = ReportFields(title=args.title or ReportFields.title, athlete=args.athlete, routine=args.routine,
