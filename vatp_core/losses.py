@@ -37,10 +37,11 @@ class LossOutput:
     div: Tensor
     alg: Tensor
     gc: Tensor
+    overlap: Tensor  # the optional attention-overlap term (zero unless cfg.attn_overlap > 0)
 
     def as_floats(self) -> dict[str, float]:
         """Plain numbers for logs and progress reports."""
-        return {k: float(getattr(self, k).detach()) for k in ("total", "reg", "div", "alg", "gc")}
+        return {k: float(getattr(self, k).detach()) for k in ("total", "reg", "div", "alg", "gc", "overlap")}
 
 
 def regression_loss(sample: Tensor, target: Tensor) -> Tensor:
@@ -56,6 +57,18 @@ def diversity_loss(subactions: Tensor) -> Tensor:
     v = F.normalize(subactions, dim=-1)
     sim = v @ v.transpose(1, 2)  # (B, S, S)
     off_diag = sim.sum(dim=(1, 2)) - sim.diagonal(dim1=1, dim2=2).sum(dim=1)
+    return (off_diag / (s * (s - 1))).mean()
+
+
+def attention_overlap_loss(attention: Tensor) -> Tensor:
+    """Mean Bhattacharyya coefficient Σ_t √(A_i,t·A_j,t) over the S(S−1) ordered pairs of attention rows:
+    1 when two queries attend to the same clips, 0 when their clips are disjoint. Padding rows are 0."""
+    s = attention.shape[1]
+    if s < 2:
+        return attention.new_zeros(())
+    root = attention.clamp_min(0).float().add(1e-8).sqrt()
+    bc = root @ root.transpose(1, 2)  # (B, S, S)
+    off_diag = bc.sum(dim=(1, 2)) - bc.diagonal(dim1=1, dim2=2).sum(dim=1)
     return (off_diag / (s * (s - 1))).mean()
 
 
@@ -198,4 +211,8 @@ def compute_losses(
         if cfg.use_gc:
             gc = global_contrastive_loss(subactions, text, phrase_mask, cfg.gamma, phrase_set_ids)
     total = reg + cfg.beta * div + alg + gc
-    return LossOutput(total=total, reg=reg, div=div, alg=alg, gc=gc)
+    overlap = zero
+    if cfg.attn_overlap > 0 and out.attention is not None:
+        overlap = attention_overlap_loss(out.attention)
+        total = total + cfg.attn_overlap * overlap
+    return LossOutput(total=total, reg=reg, div=div, alg=alg, gc=gc, overlap=overlap)

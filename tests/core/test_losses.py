@@ -182,7 +182,7 @@ def test_compute_losses_total_and_switches():
     res = compute_losses(out, target, cfg, phrase_set_ids=[1, 2, 3])
     assert torch.allclose(res.total, res.reg + 0.3 * res.div + res.alg + res.gc)
     assert all(float(getattr(res, k).detach()) != 0 for k in ("reg", "div", "alg", "gc"))
-    assert set(res.as_floats()) == {"total", "reg", "div", "alg", "gc"}
+    assert set(res.as_floats()) == {"total", "reg", "div", "alg", "gc", "overlap"}
     off = compute_losses(out, target, VATPConfig.preset("te+pd"))
     assert float(off.div) == float(off.alg) == float(off.gc) == 0.0
     assert torch.allclose(off.total, off.reg)
@@ -193,6 +193,14 @@ def test_compute_losses_total_and_switches():
     alt = compute_losses(out, target, cfg, phrases_text=out.subactions.detach().clone(),
                          phrase_mask=torch.ones(3, 4, dtype=torch.bool))
     assert float(alt.alg.detach()) != float(res.alg.detach())
+    # the optional attention-overlap term joins the total only when its weight is set
+    import dataclasses
+
+    out = dataclasses.replace(out, attention=torch.randn(3, 4, 10).softmax(-1))
+    res = compute_losses(out, target, cfg, phrase_set_ids=[1, 2, 3])
+    with_overlap = compute_losses(out, target, VATPConfig(beta=0.3, gamma=0.2, attn_overlap=2.0), phrase_set_ids=[1, 2, 3])
+    assert float(with_overlap.overlap.detach()) > 0 and float(res.overlap) == 0.0
+    assert torch.allclose(with_overlap.total, res.total + 2.0 * with_overlap.overlap)
 
 
 def test_videos_without_phrases_give_finite_losses_and_gradients():
@@ -203,3 +211,19 @@ def test_videos_without_phrases_give_finite_losses_and_gradients():
     res.total.backward()
     assert torch.isfinite(out.subactions.grad).all() and torch.isfinite(out.text.grad).all()
     assert float(out.text.grad[1].abs().sum()) == 0.0  # padded phrases get no gradient
+
+
+def test_attention_overlap_term_is_off_in_the_paper_presets_and_separates_rows():
+    from vatp_core.losses import attention_overlap_loss
+
+    for name in ("mlp", "te", "pd", "te+pd", "vatp"):
+        assert VATPConfig.preset(name).attn_overlap == 0.0
+    same = torch.full((1, 3, 6), 1 / 6)
+    disjoint = torch.zeros((1, 3, 6))
+    for q in range(3):
+        disjoint[0, q, 2 * q:2 * q + 2] = 0.5
+    assert attention_overlap_loss(same).item() == pytest.approx(1.0, abs=1e-3)
+    assert attention_overlap_loss(disjoint).item() == pytest.approx(0.0, abs=1e-3)
+    logits = torch.randn(2, 3, 6, requires_grad=True)
+    attention_overlap_loss(logits.softmax(-1)).backward()
+    assert torch.isfinite(logits.grad).all() and logits.grad.abs().sum() > 0

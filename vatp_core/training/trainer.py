@@ -270,7 +270,7 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
             te = time.perf_counter()
             model.train()
             order = torch.randperm(n, generator=generator)
-            sums = {"total": 0.0, "reg": 0.0, "div": 0.0, "alg": 0.0, "gc": 0.0}
+            sums = {"total": 0.0, "reg": 0.0, "div": 0.0, "alg": 0.0, "gc": 0.0, "overlap": 0.0}
             batches = _batches(n, tc.batch_size, order)
             for bi, idx in enumerate(batches):
                 check_cancel(cancel)
