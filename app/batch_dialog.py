@@ -12,9 +12,23 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .report import PAGE_SIZES
 
@@ -181,8 +195,11 @@ class BatchDialog(QDialog):
 
     @Slot(str)
     def _folder_changed(self, text: str) -> None:
-        self.summary_label.setText("Choose a folder and press Start." if not text.strip() else
-                                   "Press Start: videos already in the results file are skipped.")
+        self.summary_label.setText(
+            "Choose a folder and press Start."
+            if not text.strip()
+            else "Press Start: videos already in the results file are skipped."
+        )
 
     @Slot()
     def _browse_folder(self) -> None:
@@ -210,8 +227,9 @@ class BatchDialog(QDialog):
             return False
         folder = self.folder()
         if not self.folder_edit.text().strip() or not folder.is_dir():
-            self.summary_label.setText(f"Not a folder: {folder}" if self.folder_edit.text().strip()
-                                       else "Choose a folder first.")
+            self.summary_label.setText(
+                f"Not a folder: {folder}" if self.folder_edit.text().strip() else "Choose a folder first."
+            )
             return False
         labels = self.labels_edit.text().strip() or None
         if labels and not Path(labels).is_file():
@@ -226,8 +244,16 @@ class BatchDialog(QDialog):
         self.error = ""
         self.progress.setRange(0, 0)
         self.summary_label.setText("Loading the model…")
-        job_fn = _BatchJob(folder, self.pack(), self.device_combo.currentText(), self.out_csv(), labels,
-                           self.reports_dir(), self.page_combo.currentText(), self._bridge)
+        job_fn = _BatchJob(
+            folder,
+            self.pack(),
+            self.device_combo.currentText(),
+            self.out_csv(),
+            labels,
+            self.reports_dir(),
+            self.page_combo.currentText(),
+            self._bridge,
+        )
         self.job = self.service.call(job_fn, tag="batch")
         self._set_running(True)
         return True
@@ -241,8 +267,16 @@ class BatchDialog(QDialog):
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
-        for w in (self.folder_edit, self.pack_combo, self.out_edit, self.labels_edit, self.reports_check,
-                  self.reports_edit, self.page_combo, self.device_combo):
+        for w in (
+            self.folder_edit,
+            self.pack_combo,
+            self.out_edit,
+            self.labels_edit,
+            self.reports_check,
+            self.reports_edit,
+            self.page_combo,
+            self.device_combo,
+        ):
             w.setEnabled(not running)
 
     @property
@@ -268,11 +302,15 @@ class BatchDialog(QDialog):
             r = self.table.rowCount()
             self.table.insertRow(r)
             self._rows[row.file] = r
-        values = [row.file, row.status,
-                  f"{row.mean:.2f}" if row.mean is not None else "",
-                  f"{row.std:.2f}" if row.std is not None else "",
-                  f"{row.true_score:g}" if row.true_score is not None else "",
-                  f"{row.seconds:.1f}" if row.seconds is not None else "", row.error]
+        values = [
+            row.file,
+            row.status,
+            f"{row.mean:.2f}" if row.mean is not None else "",
+            f"{row.std:.2f}" if row.std is not None else "",
+            f"{row.true_score:g}" if row.true_score is not None else "",
+            f"{row.seconds:.1f}" if row.seconds is not None else "",
+            row.error,
+        ]
         keys = {2: row.mean, 3: row.std, 4: row.true_score, 5: row.seconds}
         if row.result_json:
             self._result_files[row.file] = self.out_csv_used / row.result_json
@@ -321,8 +359,10 @@ class BatchDialog(QDialog):
         for file in list(self._rows):
             if file not in present:
                 self.table.removeRow(self._rows.pop(file))
-        text = (f"{s.n_videos} video(s): {s.n_scored} scored, {s.n_skipped} already done, {s.n_failed} failed "
-                f"in {s.seconds:.1f} s. Results: {s.out_csv}")
+        text = (
+            f"{s.n_videos} video(s): {s.n_scored} scored, {s.n_skipped} already done, {s.n_failed} failed "
+            f"in {s.seconds:.1f} s. Results: {s.out_csv}"
+        )
         if s.cancelled:
             text = "Cancelled. " + text
         if s.metrics:
@@ -350,8 +390,17 @@ class BatchDialog(QDialog):
 class _BatchJob:
     """The function the worker runs: a resumable folder batch on the worker's loaded scorer."""
 
-    def __init__(self, folder: Path, pack: str | None, device: str, out_csv: Path, labels: str | None,
-                 reports: Path | None, page_size: str, bridge: _RowBridge) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        pack: str | None,
+        device: str,
+        out_csv: Path,
+        labels: str | None,
+        reports: Path | None,
+        page_size: str,
+        bridge: _RowBridge,
+    ) -> None:
         self.folder, self.pack, self.device, self.out_csv = folder, pack, device, out_csv
         self.labels, self.reports, self.page_size, self.bridge = labels, reports, page_size, bridge
 
@@ -362,14 +411,24 @@ class _BatchJob:
 
         scorer = ctx.scorer(self.pack, self.device)
         make_report = batch_report_maker(self.reports, self.page_size) if self.reports else None
-        summary = run_scorer_batch(self.folder, scorer, out_csv=self.out_csv, labels=self.labels,
-                                   progress=ctx.progress, cancel=ctx.cancel,
-                                   on_row=lambda row, result: self.bridge.row.emit(row), make_report=make_report)
+        summary = run_scorer_batch(
+            self.folder,
+            scorer,
+            out_csv=self.out_csv,
+            labels=self.labels,
+            progress=ctx.progress,
+            cancel=ctx.cancel,
+            on_row=lambda row, result: self.bridge.row.emit(row),
+            make_report=make_report,
+        )
         if summary.rows and (self.reports or summary.metrics):
-            summary.summary_pdf = render_batch_summary(summary.rows, summary.metrics,
-                                                       summary_pdf_path(summary.out_csv, self.reports),
-                                                       page_size=self.page_size,
-                                                       title=f"Batch summary: {self.folder.name}")
+            summary.summary_pdf = render_batch_summary(
+                summary.rows,
+                summary.metrics,
+                summary_pdf_path(summary.out_csv, self.reports),
+                page_size=self.page_size,
+                title=f"Batch summary: {self.folder.name}",
+            )
         return summary
 
 

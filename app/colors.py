@@ -5,7 +5,18 @@ from __future__ import annotations
 from PySide6.QtGui import QColor
 
 # Distinct, colour-blind-friendly hues (Okabe–Ito order, then a few more).
-_PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999", "#8C564B", "#17BECF")
+_PALETTE = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#999999",
+    "#8C564B",
+    "#17BECF",
+)
 POSITIVE = QColor("#2E9D4A")
 NEGATIVE = QColor("#C8413B")
 

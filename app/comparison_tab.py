@@ -11,8 +11,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton, QSplitter,
-    QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from vatp_core import metrics
@@ -104,7 +115,9 @@ class ComparisonTab(QWidget):
         remove_button = QPushButton("Remove")
         remove_button.clicked.connect(self.remove_selected)
         labels_button = QPushButton("Labelled set (CSV)…")
-        labels_button.setToolTip("A batch results CSV with true scores, or a labels file (file,score) matching the attempts")
+        labels_button.setToolTip(
+            "A batch results CSV with true scores, or a labels file (file,score) matching the attempts"
+        )
         labels_button.clicked.connect(self.choose_labels)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -162,7 +175,9 @@ class ComparisonTab(QWidget):
     def add_attempt(self, result) -> None:
         """Add a scored attempt (ticked); the same video scored again replaces nothing, it is a new attempt."""
         self.attempts.append(result)
-        item = QListWidgetItem(f"{result.video_name} — {result.mean:.2f} ± {result.std:.2f}  ({result.pack.get('name', '?')})")
+        item = QListWidgetItem(
+            f"{result.video_name} — {result.mean:.2f} ± {result.std:.2f}  ({result.pack.get('name', '?')})"
+        )
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked)
         item.setToolTip(str(result.video.get("path", "")))
@@ -172,12 +187,17 @@ class ComparisonTab(QWidget):
         self._refresh()
 
     def checked(self) -> list:
-        return [self.attempts[i] for i in range(self.list.count())
-                if self.list.item(i).checkState() == Qt.CheckState.Checked]
+        return [
+            self.attempts[i]
+            for i in range(self.list.count())
+            if self.list.item(i).checkState() == Qt.CheckState.Checked
+        ]
 
     @Slot()
     def choose_json(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add scored attempts", "", "Score results (*.json);;All files (*)")
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Add scored attempts", "", "Score results (*.json);;All files (*)"
+        )
         for path in paths:
             self.add_json(path)
 
@@ -274,9 +294,12 @@ class ComparisonTab(QWidget):
             QMessageBox.warning(self, "Cannot read labelled set", f"{path.name}: {exc}")
             return False
         if len(labelled.pred) == 0:
-            QMessageBox.warning(self, "No labelled videos",
-                                f"{path.name} has no video with both a predicted and a true score "
-                                "(for a labels file, add the matching scored attempts first).")
+            QMessageBox.warning(
+                self,
+                "No labelled videos",
+                f"{path.name} has no video with both a predicted and a true score "
+                "(for a labels file, add the matching scored attempts first).",
+            )
             return False
         self.show_labelled(labelled)
         return True
@@ -291,8 +314,9 @@ class ComparisonTab(QWidget):
         lo = float(min(labelled.pred.min(), labelled.true.min()))
         hi = float(max(labelled.pred.max(), labelled.true.max()))
         self.scatter_plot.plot([lo, hi], [lo, hi], pen=pg.mkPen((128, 128, 128), style=Qt.PenStyle.DashLine))
-        self.scatter_plot.plot(labelled.true, labelled.pred, pen=None, symbol="o", symbolSize=7,
-                               symbolBrush=(31, 119, 180, 170))
+        self.scatter_plot.plot(
+            labelled.true, labelled.pred, pen=None, symbol="o", symbolSize=7, symbolBrush=(31, 119, 180, 170)
+        )
         text = f"{labelled.source}: {len(labelled.pred)} videos · mean |error| {metrics.mae(labelled.pred, labelled.true):.3f}"
         if len(labelled.pred) >= 3 and np.ptp(labelled.true) > 0 and np.ptp(labelled.pred) > 0:
             text += f" · Spearman ρ {metrics.spearman(labelled.pred, labelled.true):.3f}"

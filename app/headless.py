@@ -25,10 +25,10 @@ def run_headless(video: str | Path | None, pack: str | None, device: str, save: 
         pack = pack or "demo"
     video = Path(video)
     try:
+        import torch
+
         from vatp_core.pack import resolve_pack
         from vatp_core.pipeline import Scorer
-
-        import torch
 
         with torch.inference_mode():
             scorer = Scorer(resolve_pack(pack), device=device)

@@ -20,17 +20,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vatp-studio", description="VATP Studio: score and review routine videos.")
     parser.add_argument("video", nargs="?", help="a video file (or a saved .vatp.json score) to open")
     parser.add_argument("--version", action="version", version=f"vatp-studio {__version__}")
-    parser.add_argument("--demo", action="store_true", help="open the bundled demo video and score it with the demo pack")
+    parser.add_argument(
+        "--demo", action="store_true", help="open the bundled demo video and score it with the demo pack"
+    )
     parser.add_argument("--score", action="store_true", help="score the opened video at once")
     parser.add_argument("--pack", help="model pack (installed name or path; default: settings, else the demo pack)")
     parser.add_argument("--device", choices=("auto", "cuda", "cpu"), help="where to run the model")
-    parser.add_argument("--screenshot", metavar="FILE",
-                        help="with --demo or a video: score, save the scored main window as a PNG and exit")
-    parser.add_argument("--headless", action="store_true",
-                        help="score the demo (or the given video) without a window and print the summary")
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        help="with --demo or a video: score, save the scored main window as a PNG and exit",
+    )
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="score the demo (or the given video) without a window and print the summary",
+    )
     parser.add_argument("--save", action="store_true", help="with --headless: also save the score beside the video")
-    parser.add_argument("--exit-after-show", action="store_true",
-                        help="show the window, print the seconds since start, exit (smoke tests, benchmarks)")
+    parser.add_argument(
+        "--exit-after-show",
+        action="store_true",
+        help="show the window, print the seconds since start, exit (smoke tests, benchmarks)",
+    )
     return parser
 
 
@@ -61,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
 
     if args.exit_after_show:
+
         def report_shown() -> None:
             print(f"window shown after {time.perf_counter() - _T0:.3f} s", flush=True)
             app.quit()

@@ -12,7 +12,15 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QMainWindow, QMenu, QMessageBox, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from vatp_core import paths
@@ -108,24 +116,27 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
         self._build_menus()
-        self.shortcuts = ShortcutMap(self, {
-            "play_pause": self.player.play_pause,
-            "next_frame": self.player.next_frame,
-            "prev_frame": self.player.prev_frame,
-            "next_frame_alt": self.player.next_frame,
-            "prev_frame_alt": self.player.prev_frame,
-            "first_frame": self.player.first_frame,
-            "last_frame": self.player.last_frame,
-            "forward_10pct": self.player.forward_10pct,
-            "back_10pct": self.player.back_10pct,
-            "speed_up": self.player.speed_up,
-            "speed_down": self.player.speed_down,
-            "next_subaction": self.next_subaction,
-            "prev_subaction": self.prev_subaction,
-            "loop_subaction": self.loop_subaction,
-            "zoom_fit": self.player.zoom_fit,
-            "zoom_100": self.player.zoom_100,
-        })
+        self.shortcuts = ShortcutMap(
+            self,
+            {
+                "play_pause": self.player.play_pause,
+                "next_frame": self.player.next_frame,
+                "prev_frame": self.player.prev_frame,
+                "next_frame_alt": self.player.next_frame,
+                "prev_frame_alt": self.player.prev_frame,
+                "first_frame": self.player.first_frame,
+                "last_frame": self.player.last_frame,
+                "forward_10pct": self.player.forward_10pct,
+                "back_10pct": self.player.back_10pct,
+                "speed_up": self.player.speed_up,
+                "speed_down": self.player.speed_down,
+                "next_subaction": self.next_subaction,
+                "prev_subaction": self.prev_subaction,
+                "loop_subaction": self.loop_subaction,
+                "zoom_fit": self.player.zoom_fit,
+                "zoom_100": self.player.zoom_100,
+            },
+        )
         self.shortcuts.apply(self.settings.shortcuts)
         self._build_playback_menu()
         self.statusBar().showMessage("Ready")
@@ -158,7 +169,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addMenu(self.recent_menu)
         self._action(file_menu, "Open scored &attempt (JSON)…", self.choose_result_json)
-        self.save_action = self._action(file_menu, "&Save scored attempt", self.save_result, QKeySequence.StandardKey.Save, False)
+        self.save_action = self._action(
+            file_menu, "&Save scored attempt", self.save_result, QKeySequence.StandardKey.Save, False
+        )
         file_menu.addSeparator()
         self.report_action = self._action(file_menu, "Export &report (PDF)…", self.export_report, None, False)
         self._action(file_menu, "&Batch score folder…", self.open_batch)
@@ -180,10 +193,12 @@ class MainWindow(QMainWindow):
     def _build_playback_menu(self) -> None:
         """The shortcut table's own actions, listed so their keys can be discovered (one action per key)."""
         menu = QMenu("&Playback", self)
-        groups = (("play_pause", "speed_up", "speed_down"),
-                  ("next_frame", "prev_frame", "forward_10pct", "back_10pct", "first_frame", "last_frame"),
-                  ("next_subaction", "prev_subaction", "loop_subaction"),
-                  ("zoom_fit", "zoom_100"))
+        groups = (
+            ("play_pause", "speed_up", "speed_down"),
+            ("next_frame", "prev_frame", "forward_10pct", "back_10pct", "first_frame", "last_frame"),
+            ("next_subaction", "prev_subaction", "loop_subaction"),
+            ("zoom_fit", "zoom_100"),
+        )
         for group in groups:
             for name in group:
                 if name in self.shortcuts.actions:
@@ -305,8 +320,9 @@ class MainWindow(QMainWindow):
     def start_scoring(self) -> Job | None:
         if self.player.path is None or self.scoring:
             return None
-        self._score_job = self.service.score(self.player.path, pack=self.score_bar.pack,
-                                             device=self.score_bar.device, tag=SCORE_TAG)
+        self._score_job = self.service.score(
+            self.player.path, pack=self.score_bar.pack, device=self.score_bar.device, tag=SCORE_TAG
+        )
         self.score_bar.set_running(True)
         self.cancel_action.setEnabled(True)
         self.score_action.setEnabled(False)
@@ -359,13 +375,16 @@ class MainWindow(QMainWindow):
             self.comparison.add_attempt(result)
             if not self._is_open_video(getattr(job, "video", "")):
                 # Another video was opened while this one was scoring: keep the score, don't mix them up.
-                self._show_status(f"Scored {result.video_name}: {result.mean:.2f} ± {result.std:.2f} "
-                                  "(added to the Compare tab)")
+                self._show_status(
+                    f"Scored {result.video_name}: {result.mean:.2f} ± {result.std:.2f} (added to the Compare tab)"
+                )
                 return
             self.show_result(result)
             took = sum(float(v) for v in (result.timings or {}).values())
-            self._show_status(f"Scored {result.video_name}: {result.mean:.2f} ± {result.std:.2f}"
-                              + (f" in {took:.1f} s" if took else ""))
+            self._show_status(
+                f"Scored {result.video_name}: {result.mean:.2f} ± {result.std:.2f}"
+                + (f" in {took:.1f} s" if took else "")
+            )
         elif job.status == "cancelled":
             self._show_status("Scoring cancelled.")
         elif job.status == "failed":
@@ -570,7 +589,9 @@ class MainWindow(QMainWindow):
         for menu in (self.file_menu, self.score_menu, self.help_menu):
             for action in menu.actions():
                 if action not in table_actions and not action.shortcut().isEmpty():
-                    out[action.shortcut().toString(QKeySequence.SequenceFormat.PortableText)] = action.text().replace("&", "")
+                    out[action.shortcut().toString(QKeySequence.SequenceFormat.PortableText)] = action.text().replace(
+                        "&", ""
+                    )
         return out
 
     def apply_settings(self, settings: Settings) -> None:

@@ -16,10 +16,35 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from PySide6.QtCore import QCoreApplication, QDate, QMarginsF, QPointF, QRectF, Qt, Slot
-from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QPageLayout, QPageSize, QPainter,
-                           QPainterPath, QPdfWriter, QPen)
-from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QWidget)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPainterPath,
+    QPdfWriter,
+    QPen,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +52,18 @@ PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Lett
 RESOLUTION = 300  # dots per inch of the PDF's device space; drawing happens in points (1/72 in)
 KEYFRAME_MAX_SIDE = 480  # pixels: sharp in print at the size drawn, small in the file
 
-SUBACTION_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                    "#bcbd22", "#17becf"]
+SUBACTION_COLORS = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]
 INK = QColor("#1b1f24")
 MUTED = QColor("#5f6b76")
 GRID = QColor("#d5dbe1")
@@ -69,8 +104,9 @@ class _Canvas:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.writer = QPdfWriter(str(path))
         self.writer.setResolution(RESOLUTION)
-        self.writer.setPageLayout(QPageLayout(QPageSize(PAGE_SIZES[page_size]), QPageLayout.Orientation.Portrait,
-                                              QMarginsF(0, 0, 0, 0)))
+        self.writer.setPageLayout(
+            QPageLayout(QPageSize(PAGE_SIZES[page_size]), QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0))
+        )
         self.writer.setTitle(title)
         self.writer.setCreator("VATP Studio")
         rect = self.writer.pageLayout().fullRect(QPageLayout.Unit.Point)
@@ -113,9 +149,18 @@ class _Canvas:
     def metrics(self, font: QFont) -> QFontMetricsF:
         return QFontMetricsF(font, self.writer)
 
-    def text(self, rect: QRectF, text: str, size: float = 9.5, *, bold: bool = False, italic: bool = False,
-             color: QColor = INK, align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-             wrap: bool = False) -> float:
+    def text(
+        self,
+        rect: QRectF,
+        text: str,
+        size: float = 9.5,
+        *,
+        bold: bool = False,
+        italic: bool = False,
+        color: QColor = INK,
+        align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+        wrap: bool = False,
+    ) -> float:
         """Draw text in ``rect``; returns the height used."""
         font = self.font(size, bold, italic)
         self.painter.setFont(font)
@@ -151,8 +196,14 @@ class _Canvas:
         """One row of column titles (name, width) from the left margin, then move below it."""
         x = self.margin
         for head, w in cols:
-            self.text(QRectF(x, self.y, w, row_h), head, 8, bold=True, color=MUTED,
-                      align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            self.text(
+                QRectF(x, self.y, w, row_h),
+                head,
+                8,
+                bold=True,
+                color=MUTED,
+                align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            )
             x += w
         self.y += row_h
 
@@ -173,8 +224,13 @@ class _Canvas:
         self.painter.setPen(QPen(GRID, 0.6))
         self.painter.drawLine(QPointF(self.margin, y - 4), QPointF(self.width - self.margin, y - 4))
         self.text(QRectF(self.margin, y, self.content_width - 60, 12), self.footer_text, 7.5, color=MUTED)
-        self.text(QRectF(self.width - self.margin - 60, y, 60, 12), f"page {self.page}", 7.5, color=MUTED,
-                  align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.text(
+            QRectF(self.width - self.margin - 60, y, 60, 12),
+            f"page {self.page}",
+            7.5,
+            color=MUTED,
+            align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+        )
 
     def finish(self) -> None:
         self._footer()
@@ -224,8 +280,15 @@ class _Axes:
         return QPointF(self.px(x), self.py(y))
 
 
-def _draw_axes(c: _Canvas, rect: QRectF, xr: tuple[float, float], yr: tuple[float, float], xlabel: str = "",
-               ylabel: str = "", y_ticks: bool = True) -> _Axes:
+def _draw_axes(
+    c: _Canvas,
+    rect: QRectF,
+    xr: tuple[float, float],
+    yr: tuple[float, float],
+    xlabel: str = "",
+    ylabel: str = "",
+    y_ticks: bool = True,
+) -> _Axes:
     """Frame, grid, ticks and labels; returns the mapping for the plot area inside ``rect``."""
     left = 30 if y_ticks else 8
     area = QRectF(rect.left() + left, rect.top() + 4, rect.width() - left - 6, rect.height() - 4 - 24)
@@ -235,27 +298,47 @@ def _draw_axes(c: _Canvas, rect: QRectF, xr: tuple[float, float], yr: tuple[floa
         if xr[0] - 1e-9 <= t <= xr[1] + 1e-9:
             p.setPen(QPen(GRID, 0.5))  # set every time: drawing the tick label changes the pen
             p.drawLine(QPointF(ax.px(t), area.top()), QPointF(ax.px(t), area.bottom()))
-            c.text(QRectF(ax.px(t) - 20, area.bottom() + 2, 40, 10), _fmt_tick(t), 7, color=MUTED,
-                   align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            c.text(
+                QRectF(ax.px(t) - 20, area.bottom() + 2, 40, 10),
+                _fmt_tick(t),
+                7,
+                color=MUTED,
+                align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+            )
     if y_ticks:
         for t in nice_ticks(*yr, n=4):
             if yr[0] - 1e-9 <= t <= yr[1] + 1e-9:
                 p.setPen(QPen(GRID, 0.5))
                 p.drawLine(QPointF(area.left(), ax.py(t)), QPointF(area.right(), ax.py(t)))
-                c.text(QRectF(rect.left(), ax.py(t) - 5, left - 3, 10), _fmt_tick(t), 7, color=MUTED,
-                       align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                c.text(
+                    QRectF(rect.left(), ax.py(t) - 5, left - 3, 10),
+                    _fmt_tick(t),
+                    7,
+                    color=MUTED,
+                    align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                )
     p.setPen(QPen(MUTED, 0.7))
     p.setBrush(Qt.BrushStyle.NoBrush)
     p.drawRect(area)
     if xlabel:
-        c.text(QRectF(area.left(), area.bottom() + 12, area.width(), 10), xlabel, 7.5, color=MUTED,
-               align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        c.text(
+            QRectF(area.left(), area.bottom() + 12, area.width(), 10),
+            xlabel,
+            7.5,
+            color=MUTED,
+            align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+        )
     if ylabel:
         p.save()
         p.translate(rect.left() - 2, area.center().y())
         p.rotate(-90)
-        c.text(QRectF(-area.height() / 2, -1, area.height(), 10), ylabel, 7.5, color=MUTED,
-               align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        c.text(
+            QRectF(-area.height() / 2, -1, area.height(), 10),
+            ylabel,
+            7.5,
+            color=MUTED,
+            align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+        )
         p.restore()
     return ax
 
@@ -341,8 +424,13 @@ def draw_attention_strip(c: _Canvas, rect: QRectF, result: Any) -> None:
     rows = max(1, len(att))
     row_h = min(14.0, (area.height() - band_h - 4) / rows)
     # segment band
-    c.text(QRectF(rect.left(), area.top() + 1, label_w - 6, band_h), "sub-actions", 7.5, color=MUTED,
-           align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    c.text(
+        QRectF(rect.left(), area.top() + 1, label_w - 6, band_h),
+        "sub-actions",
+        7.5,
+        color=MUTED,
+        align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+    )
     p.setPen(QPen(GRID, 0.5))
     p.setBrush(QBrush(QColor("#f3f5f7")))
     p.drawRect(QRectF(area.left(), area.top(), area.width(), band_h))
@@ -352,16 +440,27 @@ def draw_attention_strip(c: _Canvas, rect: QRectF, result: Any) -> None:
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QBrush(color))
         p.drawRect(r)
-        c.text(r.adjusted(2, 0, -1, 0), seg.name, 6.5, color=QColor("white"), bold=True,
-               align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        c.text(
+            r.adjusted(2, 0, -1, 0),
+            seg.name,
+            6.5,
+            color=QColor("white"),
+            bold=True,
+            align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        )
     # heat rows (one colour scale for all rows, so a flat row reads as flat, a peaked one as peaked)
     peak = max((max(row) for row in att if row), default=0.0)
     y = area.top() + band_h + 4
     for s, row in enumerate(att):
         color = QColor(SUBACTION_COLORS[s % len(SUBACTION_COLORS)])
         name = names[s] if s < len(names) else f"sub-action {s + 1}"
-        c.text(QRectF(rect.left(), y, label_w - 6, row_h), name, 7, color=INK,
-               align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        c.text(
+            QRectF(rect.left(), y, label_w - 6, row_h),
+            name,
+            7,
+            color=INK,
+            align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+        )
         p.setPen(Qt.PenStyle.NoPen)
         for t, value in enumerate(row):
             if t < len(ranges):
@@ -385,10 +484,20 @@ def draw_attention_strip(c: _Canvas, rect: QRectF, result: Any) -> None:
         x = fx(t * fps)
         p.setPen(QPen(MUTED, 0.5))
         p.drawLine(QPointF(x, y), QPointF(x, y + 3))
-        c.text(QRectF(x - 20, y + 3, 40, 10), _fmt_tick(t), 7, color=MUTED,
-               align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-    c.text(QRectF(area.left(), y + 12, area.width(), 10), "time (s)", 7, color=MUTED,
-           align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        c.text(
+            QRectF(x - 20, y + 3, 40, 10),
+            _fmt_tick(t),
+            7,
+            color=MUTED,
+            align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+        )
+    c.text(
+        QRectF(area.left(), y + 12, area.width(), 10),
+        "time (s)",
+        7,
+        color=MUTED,
+        align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+    )
 
 
 def cumulative_series(result: Any) -> tuple[list[float], list[float]]:
@@ -401,8 +510,15 @@ def cumulative_series(result: Any) -> tuple[list[float], list[float]]:
     return [float(f) / fps for f in frames[:n]], [float(s) for s in scores[:n]]
 
 
-def draw_lines(c: _Canvas, rect: QRectF, series: list[tuple[str, list[float], list[float], QColor, bool]],
-               xlabel: str, ylabel: str, y_range: tuple[float, float] | None = None, step: bool = False) -> None:
+def draw_lines(
+    c: _Canvas,
+    rect: QRectF,
+    series: list[tuple[str, list[float], list[float], QColor, bool]],
+    xlabel: str,
+    ylabel: str,
+    y_range: tuple[float, float] | None = None,
+    step: bool = False,
+) -> None:
     """A line chart of several series with a legend (cumulative curves, CS curves)."""
     xs_all = [x for _, xs, _, _, _ in series for x in xs]
     ys_all = [y for _, _, ys, _, _ in series for y in ys]
@@ -483,8 +599,7 @@ def key_frames(result: Any, video_path: str | Path | None = None) -> tuple[list[
             n = len(reader)
             expected = int((result.video or {}).get("n_frames") or n)
             if n != expected:  # another file now sits at that path: its frames would mislabel the sub-actions
-                return [], (f"Key frames not included: {path.name} has {n} frames, the scored video had "
-                            f"{expected}.")
+                return [], (f"Key frames not included: {path.name} has {n} frames, the scored video had {expected}.")
             for seg in segments:
                 i = max(0, min(n - 1, (int(seg.start_frame) + int(seg.end_frame)) // 2))
                 if hasattr(reader, "preview"):
@@ -546,8 +661,15 @@ def _pack_manifest(pack: dict) -> dict:
     return {}
 
 
-def render_report(result: Any, out: str | Path, *, fields: ReportFields | None = None, reference: Any = None,
-                  page_size: str = "A4", video_path: str | Path | None = None) -> Path:
+def render_report(
+    result: Any,
+    out: str | Path,
+    *,
+    fields: ReportFields | None = None,
+    reference: Any = None,
+    page_size: str = "A4",
+    video_path: str | Path | None = None,
+) -> Path:
     """Write the PDF report of one scored routine (``reference``: an earlier attempt to compare with)."""
     out = Path(out)
     fields = fields or ReportFields()
@@ -567,23 +689,39 @@ def render_report(result: Any, out: str | Path, *, fields: ReportFields | None =
     return out
 
 
-def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, pack: dict, video: dict,
-                 warning: str, video_path: str | Path | None) -> None:
+def _report_body(
+    c: _Canvas,
+    result: Any,
+    fields: ReportFields,
+    reference: Any,
+    pack: dict,
+    video: dict,
+    warning: str,
+    video_path: str | Path | None,
+) -> None:
     W, M = c.content_width, c.margin
     # title + fields
     c.text(QRectF(M, c.y, W, 24), fields.title or "Routine score report", 19, bold=True)
     c.y += 28
     col = W / 3
-    info = [("Athlete", fields.athlete or "—"), ("Routine", fields.routine or result.video_name),
-            ("Date", fields.date or date.today().isoformat())]
+    info = [
+        ("Athlete", fields.athlete or "—"),
+        ("Routine", fields.routine or result.video_name),
+        ("Date", fields.date or date.today().isoformat()),
+    ]
     for k, (label, value) in enumerate(info):
         x = M + k * col
         c.text(QRectF(x, c.y, col - 8, 10), label.upper(), 7, bold=True, color=MUTED)
         c.text(QRectF(x, c.y + 10, col - 8, 14), value, 10.5)
     c.y += 28
-    c.text(QRectF(M, c.y, W, 11), f"Video: {result.video_name}  ·  {video.get('n_frames', '?')} frames  ·  "
-           f"{float(video.get('fps') or 0):.2f} fps  ·  {_fmt_time(float(video.get('duration') or 0))}  ·  "
-           f"scored {str(result.created)[:19].replace('T', ' ')}", 8, color=MUTED)
+    c.text(
+        QRectF(M, c.y, W, 11),
+        f"Video: {result.video_name}  ·  {video.get('n_frames', '?')} frames  ·  "
+        f"{float(video.get('fps') or 0):.2f} fps  ·  {_fmt_time(float(video.get('duration') or 0))}  ·  "
+        f"scored {str(result.created)[:19].replace('T', ' ')}",
+        8,
+        color=MUTED,
+    )
     c.y += 14
     if fields.notes:
         c.y += c.text(QRectF(M, c.y, W, 200), fields.notes, 9, italic=True, wrap=True) + 4
@@ -592,8 +730,14 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
         c.painter.setPen(QPen(WARN_FG, 0.8))
         c.painter.setBrush(QBrush(WARN_BG))
         c.painter.drawRoundedRect(r, 3, 3)
-        c.text(r.adjusted(8, 0, -8, 0), f"⚠  Model pack “{pack.get('name', '?')}”: {warning}", 9, bold=True,
-               color=WARN_FG, align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        c.text(
+            r.adjusted(8, 0, -8, 0),
+            f"⚠  Model pack “{pack.get('name', '?')}”: {warning}",
+            9,
+            bold=True,
+            color=WARN_FG,
+            align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        )
         c.y += 26
 
     # score + distribution
@@ -643,12 +787,20 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
         xx = M
         for (head, w), v in zip(cols, vals):
             off = 11 if head == "Sub-action" else 0
-            c.text(QRectF(xx + off, c.y, w - off, row_h), v, 8.5,
-                   align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            c.text(
+                QRectF(xx + off, c.y, w - off, row_h),
+                v,
+                8.5,
+                align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            )
             xx += w
         if contrib is not None:
-            c.text(QRectF(xx, c.y, 50, row_h), f"{contrib:+.3f}", 8.5,
-                   align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            c.text(
+                QRectF(xx, c.y, 50, row_h),
+                f"{contrib:+.3f}",
+                8.5,
+                align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            )
             mid = xx + 60 + bar_w / 2
             length = contrib / cmax * (bar_w / 2 - 2)
             c.painter.setBrush(QBrush(QColor("#2e8b57") if contrib >= 0 else QColor("#c0392b")))
@@ -658,14 +810,26 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
         c.y += row_h
 
     for k, seg in enumerate(segs):
-        table_row(k, seg.index, seg.name, f"{_fmt_time(seg.start_time)} – {_fmt_time(seg.end_time)}",
-                  f"{seg.start_frame}–{seg.end_frame}", seg.contribution)
+        table_row(
+            k,
+            seg.index,
+            seg.name,
+            f"{_fmt_time(seg.start_time)} – {_fmt_time(seg.end_time)}",
+            f"{seg.start_frame}–{seg.end_frame}",
+            seg.contribution,
+        )
     for j, (i, name) in enumerate(unplaced):
-        table_row(len(segs) + j, i, name, "not placed in time", "—",
-                  contributions[i] if i < len(contributions) else None)
+        table_row(
+            len(segs) + j, i, name, "not placed in time", "—", contributions[i] if i < len(contributions) else None
+        )
     if not segs and not unplaced:
-        c.text(QRectF(M, c.y, W, 14), "This model pack does not parse the routine into sub-actions.", 9,
-               italic=True, color=MUTED)
+        c.text(
+            QRectF(M, c.y, W, 14),
+            "This model pack does not parse the routine into sub-actions.",
+            9,
+            italic=True,
+            color=MUTED,
+        )
         c.y += 16
 
     # attention strip
@@ -675,9 +839,14 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
         c.need(h + 20)
         draw_attention_strip(c, QRectF(M, c.y, W, h), result)
         c.y += h + 4
-        c.text(QRectF(M, c.y, W, 24), "Each row shows where in the video the model looked for that sub-action "
-               "(darker = more attention); the band above shows the parsed sub-actions.", 7.5, color=MUTED,
-               wrap=True)
+        c.text(
+            QRectF(M, c.y, W, 24),
+            "Each row shows where in the video the model looked for that sub-action "
+            "(darker = more attention); the band above shows the parsed sub-actions.",
+            7.5,
+            color=MUTED,
+            wrap=True,
+        )
         c.y += 20
 
     # key frames
@@ -694,7 +863,7 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
         c.y += c.text_height(note, W, 9) + 6
     for start in range(0, len(frames), ncol):
         c.need(img_h + 30)
-        for k, (seg, idx, img) in enumerate(frames[start:start + ncol]):
+        for k, (seg, idx, img) in enumerate(frames[start : start + ncol]):
             x = M + k * (cell_w + gap)
             w = min(cell_w, img_h * img.width() / max(1, img.height()))
             target = QRectF(x, c.y, w, w * img.height() / max(1, img.width()))
@@ -703,24 +872,26 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
             c.painter.setBrush(Qt.BrushStyle.NoBrush)
             c.painter.drawRect(target)
             c.text(QRectF(x, c.y + img_h + 3, cell_w, 11), seg.name, 8.5, bold=True)
-            c.text(QRectF(x, c.y + img_h + 14, cell_w, 10), f"frame {idx} · {_fmt_time(idx / fps)}", 7.5,
-                   color=MUTED)
+            c.text(QRectF(x, c.y + img_h + 14, cell_w, 10), f"frame {idx} · {_fmt_time(idx / fps)}", 7.5, color=MUTED)
         c.y += img_h + 30
 
     # cumulative comparison
     xs, ys = cumulative_series(result)
     if xs:
-        c.heading("Cumulative score" + (" — comparison with the reference attempt" if reference is not None else ""),
-                  keep_with=170)
+        c.heading(
+            "Cumulative score" + (" — comparison with the reference attempt" if reference is not None else ""),
+            keep_with=170,
+        )
         series = [(f"this attempt ({result.mean:.2f})", xs, ys, ACCENT, False)]
         if reference is not None:
             rx, ry = cumulative_series(reference)
             if rx:
-                series.append((f"reference: {reference.video_name} ({reference.mean:.2f})", rx, ry,
-                               QColor("#d35400"), True))
+                series.append(
+                    (f"reference: {reference.video_name} ({reference.mean:.2f})", rx, ry, QColor("#d35400"), True)
+                )
         draw_lines(c, QRectF(M, c.y, W, 160), series, "time (s)", "score so far", step=True)
         c.y += 164
-        text = ("The curve starts at the baseline score and adds each sub-action's contribution when it ends.")
+        text = "The curve starts at the baseline score and adds each sub-action's contribution when it ends."
         if reference is not None:
             diff = result.mean - reference.mean
             text += f" This attempt scores {diff:+.2f} against the reference."
@@ -731,16 +902,21 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
         c.y += c.text(QRectF(M, c.y, W, 60), text, 8, color=MUTED, wrap=True) + 6
     elif reference is not None:
         c.heading("Comparison with the reference attempt")
-        c.text(QRectF(M, c.y, W, 14), f"This attempt {result.mean:.2f}, reference {reference.mean:.2f} "
-               f"({result.mean - reference.mean:+.2f}).", 9)
+        c.text(
+            QRectF(M, c.y, W, 14),
+            f"This attempt {result.mean:.2f}, reference {reference.mean:.2f} ({result.mean - reference.mean:+.2f}).",
+            9,
+        )
         c.y += 18
 
     # provenance
     c.heading("Model pack")
-    rows = [("Pack", str(pack.get("name", "?"))),
-            ("Sport / event", " / ".join(str(pack.get(k)) for k in ("sport", "event") if pack.get(k)) or "—"),
-            ("Backbone", str(pack.get("backbone", "—"))),
-            ("Clip protocol", _protocol_text(pack.get("protocol")) or "—")]
+    rows = [
+        ("Pack", str(pack.get("name", "?"))),
+        ("Sport / event", " / ".join(str(pack.get(k)) for k in ("sport", "event") if pack.get(k)) or "—"),
+        ("Backbone", str(pack.get("backbone", "—"))),
+        ("Clip protocol", _protocol_text(pack.get("protocol")) or "—"),
+    ]
     if lo_hi:
         rows.append(("Score range", f"{float(lo_hi[0]):g} – {float(lo_hi[1]):g}"))
     extra = _pack_manifest(pack)
@@ -748,8 +924,11 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
         if extra.get(key):
             value = extra[key]
             if isinstance(value, dict):  # the readable top level only; the manifest has the rest
-                text = ", ".join(f"{k}: {_fmt_value(v)}" for k, v in value.items()
-                                 if isinstance(v, (str, int, float)) and v not in ("", None))
+                text = ", ".join(
+                    f"{k}: {_fmt_value(v)}"
+                    for k, v in value.items()
+                    if isinstance(v, (str, int, float)) and v not in ("", None)
+                )
             else:
                 text = str(value)
             if len(text) > 400:
@@ -767,12 +946,19 @@ def _report_body(c: _Canvas, result: Any, fields: ReportFields, reference: Any, 
         h = max(12.0, c.text_height(value, W - 100, 8.5))
         c.need(h + 2)
         c.text(QRectF(M, c.y, 95, h), key, 8.5, bold=True, color=MUTED)
-        c.text(QRectF(M + 100, c.y, W - 100, h + 2), value, 8.5, wrap=True,
-               color=WARN_FG if key == "Label" and warning else INK)
+        c.text(
+            QRectF(M + 100, c.y, W - 100, h + 2),
+            value,
+            8.5,
+            wrap=True,
+            color=WARN_FG if key == "Label" and warning else INK,
+        )
         c.y += h + 2
     c.y += 4
-    disclaimer = ("Scores are predictions of a machine-learning model and come with the uncertainty shown (σ). "
-                  "They are an aid for training and review, not an official judgement.")
+    disclaimer = (
+        "Scores are predictions of a machine-learning model and come with the uncertainty shown (σ). "
+        "They are an aid for training and review, not an official judgement."
+    )
     c.need(30)
     c.text(QRectF(M, c.y, W, 30), disclaimer, 7.5, italic=True, color=MUTED, wrap=True)
 
@@ -791,8 +977,15 @@ def batch_report_maker(reports: str | Path, page_size: str = "A4"):
 
 
 # --- the batch summary -----------------------------------------------------------------------------
-def render_batch_summary(rows: Sequence[Any], metrics: dict | None, out: str | Path, *, page_size: str = "A4",
-                         title: str = "Batch summary", pack_name: str = "") -> Path:
+def render_batch_summary(
+    rows: Sequence[Any],
+    metrics: dict | None,
+    out: str | Path,
+    *,
+    page_size: str = "A4",
+    title: str = "Batch summary",
+    pack_name: str = "",
+) -> Path:
     """A PDF ranking the scored routines, with the label metrics, scatter and CS curve when labels were given."""
     out = Path(out)
     from vatp_core import __version__
@@ -805,14 +998,23 @@ def render_batch_summary(rows: Sequence[Any], metrics: dict | None, out: str | P
         W, M = c.content_width, c.margin
         c.text(QRectF(M, c.y, W, 24), title, 19, bold=True)
         c.y += 28
-        c.text(QRectF(M, c.y, W, 12), f"{len(rows)} video(s): {len(ok)} scored, {len(failed)} failed  ·  pack "
-               f"{pack_name or '?'}  ·  {date.today().isoformat()}", 9, color=MUTED)
+        c.text(
+            QRectF(M, c.y, W, 12),
+            f"{len(rows)} video(s): {len(ok)} scored, {len(failed)} failed  ·  pack "
+            f"{pack_name or '?'}  ·  {date.today().isoformat()}",
+            9,
+            color=MUTED,
+        )
         c.y += 16
         if metrics:
             c.heading("Agreement with the labels", keep_with=200)
-            c.text(QRectF(M, c.y, W, 14), f"n = {metrics['n']}    Spearman ρ = {metrics['spearman']:.3f}    "
-                   f"R-ℓ2 = {metrics['rl2']:.3f}    MSE = {metrics['mse']:.3f}    MAE = {metrics.get('mae', 0):.3f}",
-                   10, bold=True)
+            c.text(
+                QRectF(M, c.y, W, 14),
+                f"n = {metrics['n']}    Spearman ρ = {metrics['spearman']:.3f}    "
+                f"R-ℓ2 = {metrics['rl2']:.3f}    MSE = {metrics['mse']:.3f}    MAE = {metrics.get('mae', 0):.3f}",
+                10,
+                bold=True,
+            )
             c.y += 18
             c.need(180)
             half = (W - 12) / 2
@@ -821,13 +1023,24 @@ def render_batch_summary(rows: Sequence[Any], metrics: dict | None, out: str | P
                 draw_scatter(c, QRectF(M, c.y, half, 170), list(sc["pred"]), list(sc["true"]))
             cs = metrics.get("cs_curve") or {}
             if cs.get("alpha"):
-                draw_lines(c, QRectF(M + half + 12, c.y, half, 170),
-                           [("share with |error| ≤ α", list(cs["alpha"]), list(cs["share"]), ACCENT, False)],
-                           "error threshold α", "share of videos", y_range=(0.0, 1.02))
+                draw_lines(
+                    c,
+                    QRectF(M + half + 12, c.y, half, 170),
+                    [("share with |error| ≤ α", list(cs["alpha"]), list(cs["share"]), ACCENT, False)],
+                    "error threshold α",
+                    "share of videos",
+                    y_range=(0.0, 1.02),
+                )
             c.y += 176
         c.heading("Ranking")
-        cols = [("Rank", 34), ("Video", W - 34 - 70 - 50 - 60 - 55), ("Score μ", 70), ("σ", 50), ("True", 60),
-                ("|error|", 55)]
+        cols = [
+            ("Rank", 34),
+            ("Video", W - 34 - 70 - 50 - 60 - 55),
+            ("Score μ", 70),
+            ("σ", 50),
+            ("True", 60),
+            ("|error|", 55),
+        ]
         row_h = 13.0
 
         c.table_header(cols, row_h)
@@ -840,11 +1053,19 @@ def render_batch_summary(rows: Sequence[Any], metrics: dict | None, out: str | P
                 c.painter.setBrush(QBrush(QColor("#f5f7f9")))
                 c.painter.drawRect(QRectF(M, c.y, W, row_h))
             err = abs(r.mean - r.true_score) if r.true_score is not None else None
-            vals = [str(k + 1), r.file, f"{r.mean:.2f}", f"{r.std:.2f}" if r.std is not None else "",
-                    f"{r.true_score:.2f}" if r.true_score is not None else "", f"{err:.2f}" if err is not None else ""]
+            vals = [
+                str(k + 1),
+                r.file,
+                f"{r.mean:.2f}",
+                f"{r.std:.2f}" if r.std is not None else "",
+                f"{r.true_score:.2f}" if r.true_score is not None else "",
+                f"{err:.2f}" if err is not None else "",
+            ]
             x = M
-            for (head, w), v in zip(cols, vals):
-                c.text(QRectF(x, c.y, w - 4, row_h), v, 8, align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            for (_head, w), v in zip(cols, vals):
+                c.text(
+                    QRectF(x, c.y, w - 4, row_h), v, 8, align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+                )
                 x += w
             c.y += row_h
         if failed:
@@ -914,10 +1135,13 @@ class ReportOptionsDialog(QDialog):
             self.reference_edit.setText(path)
 
     def fields(self) -> ReportFields:
-        return ReportFields(title=self.title_edit.text().strip() or ReportFields.title,
-                            athlete=self.athlete_edit.text().strip(), routine=self.routine_edit.text().strip(),
-                            date=self.date_edit.date().toString("yyyy-MM-dd"),
-                            notes=self.notes_edit.toPlainText().strip())
+        return ReportFields(
+            title=self.title_edit.text().strip() or ReportFields.title,
+            athlete=self.athlete_edit.text().strip(),
+            routine=self.routine_edit.text().strip(),
+            date=self.date_edit.date().toString("yyyy-MM-dd"),
+            notes=self.notes_edit.toPlainText().strip(),
+        )
 
     def page_size(self) -> str:
         return self.page_combo.currentText()
@@ -932,8 +1156,9 @@ class ReportOptionsDialog(QDialog):
         return ScoreResult.from_json(text)
 
 
-def export_report_dialog(parent: Any, result: Any, video_path: str | Path | None = None,
-                         reference: Any = None) -> Path | None:
+def export_report_dialog(
+    parent: Any, result: Any, video_path: str | Path | None = None, reference: Any = None
+) -> Path | None:
     """File → Export report…: ask for the fields and a file name, write the PDF; None when cancelled.
 
     ``reference`` (e.g. the other attempt open in the comparison tab) is offered, ticked, as the attempt to compare with.
@@ -952,8 +1177,14 @@ def export_report_dialog(parent: Any, result: Any, video_path: str | Path | None
         return None
     path = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
     try:
-        return render_report(result, path, fields=dlg.fields(), reference=dlg.reference(), page_size=dlg.page_size(),
-                             video_path=video_path)
+        return render_report(
+            result,
+            path,
+            fields=dlg.fields(),
+            reference=dlg.reference(),
+            page_size=dlg.page_size(),
+            video_path=video_path,
+        )
     except (VATPError, OSError, ValueError) as exc:
         QMessageBox.warning(parent, "Export report", f"The report could not be written:\n{exc}")
         return None

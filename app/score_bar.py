@@ -6,7 +6,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolButton, QWidget,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QWidget,
 )
 
 from .settings_dialog import DEVICES, pack_choices
@@ -89,7 +96,9 @@ class ScoreBar(QWidget):
 
     @Slot()
     def choose_pack_path(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Model pack", "", "Model packs (manifest.json *.zip);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Model pack", "", "Model packs (manifest.json *.zip);;All files (*)"
+        )
         if path:
             self.add_pack_path(str(Path(path).parent) if Path(path).name == "manifest.json" else path)
 

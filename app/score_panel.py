@@ -40,8 +40,9 @@ class ScorePanel(QWidget):
         self.dist_plot.setMouseEnabled(x=False, y=False)
         self.dist_plot.setTitle("Predicted score distribution")
         self.dist_plot.getAxis("left").setStyle(showValues=False)
-        self.dist_curve = self.dist_plot.plot([], [], pen=pg.mkPen("#1F77B4", width=2),
-                                              fillLevel=0, brush=(31, 119, 180, 60))
+        self.dist_curve = self.dist_plot.plot(
+            [], [], pen=pg.mkPen("#1F77B4", width=2), fillLevel=0, brush=(31, 119, 180, 60)
+        )
         self.mean_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#1F77B4", style=Qt.PenStyle.DashLine))
         self.dist_plot.addItem(self.mean_line)
 
@@ -122,8 +123,14 @@ class ScorePanel(QWidget):
         if len(values):
             brushes = [POSITIVE if v >= 0 else NEGATIVE for v in values]
             y = np.arange(len(values))
-            self.contrib_bars = pg.BarGraphItem(x0=np.minimum(values, 0), y=y, height=0.6,
-                                                width=np.abs(values), brushes=brushes, pens=[None] * len(values))
+            self.contrib_bars = pg.BarGraphItem(
+                x0=np.minimum(values, 0),
+                y=y,
+                height=0.6,
+                width=np.abs(values),
+                brushes=brushes,
+                pens=[None] * len(values),
+            )
             self.contrib_plot.addItem(self.contrib_bars)
             ticks = [(i, f"{n} {v:+.2f}") for i, (n, v) in enumerate(zip(names, values))]
             self.contrib_plot.getAxis("left").setTicks([ticks, []])
@@ -132,8 +139,10 @@ class ScorePanel(QWidget):
             self.contrib_plot.setYRange(-0.6, len(values) - 0.4, padding=0)
 
         pack = result.pack or {}
-        self.pack_label.setText(f"Model pack: <b>{pack.get('name', '?')}</b>"
-                                + (f" ({pack.get('sport')} {pack.get('event', '')})" if pack.get("sport") else ""))
+        self.pack_label.setText(
+            f"Model pack: <b>{pack.get('name', '?')}</b>"
+            + (f" ({pack.get('sport')} {pack.get('event', '')})" if pack.get("sport") else "")
+        )
         if pack.get("not_for_judging"):
             self.warning_label.setText(f"⚠ {pack.get('label') or 'not for judging'}")
             self.warning_label.show()

@@ -7,8 +7,20 @@ import copy
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QKeySequenceEdit, QLabel, QPushButton,
-    QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QKeySequenceEdit,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from vatp_core.settings import DEFAULT_SHORTCUTS, Settings
@@ -31,12 +43,16 @@ def pack_choices() -> list[tuple[str, str]]:
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None,
-                 reserved: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, reserved: dict[str, str] | None = None
+    ) -> None:
         """``reserved``: key sequences the menus already use ({sequence: menu item}); a shortcut may not take them."""
         super().__init__(parent)
-        self.reserved = {QKeySequence(k).toString(QKeySequence.SequenceFormat.PortableText): v
-                         for k, v in (reserved or {}).items() if k}
+        self.reserved = {
+            QKeySequence(k).toString(QKeySequence.SequenceFormat.PortableText): v
+            for k, v in (reserved or {}).items()
+            if k
+        }
         self.setWindowTitle("Settings")
         self.resize(560, 520)
         self.settings = copy.deepcopy(settings)
@@ -104,18 +120,24 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def shortcut_table(self) -> dict[str, str]:
-        return {name: edit.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
-                for name, edit in self.key_edits.items()}
+        return {
+            name: edit.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
+            for name, edit in self.key_edits.items()
+        }
 
     @Slot()
     def _check_conflicts(self, *args) -> None:
         table = self.shortcut_table()
         conflicts = shortcut_conflicts(table)
-        lines = [f"{key} is used by " + " and ".join(SHORTCUT_LABELS.get(n, n) for n in names)
-                 for key, names in conflicts.items()]
+        lines = [
+            f"{key} is used by " + " and ".join(SHORTCUT_LABELS.get(n, n) for n in names)
+            for key, names in conflicts.items()
+        ]
         for name, seq in table.items():
             if seq in self.reserved:
-                lines.append(f"{seq} is the menu's {self.reserved[seq]!r}, not free for {SHORTCUT_LABELS.get(name, name)}")
+                lines.append(
+                    f"{seq} is the menu's {self.reserved[seq]!r}, not free for {SHORTCUT_LABELS.get(name, name)}"
+                )
                 conflicts[seq] = [name]
         text = "; ".join(lines)
         self.conflict_label.setText(text)

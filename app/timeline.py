@@ -24,8 +24,13 @@ MAX_HEAT_COLUMNS = 4000
 _BACKGROUND = np.array([24, 24, 28], np.float32)
 
 
-def attention_image(attention: list[list[float]], clip_ranges: list[list[int]], n_frames: int,
-                    colors: list[QColor], columns: int | None = None) -> np.ndarray:
+def attention_image(
+    attention: list[list[float]],
+    clip_ranges: list[list[int]],
+    n_frames: int,
+    colors: list[QColor],
+    columns: int | None = None,
+) -> np.ndarray:
     """RGB image (S, columns, 3): each row the sub-action's attention over the frames, per-row normalised."""
     att = np.asarray(attention, np.float32)
     if att.ndim != 2 or att.size == 0 or n_frames <= 0:
@@ -100,8 +105,9 @@ class Timeline(QWidget):
         self.heat = pg.ImageItem()
         self.heat.setZValue(-10)
         self.plot.addItem(self.heat)
-        self.playhead = pg.InfiniteLine(pos=0, angle=90, movable=True, pen=pg.mkPen("#FFD400", width=2),
-                                        hoverPen=pg.mkPen("#FFFFFF", width=3))
+        self.playhead = pg.InfiniteLine(
+            pos=0, angle=90, movable=True, pen=pg.mkPen("#FFD400", width=2), hoverPen=pg.mkPen("#FFFFFF", width=3)
+        )
         self.playhead.setZValue(100)
         self.plot.addItem(self.playhead)
         self.playhead.sigPositionChanged.connect(self._on_playhead_moved)
@@ -137,11 +143,14 @@ class Timeline(QWidget):
         font.setBold(True)
         for seg in result.segments:
             color = subaction_color(seg.index, 200)
-            rect = pg.QtWidgets.QGraphicsRectItem(QRectF(seg.start_frame - 0.5, BAND_ROW + 0.08,
-                                                         seg.end_frame - seg.start_frame + 1, 0.84))
+            rect = pg.QtWidgets.QGraphicsRectItem(
+                QRectF(seg.start_frame - 0.5, BAND_ROW + 0.08, seg.end_frame - seg.start_frame + 1, 0.84)
+            )
             rect.setBrush(color)
-            rect.setToolTip(f"{seg.name}: frames {seg.start_frame}–{seg.end_frame} "
-                            f"({seg.start_time:.2f}–{seg.end_time:.2f} s), contribution {seg.contribution:+.2f}")
+            rect.setToolTip(
+                f"{seg.name}: frames {seg.start_frame}–{seg.end_frame} "
+                f"({seg.start_time:.2f}–{seg.end_time:.2f} s), contribution {seg.contribution:+.2f}"
+            )
             rect.setPen(QPen(color.darker(150), 0))
             self.plot.addItem(rect)
             label = pg.TextItem(seg.name, color="#101010", anchor=(0.5, 0.5))
@@ -160,7 +169,9 @@ class Timeline(QWidget):
         self._set_rows(names)
 
     def _set_rows(self, names: list[str]) -> None:
-        ticks = [(BAND_ROW + 0.5, "sub-actions")] + [(HEAT_TOP + i + 0.5, f"{name[:14]}") for i, name in enumerate(names)]
+        ticks = [(BAND_ROW + 0.5, "sub-actions")] + [
+            (HEAT_TOP + i + 0.5, f"{name[:14]}") for i, name in enumerate(names)
+        ]
         self.left_axis.setTicks([ticks, []])
         bottom = HEAT_TOP + max(len(names), 1)
         self.view.setLimits(yMin=-0.1, yMax=bottom + 0.1)

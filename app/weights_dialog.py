@@ -43,8 +43,9 @@ def ask_for_weights(parent: QWidget, exc: BaseException) -> WeightsChoice:
     if download is not None and clicked is download:
         return WeightsChoice("download", weights_id=known.id)
     if clicked is import_button:
-        path, _ = QFileDialog.getOpenFileName(parent, "Import backbone weights", "",
-                                              "Weights (*.pth *.pt *.safetensors);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            parent, "Import backbone weights", "", "Weights (*.pth *.pt *.safetensors);;All files (*)"
+        )
         if path:
             return WeightsChoice("import", weights_id=known.id if known else None, path=Path(path))
     return WeightsChoice("cancel")

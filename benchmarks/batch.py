@@ -47,12 +47,26 @@ def make_pack(path: Path) -> Path:
     cfg = VATPConfig.preset("vatp", in_dim=256, n_queries=4)
     model = VATPNet(cfg).eval()
     backbone = load_backbone("tiny", random_init=True, seed=0, device="cpu")
-    manifest = PackManifest(name="benchmark-pack", backbone="tiny",
-                            protocol={"name": "generic", "clip_len": 16, "stride": 16}, model_config=cfg.to_dict(),
-                            score_range=[0.0, 10.0], score_norm={"mean": 6.0, "std": 1.5}, label="benchmark — not for judging",
-                            not_for_judging=True, phrases=names, subaction_names=names)
-    return save_pack(path, manifest, model, phrase_embeddings=torch.randn(4, 768),
-                     baseline_subactions=torch.randn(4, cfg.d_model) * 0.1, backbone_state=backbone.state_dict())
+    manifest = PackManifest(
+        name="benchmark-pack",
+        backbone="tiny",
+        protocol={"name": "generic", "clip_len": 16, "stride": 16},
+        model_config=cfg.to_dict(),
+        score_range=[0.0, 10.0],
+        score_norm={"mean": 6.0, "std": 1.5},
+        label="benchmark — not for judging",
+        not_for_judging=True,
+        phrases=names,
+        subaction_names=names,
+    )
+    return save_pack(
+        path,
+        manifest,
+        model,
+        phrase_embeddings=torch.randn(4, 768),
+        baseline_subactions=torch.randn(4, cfg.d_model) * 0.1,
+        backbone_state=backbone.state_dict(),
+    )
 
 
 def decode_only(videos: list[Path], scorer) -> tuple[float, int]:
@@ -78,8 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=8, help="videos to generate")
     ap.add_argument("--frames", type=int, default=160, help="frames of the first generated video (+8 per video)")
     ap.add_argument("--size", default="320x240", help="generated video size WxH")
-    ap.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 2) - 1),
-                    help="torch CPU threads (default: one core left for decoding)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=max(1, (os.cpu_count() or 2) - 1),
+        help="torch CPU threads (default: one core left for decoding)",
+    )
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args(argv)
 
@@ -119,23 +137,34 @@ def main(argv: list[str] | None = None) -> int:
             if row.result_json:
                 doc = json.loads((out.parent / row.result_json).read_text())
                 from_cache += bool(doc["video"].get("features_from_cache"))
-        rows[mode] = {"seconds": seconds, "scored": summary.n_scored, "failed": summary.n_failed,
-                      "features_from_cache": from_cache,
-                      "videos_per_min": 60.0 * summary.n_scored / seconds if seconds else 0.0,
-                      "decode_ratio": t_decode / seconds if seconds else 0.0}
+        rows[mode] = {
+            "seconds": seconds,
+            "scored": summary.n_scored,
+            "failed": summary.n_failed,
+            "features_from_cache": from_cache,
+            "videos_per_min": 60.0 * summary.n_scored / seconds if seconds else 0.0,
+            "decode_ratio": t_decode / seconds if seconds else 0.0,
+        }
 
     device = str(scorer.device)
     cpu = os.cpu_count()
-    print(f"batch benchmark: {len(videos)} videos, {clips} clips, backbone {scorer.backbone.spec.name}, device {device}, "
-          f"{cpu} CPU(s), torch threads {args.threads}")
+    print(
+        f"batch benchmark: {len(videos)} videos, {clips} clips, backbone {scorer.backbone.spec.name}, device {device}, "
+        f"{cpu} CPU(s), torch threads {args.threads}"
+    )
     print(f"  decode-only (same clips, same resize): {t_decode:7.2f} s")
     for mode, r in rows.items():
-        print(f"  batch {mode:<10}: {r['seconds']:7.2f} s  {r['videos_per_min']:6.1f} videos/min  "
-              f"decode-only / batch = {r['decode_ratio']:.2f}  ({r['scored']} scored, {r['failed']} failed, "
-              f"{r['features_from_cache']} from the feature cache)")
+        print(
+            f"  batch {mode:<10}: {r['seconds']:7.2f} s  {r['videos_per_min']:6.1f} videos/min  "
+            f"decode-only / batch = {r['decode_ratio']:.2f}  ({r['scored']} scored, {r['failed']} failed, "
+            f"{r['features_from_cache']} from the feature cache)"
+        )
     if args.json:
-        Path(args.json).write_text(json.dumps({"videos": len(videos), "clips": clips, "device": device,
-                                               "decode_only_s": t_decode, **rows}, indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                {"videos": len(videos), "clips": clips, "device": device, "decode_only_s": t_decode, **rows}, indent=1
+            )
+        )
     return 0
 
 

@@ -24,7 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DEFAULT_PROTOCOL = {"swin3d_t": "vst-gdlt", "swin3d_s": "vst-gdlt", "swin3d_b": "vst-gdlt", "i3d": "generic", "tiny": "generic"}
+DEFAULT_PROTOCOL = {
+    "swin3d_t": "vst-gdlt",
+    "swin3d_s": "vst-gdlt",
+    "swin3d_b": "vst-gdlt",
+    "i3d": "generic",
+    "tiny": "generic",
+}
 
 
 def decode_only(path: Path, protocol, resize) -> tuple[float, int]:
@@ -41,7 +47,9 @@ def decode_only(path: Path, protocol, resize) -> tuple[float, int]:
     return seconds, frames
 
 
-def run_one(path: Path, backbone_name: str, device: str, batch_size: int, installed: bool, protocol_name: str | None) -> dict:
+def run_one(
+    path: Path, backbone_name: str, device: str, batch_size: int, installed: bool, protocol_name: str | None
+) -> dict:
     import torch
 
     from vatp_core.devices import device_label
@@ -51,8 +59,14 @@ def run_one(path: Path, backbone_name: str, device: str, batch_size: int, instal
 
     backbone = load_backbone(backbone_name, random_init=not installed, device=device)
     spec = backbone.spec
-    protocol = get_protocol(protocol_name or DEFAULT_PROTOCOL[spec.name],
-                            **({"clip_len": spec.clip_len, "stride": spec.clip_len} if (protocol_name or DEFAULT_PROTOCOL[spec.name]) == "generic" else {}))
+    protocol = get_protocol(
+        protocol_name or DEFAULT_PROTOCOL[spec.name],
+        **(
+            {"clip_len": spec.clip_len, "stride": spec.clip_len}
+            if (protocol_name or DEFAULT_PROTOCOL[spec.name]) == "generic"
+            else {}
+        ),
+    )
     resize = Resize(short_side=spec.short_side, crop=spec.input_size)
     dev = backbone.device
     # warm-up: lazy CUDA init, cuDNN autotuning, the file in the OS cache
@@ -75,11 +89,19 @@ def run_one(path: Path, backbone_name: str, device: str, batch_size: int, instal
     decode_fps = frames / dec_s
     full_fps = frames / full_s
     return {
-        "backbone": spec.name, "protocol": protocol.name, "clip_len": protocol.clip_len, "device": device_label(dev),
-        "torch_threads": torch.get_num_threads(), "batch_size": batch_size, "frames": frames,
-        "clips": result.n_clips, "feature_dim": int(result.features.shape[1]),
-        "decode_only_s": round(dec_s, 3), "full_s": round(full_s, 3),
-        "decode_only_fps": round(decode_fps, 2), "full_fps": round(full_fps, 2),
+        "backbone": spec.name,
+        "protocol": protocol.name,
+        "clip_len": protocol.clip_len,
+        "device": device_label(dev),
+        "torch_threads": torch.get_num_threads(),
+        "batch_size": batch_size,
+        "frames": frames,
+        "clips": result.n_clips,
+        "feature_dim": int(result.features.shape[1]),
+        "decode_only_s": round(dec_s, 3),
+        "full_s": round(full_s, 3),
+        "decode_only_fps": round(decode_fps, 2),
+        "full_fps": round(full_fps, 2),
         "full_clips_per_s": round(result.n_clips / full_s, 3),
         "ratio": round(full_fps / decode_fps, 3),
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
@@ -88,13 +110,19 @@ def run_one(path: Path, backbone_name: str, device: str, batch_size: int, instal
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--backbone", action="append", default=None,
-                   help="backbone(s) to measure (repeatable); default: tiny and swin3d_t on CPU, swin3d_b on CUDA")
+    p.add_argument(
+        "--backbone",
+        action="append",
+        default=None,
+        help="backbone(s) to measure (repeatable); default: tiny and swin3d_t on CPU, swin3d_b on CUDA",
+    )
     p.add_argument("--seconds", type=float, default=None, help="length of the generated video (default 4 CPU, 20 CUDA)")
     p.add_argument("--video", type=Path, default=None, help="measure this file instead of a generated one")
     p.add_argument("--device", default="auto")
     p.add_argument("--batch-size", type=int, default=None, help="clips per batch (default 8 on CUDA, 2 on CPU)")
-    p.add_argument("--protocol", default=None, help="override the protocol (default: vst-gdlt for Swin, generic otherwise)")
+    p.add_argument(
+        "--protocol", default=None, help="override the protocol (default: vst-gdlt for Swin, generic otherwise)"
+    )
     p.add_argument("--installed", action="store_true", help="use the installed weights instead of random ones")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
@@ -129,10 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         for name in backbones:
             r = run_one(path, name, str(dev), batch, args.installed, args.protocol)
             results.append(r)
-            print(f"{r['backbone']:<9} on {r['device']} ({r['protocol']}, {r['clips']} clips x {r['clip_len']} frames, "
-                  f"batch {r['batch_size']}): decode-only {r['decode_only_fps']:.1f} frames/s, "
-                  f"full extraction {r['full_fps']:.1f} frames/s ({r['full_clips_per_s']:.2f} clips/s), "
-                  f"ratio {r['ratio']:.2f}")
+            print(
+                f"{r['backbone']:<9} on {r['device']} ({r['protocol']}, {r['clips']} clips x {r['clip_len']} frames, "
+                f"batch {r['batch_size']}): decode-only {r['decode_only_fps']:.1f} frames/s, "
+                f"full extraction {r['full_fps']:.1f} frames/s ({r['full_clips_per_s']:.2f} clips/s), "
+                f"ratio {r['ratio']:.2f}"
+            )
     if args.json:
         args.json.write_text(json.dumps({"video": source, "results": results}, indent=2))
     return 0

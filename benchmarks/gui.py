@@ -117,8 +117,12 @@ def measure_latency(video: Path, presses: int) -> dict[str, list[float]]:
     player.pause()
     distinct = sorted({i for i, _ in shown})
     lags = [(when - t0) - player.timestamp(i) for i, when in shown]
-    results["playback"] = [len(distinct) / seconds, player.fps, statistics.median(lags) * 1000 if lags else 0.0,
-                           seconds]
+    results["playback"] = [
+        len(distinct) / seconds,
+        player.fps,
+        statistics.median(lags) * 1000 if lags else 0.0,
+        seconds,
+    ]
     window.close()
     return results
 
@@ -142,7 +146,9 @@ def measure_responsiveness(video: Path, pack: str) -> dict[str, float]:
     first_progress: list[float] = []
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    window.service.progress.connect(lambda *a: first_progress.append(time.perf_counter()) if not first_progress else None)
+    window.service.progress.connect(
+        lambda *a: first_progress.append(time.perf_counter()) if not first_progress else None
+    )
     timer.start(20)
     t0 = time.perf_counter()
     job = window.start_scoring()
@@ -158,10 +164,13 @@ def measure_responsiveness(video: Path, pack: str) -> dict[str, float]:
     gaps = np.diff(t)
     split = first_progress[0] if first_progress else t[-1]
     loading, scoring = gaps[t[1:] <= split], gaps[t[1:] > split]
-    return {"total": total, "load": split - t0,
-            "load_max": float(loading.max() * 1000) if loading.size else 0.0,
-            "score_max": float(scoring.max() * 1000) if scoring.size else 0.0,
-            "score_p99": float(np.percentile(scoring, 99) * 1000) if scoring.size else 0.0}
+    return {
+        "total": total,
+        "load": split - t0,
+        "load_max": float(loading.max() * 1000) if loading.size else 0.0,
+        "score_max": float(scoring.max() * 1000) if scoring.size else 0.0,
+        "score_p99": float(np.percentile(scoring, 99) * 1000) if scoring.size else 0.0,
+    }
 
 
 def main() -> None:
@@ -181,9 +190,11 @@ def main() -> None:
     env = dict(os.environ)
 
     inside, outside = measure_launch(args.launches, env)
-    print(f"launch to window shown: median {statistics.median(inside):.3f} s (in-app clock), "
-          f"{statistics.median(outside):.3f} s wall incl. interpreter exit, worst {max(inside):.3f} s, "
-          f"{args.launches} runs (target < 2 s)")
+    print(
+        f"launch to window shown: median {statistics.median(inside):.3f} s (in-app clock), "
+        f"{statistics.median(outside):.3f} s wall incl. interpreter exit, worst {max(inside):.3f} s, "
+        f"{args.launches} runs (target < 2 s)"
+    )
 
     video = args.video
     if video is None:
@@ -192,16 +203,22 @@ def main() -> None:
         video = Path(home) / "bench_1080p.mp4"
         t0 = time.perf_counter()
         make_test_video(video, args.frames, size=(1920, 1080), gop=args.gop, bframes=2, preset="ultrafast")
-        print(f"generated {video.name}: {args.frames} frames 1920×1080 H.264, GOP {args.gop}, B-frames 2 "
-              f"({time.perf_counter() - t0:.1f} s)")
+        print(
+            f"generated {video.name}: {args.frames} frames 1920×1080 H.264, GOP {args.gop}, B-frames 2 "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
     results = measure_latency(video, args.presses)
     fps_painted, fps, lag_ms, seconds = results.pop("playback")
     for label, values in results.items():
         if values:
-            print(f"key press → frame painted, {label:<20}: median {statistics.median(values):6.1f} ms, "
-                  f"p95 {percentile(values, 95):6.1f} ms, n={len(values)}")
-    print(f"playback 1× for {seconds:.1f} s: {fps_painted:.1f} distinct frames painted per second of {fps:g} "
-          f"(the rest dropped), median lag behind the clock {lag_ms:.0f} ms")
+            print(
+                f"key press → frame painted, {label:<20}: median {statistics.median(values):6.1f} ms, "
+                f"p95 {percentile(values, 95):6.1f} ms, n={len(values)}"
+            )
+    print(
+        f"playback 1× for {seconds:.1f} s: {fps_painted:.1f} distinct frames painted per second of {fps:g} "
+        f"(the rest dropped), median lag behind the clock {lag_ms:.0f} ms"
+    )
     step = results["next frame (→)"]
     verdict = "meets" if step and statistics.median(step) < 30 else "misses"
     print(f"frame step target < 30 ms median: {verdict}")
@@ -212,9 +229,11 @@ def main() -> None:
     pack = args.pack or str(paths.demo_pack_path())
     if score_video.is_file() and Path(pack).exists():
         r = measure_responsiveness(score_video, pack)
-        print(f"GUI during a cold scoring job ({score_video.name}, CPU, {r['total']:.1f} s): longest event-loop gap "
-              f"{r['load_max']:.0f} ms while the worker imports torch and loads the pack ({r['load']:.1f} s), "
-              f"{r['score_max']:.0f} ms (p99 {r['score_p99']:.0f} ms) while it scores")
+        print(
+            f"GUI during a cold scoring job ({score_video.name}, CPU, {r['total']:.1f} s): longest event-loop gap "
+            f"{r['load_max']:.0f} ms while the worker imports torch and loads the pack ({r['load']:.1f} s), "
+            f"{r['score_max']:.0f} ms (p99 {r['score_p99']:.0f} ms) while it scores"
+        )
     else:
         print("GUI responsiveness during scoring: skipped (no demo video/pack; pass --score-video and --pack)")
 

@@ -18,12 +18,17 @@ from gui import measure_launch  # noqa: E402
 
 
 def main(runs: int = 5) -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-               VATP_HOME=tempfile.mkdtemp(prefix="vatp-bench-"))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        VATP_HOME=tempfile.mkdtemp(prefix="vatp-bench-"),
+    )
     inside, outside = measure_launch(runs, env)
-    print(f"launch to window shown: median {statistics.median(inside):.3f} s, worst {max(inside):.3f} s "
-          f"(in-app clock from the first line of app/main.py); median {statistics.median(outside):.3f} s wall "
-          f"incl. interpreter start and exit; {runs} runs (target < 2 s)")
+    print(
+        f"launch to window shown: median {statistics.median(inside):.3f} s, worst {max(inside):.3f} s "
+        f"(in-app clock from the first line of app/main.py); median {statistics.median(outside):.3f} s wall "
+        f"incl. interpreter start and exit; {runs} runs (target < 2 s)"
+    )
 
 
 if __name__ == "__main__":

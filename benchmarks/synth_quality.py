@@ -62,12 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     held_dir = demo.ensure_set(work / f"heldout_{args.seed}_{args.n}", held_cfg)
     routines = demo.decode_set(held_dir)
     feats = demo.ensure_features(work, f"heldout{args.seed}", routines, backbone)
-    print(f"held-out: {len(routines)} routines, {sum(len(f) for f in feats)} clips ({time.perf_counter() - t_start:.0f} s)",
-          flush=True)
+    print(
+        f"held-out: {len(routines)} routines, {sum(len(f) for f in feats)} clips ({time.perf_counter() - t_start:.0f} s)",
+        flush=True,
+    )
 
     rows = []
     t0 = time.perf_counter()
-    rows.append(("vatp (demo pack)", demo.summarise(demo.evaluate_pack(full, routines, feats)), time.perf_counter() - t0))
+    rows.append(
+        ("vatp (demo pack)", demo.summarise(demo.evaluate_pack(full, routines, feats)), time.perf_counter() - t0)
+    )
     presets = [s.strip() for s in args.presets.split(",") if s.strip()]
     train_ds = None
     for preset in presets:
@@ -89,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((preset, demo.summarise(demo.evaluate_pack(pack, routines, feats)), time.perf_counter() - t0))
 
     print()
-    print(f"SynthAQA held-out (seed {args.seed}, n={args.n}); clips of 16 frames, stride {demo.CLIP_STRIDE}; "
-          f"backbone tiny (trained on SynthAQA seed {cfg.backbone_seed}), VATP-Net on seed {cfg.train_seed}")
+    print(
+        f"SynthAQA held-out (seed {args.seed}, n={args.n}); clips of 16 frames, stride {demo.CLIP_STRIDE}; "
+        f"backbone tiny (trained on SynthAQA seed {cfg.backbone_seed}), VATP-Net on seed {cfg.train_seed}"
+    )
     print(f"{'model':<18} {'Spearman':>9} {'R-l2x100':>9} {'MAE':>6} {'frame acc':>10} {'(sub-action frames)':>20}")
     for name, m, _ in rows:
         acc = f"{m['frame_acc']:.3f}" if m["frame_acc"] is not None else "—"
@@ -107,8 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     print("targets: " + "; ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in checks.items()))
     print(f"total {time.perf_counter() - t_start:.0f} s (2-core CPU)")
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": [{"model": n, **m} for n, m, _ in rows], "targets": checks,
-                                               "seed": args.seed, "n": args.n}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {"rows": [{"model": n, **m} for n, m, _ in rows], "targets": checks, "seed": args.seed, "n": args.n},
+                indent=2,
+            )
+        )
     return 0
 
 

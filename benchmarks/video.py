@@ -62,7 +62,7 @@ def stream_fps(path: Path, resize: Resize | None, check: bool = True) -> tuple[f
     with open_video(path) as r:
         t, cpu = time.perf_counter(), time.process_time()
         n = 0
-        for i, f in r.stream(resize=resize):
+        for i, f in r.stream(resize=resize):  # noqa: B007 (the last frame is checked below)
             n += 1
         dt, dcpu = time.perf_counter() - t, time.process_time() - cpu
         if check and resize is None:
@@ -92,8 +92,9 @@ def random_access(path: Path, n: int, seed: int = 0) -> dict:
     return _stats(ms)
 
 
-def stepping(path: Path, steps: int, direction: int, seed: int = 1, preview: int | None = None,
-             interval_ms: float = 0.0) -> dict:
+def stepping(
+    path: Path, steps: int, direction: int, seed: int = 1, preview: int | None = None, interval_ms: float = 0.0
+) -> dict:
     """Latency of frame(i ± 1) (or preview(i ± 1)) after a random jump, like a coach scrubbing then stepping.
 
     ``interval_ms`` = 0: steps back to back (worst case); 40: a held arrow key (25 steps/s), which leaves the
@@ -132,7 +133,7 @@ def _rss_child(path: str) -> None:
     proto = get_protocol("vst-gdlt")
     with open_video(path) as r:
         n = 0
-        for _, clip in iter_clips(r, proto, MODEL_INPUT):
+        for _, _clip in iter_clips(r, proto, MODEL_INPUT):
             n += 1
         # the player side too: a few random frames and steps through the small cache
         for i in (len(r) // 3, len(r) // 2, len(r) - 2):
@@ -184,12 +185,22 @@ def main(argv=None) -> int:
     hd = work / f"hd_{n}_gop{args.gop}.mp4"
     if not hd.exists():
         t = time.perf_counter()
-        make_test_video(hd, n, size=(1920, 1080), gop=args.gop, bframes=args.bframes, preset="veryfast", crf=20, noise=3)
+        make_test_video(
+            hd, n, size=(1920, 1080), gop=args.gop, bframes=args.bframes, preset="veryfast", crf=20, noise=3
+        )
         print(f"generated {hd.name}: {n} frames 1920x1080 H.264 GOP {args.gop} in {time.perf_counter() - t:.1f} s")
     mbps = hd.stat().st_size * 8 / (n / 25) / 1e6
-    res["file"] = {"frames": n, "size": "1920x1080", "codec": "h264", "gop": args.gop, "bframes": args.bframes,
-                   "mbps": round(mbps, 1)}
-    print(f"file: {n} frames 1920x1080 H.264 (x264 veryfast, GOP {args.gop}, {args.bframes} B-frames), {mbps:.1f} Mbit/s")
+    res["file"] = {
+        "frames": n,
+        "size": "1920x1080",
+        "codec": "h264",
+        "gop": args.gop,
+        "bframes": args.bframes,
+        "mbps": round(mbps, 1),
+    }
+    print(
+        f"file: {n} frames 1920x1080 H.264 (x264 veryfast, GOP {args.gop}, {args.bframes} B-frames), {mbps:.1f} Mbit/s"
+    )
 
     # throughput on a shared machine: run bare decode and decode+resize back to back in each round, take the
     # median of the per-round ratios (a burst of load from other processes hits both halves of a pair alike),
@@ -214,8 +225,10 @@ def main(argv=None) -> int:
     print(f"sequential decode (bare)        {res['bare_decode_fps']:7.1f} fps   {cpu['bare']:5.2f} CPU ms/frame")
     print(f"decode + RGB 1920x1080          {res['decode_rgb_fps']:7.1f} fps   {cpu['rgb']:5.2f} CPU ms/frame")
     print(f"decode + resize 256/crop 224    {res['decode_resize_fps']:7.1f} fps   {cpu['resize']:5.2f} CPU ms/frame")
-    print(f"  decode+resize / bare decode: {res['resize_ratio']:.2f} (median of {len(ratios)} paired rounds: "
-          f"{', '.join(f'{x:.2f}' for x in ratios)}); by CPU time {res['resize_ratio_cpu']:.2f}; target ≥ 0.80")
+    print(
+        f"  decode+resize / bare decode: {res['resize_ratio']:.2f} (median of {len(ratios)} paired rounds: "
+        f"{', '.join(f'{x:.2f}' for x in ratios)}); by CPU time {res['resize_ratio_cpu']:.2f}; target ≥ 0.80"
+    )
     print(f"vst-gdlt clips (32×224×224)     {res['clips_fps']:7.1f} frames/s")
 
     res["random_frame"] = random_access(hd, args.random)
@@ -225,13 +238,15 @@ def main(argv=None) -> int:
     res["step_backward_key_repeat"] = stepping(hd, args.steps, -1, seed=5, interval_ms=40)
     res["preview_step_forward"] = stepping(hd, args.steps, +1, seed=2, preview=960)
     res["preview_step_backward"] = stepping(hd, args.steps, -1, seed=3, preview=960)
-    for key, label, target in (("random_frame", "random frame(i)", None),
-                               ("step_forward", "step +1 back-to-back", 10),
-                               ("step_backward", "step −1 back-to-back", 30),
-                               ("step_forward_key_repeat", "step +1 at 25/s", 10),
-                               ("step_backward_key_repeat", "step −1 at 25/s", 30),
-                               ("preview_step_forward", "preview(960) +1", None),
-                               ("preview_step_backward", "preview(960) −1", None)):
+    for key, label, target in (
+        ("random_frame", "random frame(i)", None),
+        ("step_forward", "step +1 back-to-back", 10),
+        ("step_backward", "step −1 back-to-back", 30),
+        ("step_forward_key_repeat", "step +1 at 25/s", 10),
+        ("step_backward_key_repeat", "step −1 at 25/s", 30),
+        ("preview_step_forward", "preview(960) +1", None),
+        ("preview_step_backward", "preview(960) −1", None),
+    ):
         s = res[key]
         goal = f"  (target median < {target} ms)" if target else ""
         print(f"{label:<22} median {s['median_ms']:7.2f} ms   p95 {s['p95_ms']:7.2f} ms   n={s['n']}{goal}")
@@ -250,12 +265,15 @@ def main(argv=None) -> int:
             with open_video(path) as r:
                 res[f"open_{minutes}min_s"] = time.perf_counter() - t
                 assert len(r) == minutes * 60 * 25
-        res["peak_rss_mb"] = {"1min": rss[1], "10min": rss[10], "size": f"{w}x{h}",
-                              "ratio": rss[10] / rss[1]}
-        print(f"peak RSS streaming all clips: 1 min {rss[1]:.1f} MB, 10 min {rss[10]:.1f} MB "
-              f"(ratio {rss[10] / rss[1]:.3f}; target within 10 %) at {w}x{h}")
-        print(f"open + index (demux only): 1 min {res['open_1min_s'] * 1000:.0f} ms, "
-              f"10 min {res['open_10min_s'] * 1000:.0f} ms")
+        res["peak_rss_mb"] = {"1min": rss[1], "10min": rss[10], "size": f"{w}x{h}", "ratio": rss[10] / rss[1]}
+        print(
+            f"peak RSS streaming all clips: 1 min {rss[1]:.1f} MB, 10 min {rss[10]:.1f} MB "
+            f"(ratio {rss[10] / rss[1]:.3f}; target within 10 %) at {w}x{h}"
+        )
+        print(
+            f"open + index (demux only): 1 min {res['open_1min_s'] * 1000:.0f} ms, "
+            f"10 min {res['open_10min_s'] * 1000:.0f} ms"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=2))
     return 0

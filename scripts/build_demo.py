@@ -108,13 +108,17 @@ def main(argv: list[str] | None = None) -> int:
         import numpy as np
 
         acc = float((pred == np.asarray(truth["frame_labels"])).mean())
-        print(f"  demo video: predicted {res.mean:.1f} ± {res.std:.1f}, true {truth['score']:.1f}, "
-              f"segment frame accuracy {acc:.2f}")
+        print(
+            f"  demo video: predicted {res.mean:.1f} ± {res.std:.1f}, true {truth['score']:.1f}, "
+            f"segment frame accuracy {acc:.2f}"
+        )
         for seg in res.segments:
             print(f"    {seg.name:<16} frames {seg.start_frame}-{seg.end_frame}  contribution {seg.contribution:+.1f}")
 
     size = sum(f.stat().st_size for f in out_dir.rglob("*") if f.is_file())
-    print(f"resources/demo: {size / 1e6:.1f} MB; total build time {time.perf_counter() - t_start:.0f} s; stages {times}")
+    print(
+        f"resources/demo: {size / 1e6:.1f} MB; total build time {time.perf_counter() - t_start:.0f} s; stages {times}"
+    )
     return 0
 
 

@@ -63,8 +63,16 @@ def drop_dtw_batch(
     b, k_max, n_max = c.shape
     if d.shape != (b, n_max):
         raise AlignmentError(f"drop_costs must be (B, N) = {(b, n_max)}, got shape {d.shape}")
-    kv = np.full(b, k_max, dtype=np.int64) if k_valid is None else _to_numpy(k_valid, "k_valid").astype(np.int64).reshape(b)
-    nv = np.full(b, n_max, dtype=np.int64) if n_valid is None else _to_numpy(n_valid, "n_valid").astype(np.int64).reshape(b)
+    kv = (
+        np.full(b, k_max, dtype=np.int64)
+        if k_valid is None
+        else _to_numpy(k_valid, "k_valid").astype(np.int64).reshape(b)
+    )
+    nv = (
+        np.full(b, n_max, dtype=np.int64)
+        if n_valid is None
+        else _to_numpy(n_valid, "n_valid").astype(np.int64).reshape(b)
+    )
     if (kv < 0).any() or (kv > k_max).any() or (nv < 0).any() or (nv > n_max).any():
         raise AlignmentError("k_valid / n_valid out of range of the padded arrays")
     bad = np.nonzero(kv > nv)[0]

@@ -14,8 +14,9 @@ from typing import IO
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike, mode: str = "wb", *, fsync: bool = False,
-                encoding: str | None = None) -> Iterator[IO]:
+def atomic_open(
+    path: str | os.PathLike, mode: str = "wb", *, fsync: bool = False, encoding: str | None = None
+) -> Iterator[IO]:
     """Open a temporary file for writing; on a clean exit it replaces ``path``, on an error it is removed.
 
     With ``fsync`` the data and the rename reach the disk before this returns (survives power loss).

@@ -40,22 +40,22 @@ RESULTS_SUFFIX = ".vatp"  # "<csv stem>.vatp/" beside the CSV holds one ScoreRes
 class BatchRow:
     """One video's line in the results table (the CSV columns, in order)."""
 
-    file: str                       # path relative to the batch folder, '/'-separated
-    status: str                     # "ok" | "error"
-    mean: float | None = None       # predicted score μ (× difficulty when the pack divides by DD)
-    std: float | None = None        # σ of the predicted distribution
+    file: str  # path relative to the batch folder, '/'-separated
+    status: str  # "ok" | "error"
+    mean: float | None = None  # predicted score μ (× difficulty when the pack divides by DD)
+    std: float | None = None  # σ of the predicted distribution
     difficulty: float | None = None
     true_score: float | None = None  # from the labels file, when given
     error: str = ""
-    segments: str = ""              # "name start–end s; …" for a quick look in a spreadsheet
+    segments: str = ""  # "name start–end s; …" for a quick look in a spreadsheet
     n_frames: int | None = None
     duration: float | None = None
-    seconds: float | None = None    # wall time spent on this video
+    seconds: float | None = None  # wall time spent on this video
     content_hash: str = ""
     pack: str = ""
     pack_id: str = ""
-    result_json: str = ""           # ScoreResult JSON (relative to the CSV's folder)
-    report: str = ""                # PDF report, when reports were asked for
+    result_json: str = ""  # ScoreResult JSON (relative to the CSV's folder)
+    report: str = ""  # PDF report, when reports were asked for
     scored_at: str = ""
 
     @classmethod
@@ -123,8 +123,9 @@ def find_videos(folder: str | Path, exclude: Iterable[Path] = ()) -> list[Path]:
     excluded = [Path(p).resolve() for p in exclude]
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and Path(dirpath, d).resolve() not in excluded)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and Path(dirpath, d).resolve() not in excluded
+        )
         for name in filenames:
             if not name.startswith(".") and is_video_filename(name):
                 found.append(Path(dirpath, name))
@@ -196,8 +197,10 @@ def read_labels(path: str | Path) -> dict[str, Label]:
         file_col = cols.get("file") or cols.get("video") or cols.get("path") or cols.get("name")
         score_col = cols.get("score") or cols.get("final_score") or cols.get("label")
         if file_col is None or score_col is None:
-            raise VATPError(f"{path.name}: the labels file needs a 'file' and a 'score' column "
-                            f"(found: {', '.join(reader.fieldnames or []) or 'none'})")
+            raise VATPError(
+                f"{path.name}: the labels file needs a 'file' and a 'score' column "
+                f"(found: {', '.join(reader.fieldnames or []) or 'none'})"
+            )
         dd_col = cols.get("difficulty") or cols.get("dd")
         labels: dict[str, Label] = {}
         for lineno, rec in enumerate(reader, start=2):
@@ -237,8 +240,11 @@ def label_metrics(rows: list[BatchRow], score_range: tuple[float, float] | None 
     """Spearman, R-ℓ2, MSE, the scatter and the CS curve over the scored rows that have labels."""
     from .metrics import cumulative_score_curve, mae, mse, relative_l2, spearman
 
-    pairs = [(r.mean, r.true_score, r.file) for r in rows
-             if r.status == "ok" and r.mean is not None and r.true_score is not None]
+    pairs = [
+        (r.mean, r.true_score, r.file)
+        for r in rows
+        if r.status == "ok" and r.mean is not None and r.true_score is not None
+    ]
     if not pairs:
         return None
     pred = [p for p, _, _ in pairs]
@@ -299,15 +305,21 @@ class BatchStore:
                 with open(self.out_csv, newline="", encoding="utf-8") as fh:
                     rows = [BatchRow.from_dict(r) for r in csv.DictReader(fh)]
             except (ValueError, csv.Error) as exc:
-                raise VATPError(f"{self.out_csv} exists but is not a VATP results table ({exc}); "
-                                "choose another --out file") from None
+                raise VATPError(
+                    f"{self.out_csv} exists but is not a VATP results table ({exc}); choose another --out file"
+                ) from None
         self.rows = {r.file: r for r in rows}
 
     def is_done(self, rel: str, chash: str, pack_id: str) -> bool:
         """True when this file, with this content, was already scored with this pack."""
         row = self.rows.get(rel)
-        return bool(chash) and row is not None and row.status == "ok" and row.content_hash == chash \
+        return (
+            bool(chash)
+            and row is not None
+            and row.status == "ok"
+            and row.content_hash == chash
             and row.pack_id == pack_id
+        )
 
     def put(self, row: BatchRow) -> None:
         self.rows[row.file] = row
@@ -327,8 +339,9 @@ class BatchStore:
         """Rewrite the CSV and the JSON, each atomically (JSON first: it is what a resume prefers)."""
         rows = self.ordered_rows(order)
         doc = dict(self.meta)
-        doc.update(format_version=BATCH_FORMAT_VERSION, updated=_now(),
-                   rows=[asdict(r) for r in rows], metrics=self.metrics)
+        doc.update(
+            format_version=BATCH_FORMAT_VERSION, updated=_now(), rows=[asdict(r) for r in rows], metrics=self.metrics
+        )
         atomic_write(self.out_json, json.dumps(doc, indent=1, default=_json_default), fsync=True)
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=BatchRow.columns(), lineterminator="\n")
@@ -429,12 +442,22 @@ class _Prefetcher(threading.Thread):
 
 
 # --- the batch ---------------------------------------------------------------------------------
-def run_batch(folder: str | Path, scorer: Any, *, pack_id: str, pack_name: str = "",
-              out_csv: str | Path, out_json: str | Path | None = None, labels: str | Path | None = None,
-              score_range: tuple[float, float] | None = None, prefetch: bool = True,
-              progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-              on_row: Callable[[BatchRow, Any], None] | None = None,
-              make_report: Callable[[BatchRow, Any], str | Path | None] | None = None) -> BatchSummary:
+def run_batch(
+    folder: str | Path,
+    scorer: Any,
+    *,
+    pack_id: str,
+    pack_name: str = "",
+    out_csv: str | Path,
+    out_json: str | Path | None = None,
+    labels: str | Path | None = None,
+    score_range: tuple[float, float] | None = None,
+    prefetch: bool = True,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    on_row: Callable[[BatchRow, Any], None] | None = None,
+    make_report: Callable[[BatchRow, Any], str | Path | None] | None = None,
+) -> BatchSummary:
     """Score every video under ``folder`` with ``scorer``, resuming from ``out_csv`` / ``out_json``.
 
     ``scorer`` needs ``score(path, progress=, cancel=, difficulty=) -> ScoreResult``; when it also has
@@ -452,9 +475,16 @@ def run_batch(folder: str | Path, scorer: Any, *, pack_id: str, pack_name: str =
     videos = find_videos(root, exclude=exclude)
     label_map = read_labels(labels) if labels else {}
     rels = [p.relative_to(root).as_posix() for p in videos]
-    store.meta.update(folder=str(root.resolve()), pack=pack_name, pack_id=pack_id,
-                      labels=str(labels) if labels else None, created=store.meta.get("created") or _now())
-    split = prefetch and callable(getattr(scorer, "features", None)) and callable(getattr(scorer, "score_features", None))
+    store.meta.update(
+        folder=str(root.resolve()),
+        pack=pack_name,
+        pack_id=pack_id,
+        labels=str(labels) if labels else None,
+        created=store.meta.get("created") or _now(),
+    )
+    split = (
+        prefetch and callable(getattr(scorer, "features", None)) and callable(getattr(scorer, "score_features", None))
+    )
     total = len(videos)
     n_scored = n_skipped = n_failed = 0
     cancelled = False
@@ -550,9 +580,19 @@ def run_batch(folder: str | Path, scorer: Any, *, pack_id: str, pack_name: str =
         store.metrics = label_metrics(_present(store, rels), score_range)
     store.write(rels)
     rows = _present(store, rels)
-    return BatchSummary(rows=rows, n_videos=total, n_scored=n_scored, n_skipped=n_skipped, n_failed=n_failed,
-                        cancelled=cancelled, seconds=time.perf_counter() - t0, out_csv=store.out_csv,
-                        out_json=store.out_json, metrics=store.metrics, folder=root)
+    return BatchSummary(
+        rows=rows,
+        n_videos=total,
+        n_scored=n_scored,
+        n_skipped=n_skipped,
+        n_failed=n_failed,
+        cancelled=cancelled,
+        seconds=time.perf_counter() - t0,
+        out_csv=store.out_csv,
+        out_json=store.out_json,
+        metrics=store.metrics,
+        folder=root,
+    )
 
 
 def _present(store: BatchStore, rels: list[str]) -> list[BatchRow]:
@@ -561,14 +601,29 @@ def _present(store: BatchStore, rels: list[str]) -> list[BatchRow]:
     return [r for r in store.ordered_rows(rels) if r.file in present]
 
 
-def _score_one(item: _Prepared, scorer: Any, store: BatchStore, pack_id: str, pack_name: str,
-               label: Label | None, split: bool, progress: Progress | None,
-               cancel: Callable[[], bool] | None) -> tuple[BatchRow, Any]:
+def _score_one(
+    item: _Prepared,
+    scorer: Any,
+    store: BatchStore,
+    pack_id: str,
+    pack_name: str,
+    label: Label | None,
+    split: bool,
+    progress: Progress | None,
+    cancel: Callable[[], bool] | None,
+) -> tuple[BatchRow, Any]:
     """Score one prepared video; any failure other than cancel becomes an error row."""
     start = time.perf_counter()
-    row = BatchRow(file=item.rel, status="error", content_hash=item.chash, pack=pack_name, pack_id=pack_id,
-                   true_score=label.score if label else None, difficulty=label.difficulty if label else None,
-                   scored_at=_now())
+    row = BatchRow(
+        file=item.rel,
+        status="error",
+        content_hash=item.chash,
+        pack=pack_name,
+        pack_id=pack_id,
+        true_score=label.score if label else None,
+        difficulty=label.difficulty if label else None,
+        scored_at=_now(),
+    )
     result = None
     try:
         if item.error is not None:
@@ -600,8 +655,9 @@ def _score_one(item: _Prepared, scorer: Any, store: BatchStore, pack_id: str, pa
     return row, result
 
 
-def _report_from_stored(row: BatchRow, store: BatchStore,
-                        make_report: Callable[[BatchRow, Any], str | Path | None]) -> bool:
+def _report_from_stored(
+    row: BatchRow, store: BatchStore, make_report: Callable[[BatchRow, Any], str | Path | None]
+) -> bool:
     """Render the report of a video scored in an earlier run (reports asked for only now); True if written."""
     from .result import ScoreResult
 
@@ -654,8 +710,9 @@ def scorer_pack_info(scorer: Any) -> tuple[str, str, tuple[float, float] | None]
     return pack_identity(pack), str(getattr(manifest, "name", "") or ""), score_range
 
 
-def run_scorer_batch(folder: str | Path, scorer: Any, *, out_csv: str | Path | None = None,
-                     **kwargs: Any) -> BatchSummary:
+def run_scorer_batch(
+    folder: str | Path, scorer: Any, *, out_csv: str | Path | None = None, **kwargs: Any
+) -> BatchSummary:
     """`run_batch` with the pack id, name and score range taken from a loaded `Scorer` (the GUI job calls this)."""
     pack_id, pack_name, score_range = scorer_pack_info(scorer)
     out = Path(out_csv) if out_csv else Path(folder) / "results.csv"
@@ -663,8 +720,14 @@ def run_scorer_batch(folder: str | Path, scorer: Any, *, out_csv: str | Path | N
     return run_batch(folder, scorer, pack_id=pack_id, pack_name=pack_name, out_csv=out, **kwargs)
 
 
-def score_folder(folder: str | Path, pack: str | None = None, *, device: str = "auto",
-                 out_csv: str | Path | None = None, **kwargs: Any) -> BatchSummary:
+def score_folder(
+    folder: str | Path,
+    pack: str | None = None,
+    *,
+    device: str = "auto",
+    out_csv: str | Path | None = None,
+    **kwargs: Any,
+) -> BatchSummary:
     """Resolve the pack, load it once into a `Scorer`, and run the batch (what `vatp batch` calls)."""
     from .pipeline import Scorer
 

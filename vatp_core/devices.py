@@ -50,7 +50,7 @@ def _no_cuda_message() -> str:
         if not built
         else f"PyTorch (built for CUDA {built}) finds no usable NVIDIA GPU or driver"
     )
-    return f"The CUDA device was requested, but {why}. Choose device \"auto\" or \"cpu\" in the settings or on the command line."
+    return f'The CUDA device was requested, but {why}. Choose device "auto" or "cpu" in the settings or on the command line.'
 
 
 def device_label(device: "torch.device") -> str:

@@ -21,8 +21,16 @@ import numpy as np
 from .result import Segment
 
 __all__ = [
-    "Explanation", "centre_of_mass", "order_subactions", "segment_clips", "clip_spans", "build_segments",
-    "shapley_values", "cumulative_curve", "explain", "MAX_EXACT_SHAPLEY",
+    "Explanation",
+    "centre_of_mass",
+    "order_subactions",
+    "segment_clips",
+    "clip_spans",
+    "build_segments",
+    "shapley_values",
+    "cumulative_curve",
+    "explain",
+    "MAX_EXACT_SHAPLEY",
 ]
 
 MAX_EXACT_SHAPLEY = 16  # 2^16 head evaluations; S is 4 in the paper
@@ -283,9 +291,16 @@ def explain(
     Without attention (presets without the ParseFormer) there are no segments or contributions.
     """
     if attention is None or np.asarray(attention).size == 0:
-        return Explanation(order=[], subaction_names=[], attention=[], clip_labels=[-1] * len(clip_ranges),
-                           segments=[], contributions=[], baseline_mean=float(mean),
-                           cumulative=cumulative_curve([], [], float(mean), n_frames))
+        return Explanation(
+            order=[],
+            subaction_names=[],
+            attention=[],
+            clip_labels=[-1] * len(clip_ranges),
+            segments=[],
+            contributions=[],
+            baseline_mean=float(mean),
+            cumulative=cumulative_curve([], [], float(mean), n_frames),
+        )
     a = np.asarray(attention, dtype=np.float64)
     s = a.shape[0]
     order, matched = order_subactions(a, subactions, phrase_vectors)

@@ -24,8 +24,15 @@ from torch import Tensor
 from .alignment import drop_dtw_batch
 from .model import VATPConfig, VATPOutput
 
-__all__ = ["LossOutput", "compute_losses", "regression_loss", "diversity_loss", "alignment_loss",
-           "global_contrastive_loss", "alignment_positives"]
+__all__ = [
+    "LossOutput",
+    "compute_losses",
+    "regression_loss",
+    "diversity_loss",
+    "alignment_loss",
+    "global_contrastive_loss",
+    "alignment_positives",
+]
 
 
 @dataclass
@@ -117,8 +124,9 @@ def alignment_positives(sim: Tensor, phrase_mask: Tensor, keep_percentile: float
     return torch.from_numpy(positives).to(sim.device)
 
 
-def alignment_loss(subactions: Tensor, text: Tensor, phrase_mask: Tensor, gamma: float,
-                   keep_percentile: float = 0.3) -> Tensor:
+def alignment_loss(
+    subactions: Tensor, text: Tensor, phrase_mask: Tensor, gamma: float, keep_percentile: float = 0.3
+) -> Tensor:
     """Eq. 8–9: InfoNCE sub-action→phrase plus phrase→sub-action, positives from Drop-DTW; mean over videos."""
     v = F.normalize(subactions, dim=-1)
     t = F.normalize(text, dim=-1)
@@ -155,8 +163,13 @@ def _set_ids(phrase_set_ids: Any, b: int) -> list[Any]:
     return [("video", i) if sid is None else ("set", sid) for i, sid in enumerate(ids)]
 
 
-def global_contrastive_loss(subactions: Tensor, text: Tensor, phrase_mask: Tensor, gamma: float,
-                            phrase_set_ids: Sequence[Any] | Tensor | None = None) -> Tensor:
+def global_contrastive_loss(
+    subactions: Tensor,
+    text: Tensor,
+    phrase_mask: Tensor,
+    gamma: float,
+    phrase_set_ids: Sequence[Any] | Tensor | None = None,
+) -> Tensor:
     """Eq. 10 over the batch; phrases of videos sharing a phrase-set id are neither positives nor negatives."""
     b, s, _ = subactions.shape
     l_max = text.shape[1]

@@ -77,8 +77,9 @@ def mae(pred: Iterable[float], true: Iterable[float]) -> float:
     return float(np.mean(np.abs(p - t)))
 
 
-def cumulative_score_curve(pred: Iterable[float], true: Iterable[float],
-                           alphas: Sequence[float] | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def cumulative_score_curve(
+    pred: Iterable[float], true: Iterable[float], alphas: Sequence[float] | np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative score curve (paper Fig. 7): for each error threshold α, the share of videos with |ŝ−s| ≤ α.
 
     Without ``alphas``, 50 thresholds from 0 to the largest absolute error are used.
@@ -130,5 +131,6 @@ class RegressionMetrics:
 def regression_metrics(pred: Iterable[float], true: Iterable[float], score_range=None) -> RegressionMetrics:
     """Spearman, R-ℓ2 (×100), MSE and MAE of one prediction set."""
     p, t = _pair(pred, true)
-    return RegressionMetrics(n=int(p.size), spearman=spearman(p, t), rl2=relative_l2(p, t, score_range),
-                             mse=mse(p, t), mae=mae(p, t))
+    return RegressionMetrics(
+        n=int(p.size), spearman=spearman(p, t), rl2=relative_l2(p, t, score_range), mse=mse(p, t), mae=mae(p, t)
+    )

@@ -452,7 +452,11 @@ class VATPNet(nn.Module):
                 phrase_mask = torch.ones(phrases.shape[:2], dtype=torch.bool, device=phrases.device)
             phrase_mask = phrase_mask.to(device=phrases.device, dtype=torch.bool)
             text = self.context_decoder(
-                self.text_proj(phrases), phrase_mask, x, mask, self.parseformer.temperature()  # type: ignore[union-attr]
+                self.text_proj(phrases),
+                phrase_mask,
+                x,
+                mask,
+                self.parseformer.temperature(),  # type: ignore[union-attr]
             )
         else:
             phrase_mask = None
@@ -464,8 +468,14 @@ class VATPNet(nn.Module):
         else:
             sample = mu
         return VATPOutput(
-            mu=mu, sigma=sigma, log_var=log_var, sample=sample, subactions=subactions,
-            attention=attention, text=text, phrase_mask=phrase_mask,
+            mu=mu,
+            sigma=sigma,
+            log_var=log_var,
+            sample=sample,
+            subactions=subactions,
+            attention=attention,
+            text=text,
+            phrase_mask=phrase_mask,
         )
 
 

@@ -79,8 +79,18 @@ class PackManifest:
     tensors: dict[str, list[int]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
 
-    REQUIRED = ("format_version", "name", "backbone", "protocol", "model_config", "score_range", "score_norm",
-                "difficulty", "weights_sha256", "tensors")
+    REQUIRED = (
+        "format_version",
+        "name",
+        "backbone",
+        "protocol",
+        "model_config",
+        "score_range",
+        "score_norm",
+        "difficulty",
+        "weights_sha256",
+        "tensors",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,7 +112,9 @@ class PackManifest:
             )
         missing = [k for k in cls.REQUIRED if k not in data]
         if missing:
-            raise PackError(f"{source}: missing field{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}.")
+            raise PackError(
+                f"{source}: missing field{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}."
+            )
         known = {f.name: f for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
 
@@ -110,9 +122,28 @@ class PackManifest:
             if key in values and not isinstance(values[key], kind):
                 raise PackError(f"{source}: field '{key}' must be {what}, not {values[key]!r}.")
 
-        for key in ("name", "backbone", "sport", "event", "description", "label", "backbone_weights_hash", "difficulty", "weights_sha256"):
+        for key in (
+            "name",
+            "backbone",
+            "sport",
+            "event",
+            "description",
+            "label",
+            "backbone_weights_hash",
+            "difficulty",
+            "weights_sha256",
+        ):
             need(key, str, "a string")
-        for key in ("protocol", "model_config", "score_norm", "training", "metrics", "tensors", "files", "difficulty_table"):
+        for key in (
+            "protocol",
+            "model_config",
+            "score_norm",
+            "training",
+            "metrics",
+            "tensors",
+            "files",
+            "difficulty_table",
+        ):
             need(key, dict, "an object")
         for key in ("subaction_names", "phrases", "score_range"):
             need(key, list, "a list")
@@ -122,20 +153,26 @@ class PackManifest:
         if not values["name"].strip():
             raise PackError(f"{source}: field 'name' is empty.")
         if values["difficulty"] not in DIFFICULTY_MODES:
-            raise PackError(f"{source}: field 'difficulty' must be one of {', '.join(DIFFICULTY_MODES)}, not {values['difficulty']!r}.")
+            raise PackError(
+                f"{source}: field 'difficulty' must be one of {', '.join(DIFFICULTY_MODES)}, not {values['difficulty']!r}."
+            )
         rng = values["score_range"]
         if len(rng) != 2 or not all(_is_number(v) for v in rng) or not rng[0] < rng[1]:
             raise PackError(f"{source}: field 'score_range' must be [low, high] with low < high, not {rng!r}.")
         norm = values["score_norm"]
         if not _is_number(norm.get("mean")) or not _is_number(norm.get("std")) or not norm["std"] > 0:
-            raise PackError(f"{source}: field 'score_norm' must be {{\"mean\": number, \"std\": positive number}}, not {norm!r}.")
+            raise PackError(
+                f'{source}: field \'score_norm\' must be {{"mean": number, "std": positive number}}, not {norm!r}.'
+            )
         for key in ("subaction_names", "phrases"):
             if not all(isinstance(v, str) for v in values.get(key, [])):
                 raise PackError(f"{source}: field '{key}' must be a list of strings.")
         if not re.fullmatch(r"[0-9a-f]{64}", values["weights_sha256"]):
             raise PackError(f"{source}: field 'weights_sha256' must be a SHA-256 hex digest.")
         for key, shape in values["tensors"].items():
-            if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+            if not isinstance(shape, list) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+            ):
                 raise PackError(f"{source}: tensor shape of {key!r} must be a list of sizes, not {shape!r}.")
         for name, digest in values.get("files", {}).items():
             _check_extra_name(name, source)
@@ -185,10 +222,10 @@ class ModelPack:
         return self.tensors.get("baseline_subactions")
 
     def model_state(self) -> dict[str, "torch.Tensor"]:
-        return {k[len("model."):]: v for k, v in self.tensors.items() if k.startswith("model.")}
+        return {k[len("model.") :]: v for k, v in self.tensors.items() if k.startswith("model.")}
 
     def backbone_state(self) -> dict[str, "torch.Tensor"] | None:
-        state = {k[len("backbone."):]: v for k, v in self.tensors.items() if k.startswith("backbone.")}
+        state = {k[len("backbone.") :]: v for k, v in self.tensors.items() if k.startswith("backbone.")}
         return state or None
 
     def model_config(self):
@@ -214,16 +251,27 @@ class ModelPack:
         """The backbone the pack was trained with: from the pack, or the installed weights (features module)."""
         from .features import load_backbone
 
-        return load_backbone(self.manifest.backbone, weights=self.backbone_state(), device=device,
-                             weights_hash=self.manifest.backbone_weights_hash or None)
+        return load_backbone(
+            self.manifest.backbone,
+            weights=self.backbone_state(),
+            device=device,
+            weights_hash=self.manifest.backbone_weights_hash or None,
+        )
 
     def info(self) -> dict[str, Any]:
         """The plain pack description a ScoreResult carries."""
         m = self.manifest
         return {
-            "name": m.name, "sport": m.sport, "event": m.event, "label": m.label,
-            "not_for_judging": m.not_for_judging, "backbone": m.backbone, "protocol": dict(m.protocol),
-            "score_range": list(m.score_range), "difficulty": m.difficulty, "path": str(self.path),
+            "name": m.name,
+            "sport": m.sport,
+            "event": m.event,
+            "label": m.label,
+            "not_for_judging": m.not_for_judging,
+            "backbone": m.backbone,
+            "protocol": dict(m.protocol),
+            "score_range": list(m.score_range),
+            "difficulty": m.difficulty,
+            "path": str(self.path),
             "weights_sha256": m.weights_sha256,
         }
 
@@ -320,9 +368,18 @@ def _json_default(value: Any) -> Any:
 def _st_dtype(t) -> str:
     import torch
 
-    return {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
-            torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8",
-            torch.bool: "BOOL"}.get(t.dtype, str(t.dtype))
+    return {
+        torch.float64: "F64",
+        torch.float32: "F32",
+        torch.float16: "F16",
+        torch.bfloat16: "BF16",
+        torch.int64: "I64",
+        torch.int32: "I32",
+        torch.int16: "I16",
+        torch.int8: "I8",
+        torch.uint8: "U8",
+        torch.bool: "BOOL",
+    }.get(t.dtype, str(t.dtype))
 
 
 def _uses_parseformer(cfg: dict) -> bool:
@@ -373,7 +430,9 @@ def load_pack(path: str | os.PathLike) -> ModelPack:
     blob = files[WEIGHTS_NAME]()
     _check_safetensors_bytes(blob, f"{src}/{WEIGHTS_NAME}")
     if hashlib.sha256(blob).hexdigest() != manifest.weights_sha256:
-        raise PackError(f"{src}: {WEIGHTS_NAME} does not match the checksum in the manifest (modified or corrupt download).")
+        raise PackError(
+            f"{src}: {WEIGHTS_NAME} does not match the checksum in the manifest (modified or corrupt download)."
+        )
     _validate_backbone_and_protocol(manifest, src)
     header = _safetensors_header(blob, f"{src}/{WEIGHTS_NAME}")
     _validate_tensors(manifest, {k: (v["shape"], v["dtype"]) for k, v in header.items() if k != "__metadata__"}, src)
@@ -423,8 +482,13 @@ def _safetensors_header(blob: bytes, src: str) -> dict[str, Any]:
     for key, info in header.items():
         if key == "__metadata__":
             continue
-        if not isinstance(info, dict) or info.get("dtype") not in SAFETENSORS_DTYPES or not isinstance(info.get("shape"), list) \
-                or not isinstance(info.get("data_offsets"), list) or len(info["data_offsets"]) != 2:
+        if (
+            not isinstance(info, dict)
+            or info.get("dtype") not in SAFETENSORS_DTYPES
+            or not isinstance(info.get("shape"), list)
+            or not isinstance(info.get("data_offsets"), list)
+            or len(info["data_offsets"]) != 2
+        ):
             raise PackError(f"{src}: tensor {key!r} has a malformed safetensors entry.")
         end = max(end, int(info["data_offsets"][1]))
     if 8 + n + end != len(blob):
@@ -445,22 +509,26 @@ def _validate_tensors(manifest: PackManifest, found: dict[str, tuple[list[int], 
         for k, (shape, _) in found.items():
             if list(shape) != list(listed[k]):
                 raise PackError(f"{src}: tensor {k!r} has shape {list(shape)} but the manifest says {listed[k]}.")
-    for k, (_, dtype) in found.items():
+    for k, (_, _dtype) in found.items():
         if not (k.startswith(("model.", "backbone.")) or k in ("phrase_embeddings", "baseline_subactions")):
             raise PackError(f"{src}: unexpected tensor {k!r} (names must start with 'model.' or 'backbone.').")
     backbone_keys = [k for k in found if k.startswith("backbone.")]
     if manifest.backbone_in_pack and not backbone_keys:
-        raise PackError(f"{src}: the manifest says the backbone ships in the pack but there are no 'backbone.*' tensors.")
+        raise PackError(
+            f"{src}: the manifest says the backbone ships in the pack but there are no 'backbone.*' tensors."
+        )
     if backbone_keys and not manifest.backbone_in_pack:
         raise PackError(f"{src}: 'backbone.*' tensors found but the manifest says backbone_in_pack is false.")
 
     expected = _expected_model_shapes(manifest.model_config, src)
-    model_found = {k[len("model."):]: list(s) for k, (s, _) in found.items() if k.startswith("model.")}
+    model_found = {k[len("model.") :]: list(s) for k, (s, _) in found.items() if k.startswith("model.")}
     if expected is not None:
         missing = sorted(set(expected) - set(model_found))
         extra = sorted(set(model_found) - set(expected))
         if missing:
-            raise PackError(f"{src}: model weight 'model.{missing[0]}' is missing for the manifest's model_config ({len(missing)} missing).")
+            raise PackError(
+                f"{src}: model weight 'model.{missing[0]}' is missing for the manifest's model_config ({len(missing)} missing)."
+            )
         if extra:
             raise PackError(f"{src}: model weight 'model.{extra[0]}' does not belong to the manifest's model_config.")
         for k, shape in model_found.items():
@@ -475,17 +543,27 @@ def _validate_tensors(manifest: PackManifest, found: dict[str, tuple[list[int], 
         shape = list(found["phrase_embeddings"][0])
         want = [len(manifest.phrases), text_dim]
         if shape != want:
-            raise PackError(f"{src}: shape mismatch: phrase_embeddings is {shape}, expected {want} "
-                            f"({len(manifest.phrases)} phrases × text_dim {text_dim}).")
+            raise PackError(
+                f"{src}: shape mismatch: phrase_embeddings is {shape}, expected {want} "
+                f"({len(manifest.phrases)} phrases × text_dim {text_dim})."
+            )
     elif manifest.phrases and cfg.get("use_text", False):
         raise PackError(f"{src}: the manifest lists phrases but {WEIGHTS_NAME} has no 'phrase_embeddings'.")
     if "baseline_subactions" in found:
         shape = list(found["baseline_subactions"][0])
         want = [int(cfg.get("n_queries", 4)), d_model]
         if shape != want:
-            raise PackError(f"{src}: shape mismatch: baseline_subactions is {shape}, expected {want} (n_queries × d_model).")
-    if manifest.subaction_names and _uses_parseformer(cfg) and len(manifest.subaction_names) != int(cfg.get("n_queries", 4)):
-        raise PackError(f"{src}: {len(manifest.subaction_names)} subaction_names for {cfg.get('n_queries')} sub-action queries.")
+            raise PackError(
+                f"{src}: shape mismatch: baseline_subactions is {shape}, expected {want} (n_queries × d_model)."
+            )
+    if (
+        manifest.subaction_names
+        and _uses_parseformer(cfg)
+        and len(manifest.subaction_names) != int(cfg.get("n_queries", 4))
+    ):
+        raise PackError(
+            f"{src}: {len(manifest.subaction_names)} subaction_names for {cfg.get('n_queries')} sub-action queries."
+        )
 
 
 def _validate_backbone_and_protocol(manifest: PackManifest, src: str) -> None:
@@ -499,8 +577,10 @@ def _validate_backbone_and_protocol(manifest: PackManifest, src: str) -> None:
         raise PackError(f"{src}: {exc}") from None
     in_dim = manifest.model_config.get("in_dim")
     if isinstance(in_dim, int) and in_dim != spec.feature_dim:
-        raise PackError(f"{src}: the {spec.name} backbone gives {spec.feature_dim}-d features but model_config "
-                        f"expects in_dim {in_dim}.")
+        raise PackError(
+            f"{src}: the {spec.name} backbone gives {spec.feature_dim}-d features but model_config "
+            f"expects in_dim {in_dim}."
+        )
     try:
         ClipProtocol.from_dict(manifest.protocol)
     except (VATPError, KeyError, TypeError, ValueError) as exc:
@@ -542,7 +622,7 @@ def _read_pack_files(path: Path) -> dict[str, Any]:
                 raise PackError(f"{path}: {name!r} is a symbolic link; packs hold plain files only.")
             if entry.is_dir():
                 raise PackError(f"{path}: unexpected folder {name!r} in the pack.")
-            out[name] = (lambda e=entry: e.read_bytes())
+            out[name] = lambda e=entry: e.read_bytes()
         return out
     if not zipfile.is_zipfile(path):
         with open(path, "rb") as fh:
@@ -579,7 +659,7 @@ def _read_zip_members(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
         prefix = tops.pop() + "/"
     out: dict[str, Any] = {}
     for n in names:
-        rel = n[len(prefix):]
+        rel = n[len(prefix) :]
         if "/" in rel:
             raise PackError(f"{path}: unexpected nested file {n!r} in the pack.")
         if rel in (".DS_Store",):
@@ -590,7 +670,7 @@ def _read_zip_members(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
             data = zf.read(n)
         except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
             raise PackError(f"{path}: cannot read {n!r} from the zip ({exc}).") from None
-        out[rel] = (lambda data=data: data)
+        out[rel] = lambda data=data: data
     return out
 
 
@@ -658,7 +738,9 @@ def remove_pack(name: str) -> Path:
         if info.name == name or info.path.name == name:
             shutil.rmtree(info.path)
             return info.path
-    raise PackError(f"No installed pack named {name!r}. Installed: {', '.join(i.name for i in installed_packs()) or 'none'}.")
+    raise PackError(
+        f"No installed pack named {name!r}. Installed: {', '.join(i.name for i in installed_packs()) or 'none'}."
+    )
 
 
 def find_installed(name: str) -> Path | None:

@@ -82,8 +82,9 @@ def dive_code_phrases(code: str, lexicon: Sequence[str] | None = None) -> list[s
     return phrases
 
 
-def mtl_aqa_phrases(rotation_type: int, half_somersaults: int, half_twists: int, position: int,
-                    armstand: bool = False) -> list[str]:
+def mtl_aqa_phrases(
+    rotation_type: int, half_somersaults: int, half_twists: int, position: int, armstand: bool = False
+) -> list[str]:
     """Phrases from MTL-AQA's fields (rotation 0 back / 1 forward / 2 inward / 3 reverse; position 0 free / 1 pike / 2 tuck)."""
     group = {0: "Back", 1: "Forward", 2: "Inward", 3: "Reverse"}[int(rotation_type)]
     if armstand:
@@ -130,6 +131,7 @@ def split_phrases(text: str, sep: str = ";") -> list[str]:
 
 # ------------------------------------------------------------------------------------- embedding
 
+
 def _hash_embed(phrase: str, dim: int = TEXT_DIM) -> np.ndarray:
     """Deterministic bag of hashed word uni/bi-grams and character trigrams, signed, L2-normalised."""
     text = " ".join(phrase.lower().split())
@@ -137,7 +139,7 @@ def _hash_embed(phrase: str, dim: int = TEXT_DIM) -> np.ndarray:
     grams: list[tuple[str, float]] = [(f"w:{w}", 1.0) for w in words]
     grams += [(f"b:{a} {b}", 0.7) for a, b in zip(words, words[1:])]
     padded = f"  {text}  "
-    grams += [(f"c:{padded[i:i + 3]}", 0.3) for i in range(len(padded) - 2)]
+    grams += [(f"c:{padded[i : i + 3]}", 0.3) for i in range(len(padded) - 2)]
     vec = np.zeros(dim, dtype=np.float64)
     for gram, weight in grams:
         digest = hashlib.blake2b(gram.encode(), digest_size=8).digest()
@@ -182,8 +184,14 @@ def _cache_put(path: Path, vec: np.ndarray) -> None:
         np.save(fh, vec.astype(np.float32), allow_pickle=False)
 
 
-def embed_phrases(phrases: Iterable[str], encoder: str = HASH_ENCODER, *, pooling: str = "mean",
-                  use_cache: bool = True, batch_size: int = 64) -> np.ndarray:
+def embed_phrases(
+    phrases: Iterable[str],
+    encoder: str = HASH_ENCODER,
+    *,
+    pooling: str = "mean",
+    use_cache: bool = True,
+    batch_size: int = 64,
+) -> np.ndarray:
     """(L, D) float32 embeddings (D = 768 for "hash" and BERT-base) for a list of phrases.
 
     encoder: "hash" (built in, no download) or a local folder (or locally cached model id) of a
@@ -231,8 +239,9 @@ def _bert_embed(phrases: list[str], encoder: str, pooling: str, batch_size: int)
     vectors: list[np.ndarray] = []
     with torch.inference_mode():
         for start in range(0, len(phrases), batch_size):
-            batch = tokenizer(phrases[start:start + batch_size], padding=True, truncation=True,
-                              max_length=64, return_tensors="pt")
+            batch = tokenizer(
+                phrases[start : start + batch_size], padding=True, truncation=True, max_length=64, return_tensors="pt"
+            )
             hidden = model(**batch).last_hidden_state  # (B, N, D)
             if pooling == "cls":
                 pooled = hidden[:, 0]

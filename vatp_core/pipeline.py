@@ -103,7 +103,9 @@ def resolve_difficulty(
     )
 
 
-def gaussian_grid(mean: float, std: float, score_range: list[float], n: int = DISTRIBUTION_POINTS) -> dict[str, list[float]]:
+def gaussian_grid(
+    mean: float, std: float, score_range: list[float], n: int = DISTRIBUTION_POINTS
+) -> dict[str, list[float]]:
     """The predicted score distribution N(mean, std²) sampled on a grid covering the range and ±4σ."""
     std = max(float(std), 1e-6)
     lo = min(float(score_range[0]), mean - 4 * std)
@@ -134,7 +136,9 @@ class Scorer:
                 f"features but the model expects {cfg.in_dim}-d."
             )
         phr = self.pack.phrase_embeddings
-        self._phrases = phr.to(self.device, torch.float32)[None] if phr is not None and cfg.use_text and len(phr) else None
+        self._phrases = (
+            phr.to(self.device, torch.float32)[None] if phr is not None and cfg.use_text and len(phr) else None
+        )
         base = self.pack.baseline_subactions
         self._baseline = base.double().numpy() if base is not None else None
         self._model_lock = threading.Lock()
@@ -165,7 +169,9 @@ class Scorer:
         from .features import extract_features
 
         check_cancel(cancel)
-        return extract_features(video, self.backbone, self.protocol, progress=progress, cancel=cancel, use_cache=use_cache)
+        return extract_features(
+            video, self.backbone, self.protocol, progress=progress, cancel=cancel, use_cache=use_cache
+        )
 
     def score_features(
         self,
@@ -229,10 +235,19 @@ class Scorer:
         n_frames = int(info.n_frames)
         fps = float(info.fps or 25.0)
         ex = explain(
-            attention, features.clip_ranges, n_frames, fps, mean=mean, subactions=subactions,
-            baseline=self._baseline, value_fn=value_fn if self._baseline is not None else None,
-            phrase_vectors=text, phrases=m.phrases, names=m.subaction_names,
-            scale=std_n * factor, offset=mean_n * factor,
+            attention,
+            features.clip_ranges,
+            n_frames,
+            fps,
+            mean=mean,
+            subactions=subactions,
+            baseline=self._baseline,
+            value_fn=value_fn if self._baseline is not None else None,
+            phrase_vectors=text,
+            phrases=m.phrases,
+            names=m.subaction_names,
+            scale=std_n * factor,
+            offset=mean_n * factor,
             timestamp=(lambda i: timestamps[min(i, len(timestamps) - 1)]) if timestamps else None,
         )
         timings["explain"] = time.perf_counter() - t0
@@ -304,8 +319,16 @@ class Scorer:
         t0 = time.perf_counter()
         feats = self.features(video, progress=progress, cancel=cancel, use_cache=use_cache)
         timings["features"] = time.perf_counter() - t0
-        return self.score_features(video, feats, progress=progress, cancel=cancel, difficulty=difficulty,
-                                   dive_code=dive_code, timings=timings, timestamps=stamps)
+        return self.score_features(
+            video,
+            feats,
+            progress=progress,
+            cancel=cancel,
+            difficulty=difficulty,
+            dive_code=dive_code,
+            timings=timings,
+            timestamps=stamps,
+        )
 
 
 def _content_hash(features: Any, video: str | os.PathLike) -> str:
@@ -329,5 +352,6 @@ def score_video(
 ) -> ScoreResult:
     """Score one video with a pack (a ModelPack, a path, an installed name, or None for the default)."""
     scorer = Scorer(pack, device)
-    return scorer.score(path, progress=progress, cancel=cancel, difficulty=difficulty, dive_code=dive_code,
-                        use_cache=use_cache)
+    return scorer.score(
+        path, progress=progress, cancel=cancel, difficulty=difficulty, dive_code=dive_code, use_cache=use_cache
+    )

@@ -13,8 +13,16 @@ import numpy as np
 
 _W, _H = 720, 540
 _MARGIN = (80, 30, 40, 60)  # left, right, top, bottom
-_PALETTE = [(180, 119, 31), (14, 127, 255), (44, 160, 44), (40, 39, 214), (189, 103, 148), (75, 86, 140),
-            (194, 119, 227), (127, 127, 127)]  # BGR, colour-blind-friendly tab10 order
+_PALETTE = [
+    (180, 119, 31),
+    (14, 127, 255),
+    (44, 160, 44),
+    (40, 39, 214),
+    (189, 103, 148),
+    (75, 86, 140),
+    (194, 119, 227),
+    (127, 127, 127),
+]  # BGR, colour-blind-friendly tab10 order
 _FONT = 0  # cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -50,14 +58,22 @@ class _Canvas:
             cv2.putText(self.img, _fmt(t), (self.x0 - 50, py + 5), _FONT, 0.45, (60, 60, 60), 1, cv2.LINE_AA)
         cv2.rectangle(self.img, (self.x0, self.y1), (self.x1, self.y0), (0, 0, 0), 1)
         cv2.putText(self.img, title[:70], (self.x0, 25), _FONT, 0.6, (0, 0, 0), 1, cv2.LINE_AA)
-        cv2.putText(self.img, xlabel, ((self.x0 + self.x1) // 2 - 5 * len(xlabel), _H - 15), _FONT, 0.5,
-                    (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(
+            self.img,
+            xlabel,
+            ((self.x0 + self.x1) // 2 - 5 * len(xlabel), _H - 15),
+            _FONT,
+            0.5,
+            (0, 0, 0),
+            1,
+            cv2.LINE_AA,
+        )
         label = np.full((24, 10 * len(ylabel) + 10, 3), 255, np.uint8)
         cv2.putText(label, ylabel, (2, 17), _FONT, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
         label = np.rot90(label)
         h, w = label.shape[:2]
         top_y = max(0, (self.y0 + self.y1) // 2 - h // 2)
-        self.img[top_y:top_y + min(h, _H - top_y), 4:4 + w] = label[: _H - top_y]
+        self.img[top_y : top_y + min(h, _H - top_y), 4 : 4 + w] = label[: _H - top_y]
 
     def px(self, x: float, y: float) -> tuple[int, int]:
         (xa, xb), (ya, yb) = self.xlim, self.ylim
@@ -75,8 +91,14 @@ class _Canvas:
         return path
 
 
-def scatter_png(true: Sequence[float], pred: Sequence[float], path: str | Path, *, title: str = "",
-                score_range: Sequence[float] | None = None) -> Path:
+def scatter_png(
+    true: Sequence[float],
+    pred: Sequence[float],
+    path: str | Path,
+    *,
+    title: str = "",
+    score_range: Sequence[float] | None = None,
+) -> Path:
     """Predicted (y) vs judged (x) scores with the y = x diagonal (paper Fig. 6)."""
     t = np.asarray(true, dtype=np.float64)
     p = np.asarray(pred, dtype=np.float64)
@@ -93,14 +115,16 @@ def scatter_png(true: Sequence[float], pred: Sequence[float], path: str | Path, 
     return c.save(path)
 
 
-def cs_curve_png(curves: dict[str, tuple[Sequence[float], Sequence[float]]], path: str | Path, *,
-                 title: str = "") -> Path:
+def cs_curve_png(
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]], path: str | Path, *, title: str = ""
+) -> Path:
     """Cumulative score curves: share of routines with |error| ≤ α against α (paper Fig. 7)."""
     if not curves:
         raise ValueError("no curves to draw")
     top = max(float(np.max(a)) for a, _ in curves.values()) or 1.0
-    c = _Canvas((0.0, top), (0.0, 1.0), title or "Cumulative score curve", "error threshold (score points)",
-                "share of routines")
+    c = _Canvas(
+        (0.0, top), (0.0, 1.0), title or "Cumulative score curve", "error threshold (score points)", "share of routines"
+    )
     for i, (name, (alphas, shares)) in enumerate(curves.items()):
         colour = _PALETTE[i % len(_PALETTE)]
         a_list, s_list = list(alphas), list(shares)

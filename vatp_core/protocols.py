@@ -103,9 +103,7 @@ class ClipProtocol:
             length = keep
         return base[first : first + length]
 
-    def clip_indices(
-        self, n_frames: int, start: int = 0, end: int | None = None, timestamps=None
-    ) -> list[np.ndarray]:
+    def clip_indices(self, n_frames: int, start: int = 0, end: int | None = None, timestamps=None) -> list[np.ndarray]:
         """Frame indices of each clip (``end`` exclusive; None = the whole video)."""
         seq = self.sequence(n_frames, start, end, timestamps)
         if self.starts is not None:

@@ -228,4 +228,3 @@ def _plain(value: Any) -> Any:
     if tolist is not None:
         return _plain(tolist())
     raise TypeError(f"cannot store {type(value).__name__} in a score result")
-

@@ -19,8 +19,23 @@ class UnsafePickleError(VATPError):
 
 
 _ALLOWED: set[tuple[str, str]] = {
-    ("builtins", name) for name in ("dict", "list", "tuple", "set", "frozenset", "int", "float", "complex",
-                                     "str", "bytes", "bytearray", "bool", "slice", "range")
+    ("builtins", name)
+    for name in (
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "int",
+        "float",
+        "complex",
+        "str",
+        "bytes",
+        "bytearray",
+        "bool",
+        "slice",
+        "range",
+    )
 } | {
     ("collections", "OrderedDict"),
     ("collections", "defaultdict"),
@@ -41,7 +56,9 @@ class _RestrictedUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         if module == "numpy" and name in ("float64", "float32", "int64", "int32", "bool_", "str_"):
             return super().find_class(module, name)
-        raise UnsafePickleError(f"refusing to load {module}.{name} from a pickle: only plain data and numpy arrays are allowed")
+        raise UnsafePickleError(
+            f"refusing to load {module}.{name} from a pickle: only plain data and numpy arrays are allowed"
+        )
 
 
 def safe_loads(data: bytes) -> Any:

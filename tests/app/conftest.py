@@ -44,18 +44,41 @@ def small_pack(tmp_path_factory):
     from vatp_core.pack import PackManifest, save_pack
 
     torch.manual_seed(1)
-    cfg = VATPConfig.preset("vatp", in_dim=256, hidden_dim=64, d_model=32, n_heads=4, ffn_dim=64, n_queries=4,
-                            dropout=0.0, n_blocks=1, cd_blocks=1)
+    cfg = VATPConfig.preset(
+        "vatp",
+        in_dim=256,
+        hidden_dim=64,
+        d_model=32,
+        n_heads=4,
+        ffn_dim=64,
+        n_queries=4,
+        dropout=0.0,
+        n_blocks=1,
+        cd_blocks=1,
+    )
     backbone = load_backbone("tiny", random_init=True, seed=1, device="cpu")
     manifest = PackManifest(
-        name="app-test-pack", backbone="tiny", protocol={"name": "generic", "clip_len": 16, "stride": 16},
-        model_config=cfg.to_dict(), score_range=[0.0, 10.0], score_norm={"mean": 6.0, "std": 1.5},
-        sport="diving", event="test", label="app test pack — not for judging", not_for_judging=True,
-        phrases=NAMES, subaction_names=NAMES,
+        name="app-test-pack",
+        backbone="tiny",
+        protocol={"name": "generic", "clip_len": 16, "stride": 16},
+        model_config=cfg.to_dict(),
+        score_range=[0.0, 10.0],
+        score_norm={"mean": 6.0, "std": 1.5},
+        sport="diving",
+        event="test",
+        label="app test pack — not for judging",
+        not_for_judging=True,
+        phrases=NAMES,
+        subaction_names=NAMES,
     )
-    return save_pack(tmp_path_factory.mktemp("packs") / "app_test_pack", manifest, VATPNet(cfg).eval(),
-                     phrase_embeddings=torch.randn(4, 768), baseline_subactions=torch.randn(4, 32) * 0.1,
-                     backbone_state=backbone.state_dict())
+    return save_pack(
+        tmp_path_factory.mktemp("packs") / "app_test_pack",
+        manifest,
+        VATPNet(cfg).eval(),
+        phrase_embeddings=torch.randn(4, 768),
+        baseline_subactions=torch.randn(4, 32) * 0.1,
+        backbone_state=backbone.state_dict(),
+    )
 
 
 @pytest.fixture
@@ -67,8 +90,7 @@ def demo_assets():
     return video, pack
 
 
-def make_result(video_path, n_frames: int = N_FRAMES, mean: float = 7.0, contributions=None, bounds=None,
-                names=NAMES):
+def make_result(video_path, n_frames: int = N_FRAMES, mean: float = 7.0, contributions=None, bounds=None, names=NAMES):
     """A hand-made ScoreResult for view tests (no model): 4 contiguous segments, clip attention peaked on them."""
     from vatp_core.result import ScoreResult, Segment
 
@@ -77,8 +99,16 @@ def make_result(video_path, n_frames: int = N_FRAMES, mean: float = 7.0, contrib
     bounds = bounds or [(4, 23), (24, 47), (48, 71), (72, 90)]
     contributions = contributions or [0.4, -0.2, 0.9, 0.1]
     segments = [
-        Segment(index=k, name=names[k], start_frame=a, end_frame=b, start_time=a / fps, end_time=(b + 1) / fps,
-                confidence=0.8, contribution=contributions[k])
+        Segment(
+            index=k,
+            name=names[k],
+            start_frame=a,
+            end_frame=b,
+            start_time=a / fps,
+            end_time=(b + 1) / fps,
+            confidence=0.8,
+            contribution=contributions[k],
+        )
         for k, (a, b) in enumerate(bounds)
     ]
     attention = []
@@ -94,11 +124,35 @@ def make_result(video_path, n_frames: int = N_FRAMES, mean: float = 7.0, contrib
         frames.append(seg.end_frame)
         scores.append(running)
     return ScoreResult(
-        video={"path": str(video_path), "name": str(video_path).rsplit("/", 1)[-1], "n_frames": n_frames, "fps": fps,
-               "duration": n_frames / fps, "width": 160, "height": 120, "content_hash": "x"},
-        pack={"name": "hand-made", "sport": "diving", "event": "test", "label": "synthetic — not for judging",
-              "not_for_judging": True, "backbone": "tiny", "protocol": {}, "score_range": [0, 10]},
-        mean=mean, std=0.4, raw_mean=mean, distribution={"x": x.tolist(), "pdf": pdf.tolist()},
-        clip_ranges=clip_ranges, attention=attention, subaction_names=list(names), segments=segments,
-        contributions=list(contributions), baseline_mean=baseline, cumulative={"frames": frames, "scores": scores},
+        video={
+            "path": str(video_path),
+            "name": str(video_path).rsplit("/", 1)[-1],
+            "n_frames": n_frames,
+            "fps": fps,
+            "duration": n_frames / fps,
+            "width": 160,
+            "height": 120,
+            "content_hash": "x",
+        },
+        pack={
+            "name": "hand-made",
+            "sport": "diving",
+            "event": "test",
+            "label": "synthetic — not for judging",
+            "not_for_judging": True,
+            "backbone": "tiny",
+            "protocol": {},
+            "score_range": [0, 10],
+        },
+        mean=mean,
+        std=0.4,
+        raw_mean=mean,
+        distribution={"x": x.tolist(), "pdf": pdf.tolist()},
+        clip_ranges=clip_ranges,
+        attention=attention,
+        subaction_names=list(names),
+        segments=segments,
+        contributions=list(contributions),
+        baseline_mean=baseline,
+        cumulative={"frames": frames, "scores": scores},
     )

@@ -33,8 +33,9 @@ def test_demo_scored_in_the_gui(qtbot, demo_assets, tmp_path):
 
     # Cancel a running job: the first progress of the feature stage, then Cancel.
     job = win.start_scoring()
-    qtbot.waitUntil(lambda: job.status != "queued" and win.score_bar.stage_label.text() != "Loading the model…",
-                    timeout=120_000)
+    qtbot.waitUntil(
+        lambda: job.status != "queued" and win.score_bar.stage_label.text() != "Loading the model…", timeout=120_000
+    )
     win.cancel_scoring()
     qtbot.waitUntil(lambda: job.status in ("cancelled", "done"), timeout=1000)
     assert job.status == "cancelled" and win.result is None
@@ -81,15 +82,25 @@ def test_demo_scored_in_the_gui(qtbot, demo_assets, tmp_path):
 
 def test_demo_flag_with_screenshot(demo_assets, tmp_path):
     shot = tmp_path / "screenshot_main.png"
-    out = subprocess.run([sys.executable, "-m", "app.main", "--demo", "--device", "cpu", "--screenshot", str(shot)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=600,
-                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    out = subprocess.run(
+        [sys.executable, "-m", "app.main", "--demo", "--device", "cpu", "--screenshot", str(shot)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert QImage(str(shot)).width() >= 1000
 
 
 def test_headless_demo(demo_assets):
-    out = subprocess.run([sys.executable, "-m", "app.main", "--headless", "--device", "cpu"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-m", "app.main", "--headless", "--device", "cpu"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "±" in out.stdout and "not for judging" in out.stdout

@@ -74,8 +74,16 @@ def test_wheel_steps_frames(qtbot, window):
     view = window.player.view
     pos = QPointF(view.width() / 2, view.height() / 2)
     for delta, expect in ((-120, 1), (-240, 3), (120, 2)):
-        event = QWheelEvent(pos, view.mapToGlobal(pos), QPoint(0, 0), QPoint(0, delta), Qt.MouseButton.NoButton,
-                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        event = QWheelEvent(
+            pos,
+            view.mapToGlobal(pos),
+            QPoint(0, 0),
+            QPoint(0, delta),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
         view.wheelEvent(event)
         qtbot.waitUntil(lambda: window.player.shown == expect, timeout=3000)
 

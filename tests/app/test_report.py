@@ -27,18 +27,20 @@ REPO = Path(__file__).resolve().parents[2]
 NAMES = ["Approach", "Take-off", "Flight", "Entry"]
 
 
-def make_result(video: Path | None, n_frames: int = 64, fps: float = 25.0, mean: float = 7.4,
-                cumulative_end: float | None = None) -> ScoreResult:
+def make_result(
+    video: Path | None, n_frames: int = 64, fps: float = 25.0, mean: float = 7.4, cumulative_end: float | None = None
+) -> ScoreResult:
     """A complete ScoreResult shaped like the pipeline's (4 sub-actions, 8 clips of 8 frames)."""
     T = 8
     att = []
     for s in range(4):
-        row = [math.exp(-((t - 1 - 2 * s) / 1.2) ** 2) for t in range(T)]
+        row = [math.exp(-(((t - 1 - 2 * s) / 1.2) ** 2)) for t in range(T)]
         att.append([v / sum(row) for v in row])
     contrib = [0.3, -0.1, 0.5, 0.2]
     q = n_frames // 4
-    segs = [Segment(i, NAMES[i], i * q, i * q + q - 1, i * q / fps, (i * q + q) / fps, 0.7, contrib[i])
-            for i in range(4)]
+    segs = [
+        Segment(i, NAMES[i], i * q, i * q + q - 1, i * q / fps, (i * q + q) / fps, 0.7, contrib[i]) for i in range(4)
+    ]
     xs = [mean - 1.5 + i * 0.03 for i in range(101)]
     pdf = [math.exp(-0.5 * ((x - mean) / 0.3) ** 2) / (0.3 * math.sqrt(2 * math.pi)) for x in xs]
     base = mean - sum(contrib)
@@ -48,22 +50,45 @@ def make_result(video: Path | None, n_frames: int = 64, fps: float = 25.0, mean:
     if cumulative_end is not None:
         scores[-1] = cumulative_end
     return ScoreResult(
-        video={"path": str(video) if video else "/nowhere/routine.mp4", "name": "routine.mp4", "n_frames": n_frames,
-               "fps": fps, "duration": n_frames / fps, "width": 96, "height": 64, "content_hash": "0123456789abcdef"},
-        pack={"name": "unit-test-pack", "sport": "diving", "event": "3m springboard",
-              "label": "synthetic demo — not for judging", "not_for_judging": True, "backbone": "tiny",
-              "protocol": {"name": "generic", "clip_len": 8, "stride": 8}, "score_range": [0, 10]},
-        mean=mean, std=0.3, raw_mean=mean, distribution={"x": xs, "pdf": pdf},
-        clip_ranges=[[t * 8, t * 8 + 7] for t in range(T)], attention=att, subaction_names=list(NAMES),
-        segments=segs, contributions=contrib, baseline_mean=base,
+        video={
+            "path": str(video) if video else "/nowhere/routine.mp4",
+            "name": "routine.mp4",
+            "n_frames": n_frames,
+            "fps": fps,
+            "duration": n_frames / fps,
+            "width": 96,
+            "height": 64,
+            "content_hash": "0123456789abcdef",
+        },
+        pack={
+            "name": "unit-test-pack",
+            "sport": "diving",
+            "event": "3m springboard",
+            "label": "synthetic demo — not for judging",
+            "not_for_judging": True,
+            "backbone": "tiny",
+            "protocol": {"name": "generic", "clip_len": 8, "stride": 8},
+            "score_range": [0, 10],
+        },
+        mean=mean,
+        std=0.3,
+        raw_mean=mean,
+        distribution={"x": xs, "pdf": pdf},
+        clip_ranges=[[t * 8, t * 8 + 7] for t in range(T)],
+        attention=att,
+        subaction_names=list(NAMES),
+        segments=segs,
+        contributions=contrib,
+        baseline_mean=base,
         cumulative={"frames": [0] + [s.end_frame for s in segs], "scores": scores},
         timings={"features": 0.5, "model": 0.1},
     )
 
 
 def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def pdf_pages(path: Path) -> tuple[int, str]:
@@ -102,11 +127,27 @@ def video(tmp_path) -> Path:
 def test_report_has_score_subactions_pack_and_renders(qapp, tmp_path, video):
     from app.report import ReportFields, render_report
 
-    out = render_report(make_result(video), tmp_path / "report.pdf",
-                        fields=ReportFields(athlete="Ana Diver", routine="Final, dive 3", date="2026-11-20"))
+    out = render_report(
+        make_result(video),
+        tmp_path / "report.pdf",
+        fields=ReportFields(athlete="Ana Diver", routine="Final, dive 3", date="2026-11-20"),
+    )
     text = pdf_text(out)
-    for needle in ("7.40", "± 0.30", "Ana Diver", "Final, dive 3", "2026-11-20", "unit-test-pack",
-                   "not for judging", *NAMES, "+0.500", "-0.100", "Key frames", "Model pack", "diving"):
+    for needle in (
+        "7.40",
+        "± 0.30",
+        "Ana Diver",
+        "Final, dive 3",
+        "2026-11-20",
+        "unit-test-pack",
+        "not for judging",
+        *NAMES,
+        "+0.500",
+        "-0.100",
+        "Key frames",
+        "Model pack",
+        "diving",
+    ):
         assert needle in text, needle
     assert "Key frames not included" not in text
     assert image_count(out) == 4  # one key frame per sub-action; every plot is vector, not an image
@@ -174,8 +215,10 @@ def test_batch_summary_ranks_routines(qapp, tmp_path):
     from app.report import render_batch_summary
     from vatp_core.batch import BatchRow, label_metrics
 
-    rows = [BatchRow(file=f"v{k}.mp4", status="ok", mean=m, std=0.2, true_score=t, pack="pk")
-            for k, (m, t) in enumerate([(5.0, 5.5), (8.0, 7.5), (6.5, 6.0)])]
+    rows = [
+        BatchRow(file=f"v{k}.mp4", status="ok", mean=m, std=0.2, true_score=t, pack="pk")
+        for k, (m, t) in enumerate([(5.0, 5.5), (8.0, 7.5), (6.5, 6.0)])
+    ]
     rows.append(BatchRow(file="broken.mp4", status="error", error="The file is damaged"))
     out = render_batch_summary(rows, label_metrics(rows, (0, 10)), tmp_path / "summary.pdf")
     text = pdf_text(out)
@@ -236,14 +279,41 @@ def test_cli_report_from_result_json_headless(tmp_path, video):
     make_result(video).to_json(result_json)
     out = tmp_path / "cli.pdf"
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.run([sys.executable, "-m", "vatp_core.cli", "report", str(result_json), "--out", str(out),
-                           "--athlete", "Zoe Flip", "--routine", "Hoop", "--date", "2026-01-02", "--page-size",
-                           "Letter"], capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vatp_core.cli",
+            "report",
+            str(result_json),
+            "--out",
+            str(out),
+            "--athlete",
+            "Zoe Flip",
+            "--routine",
+            "Hoop",
+            "--date",
+            "2026-01-02",
+            "--page-size",
+            "Letter",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr
     text = pdf_text(out)
     assert "Zoe Flip" in text and "Hoop" in text and "7.40" in text
-    bad = subprocess.run([sys.executable, "-m", "vatp_core.cli", "report", str(tmp_path / "missing.json"), "--out",
-                          str(out)], capture_output=True, text=True, timeout=60, env=env, cwd=REPO)
+    bad = subprocess.run(
+        [sys.executable, "-m", "vatp_core.cli", "report", str(tmp_path / "missing.json"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=REPO,
+    )
     assert bad.returncode == 2 and "not found" in bad.stderr
 
 
@@ -267,8 +337,23 @@ def test_vatp_report_of_a_scored_routine(qapp, tmp_path, scored_routine):
 
     video, pack = scored_routine
     out = tmp_path / "routine_report.pdf"
-    assert main(["report", str(video), "--pack", str(pack), "--out", str(out), "--device", "cpu",
-                 "--athlete", "Test Athlete"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                str(video),
+                "--pack",
+                str(pack),
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+                "--athlete",
+                "Test Athlete",
+            ]
+        )
+        == 0
+    )
     result = score_video(video, pack, device="cpu")
     text = pdf_text(out)
     assert f"{result.mean:.2f}" in text and f"± {result.std:.2f}" in text
@@ -315,8 +400,10 @@ def test_vatp_batch_labels_give_metrics_and_a_summary_pdf(qapp, tmp_path, capsys
     labels = tmp_path / "labels.csv"
     labels.write_text("file,score\na.mp4,6.0\nc.mp4,7.5\n")
     out = tmp_path / "res" / "results.csv"
-    assert main(["batch", str(root), "--pack", str(pack), "--out", str(out), "--labels", str(labels),
-                 "--device", "cpu"]) == 0
+    assert (
+        main(["batch", str(root), "--pack", str(pack), "--out", str(out), "--labels", str(labels), "--device", "cpu"])
+        == 0
+    )
     printed = capsys.readouterr().out
     doc = json.loads(out.with_suffix(".json").read_text())
     assert doc["metrics"]["n"] == 2 and "Spearman" in printed

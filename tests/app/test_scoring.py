@@ -183,8 +183,23 @@ def test_missing_weights_offers_download_or_import(qtbot, routine_video, monkeyp
 
 
 def test_headless_prints_the_summary(small_pack, routine_video):
-    out = subprocess.run([sys.executable, "-m", "app.main", "--headless", str(routine_video), "--pack", str(small_pack),
-                          "--device", "cpu"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.main",
+            "--headless",
+            str(routine_video),
+            "--pack",
+            str(small_pack),
+            "--device",
+            "cpu",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert "±" in out.stdout and "app-test-pack" in out.stdout
     assert all(name in out.stdout for name in NAMES)
@@ -193,16 +208,37 @@ def test_headless_prints_the_summary(small_pack, routine_video):
 def test_headless_bad_video_is_a_clear_error(tmp_path):
     bad = tmp_path / "x.mp4"
     bad.write_bytes(b"not a video")
-    out = subprocess.run([sys.executable, "-m", "app.main", "--headless", str(bad)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "app.main", "--headless", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 2 and "error" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_screenshot_of_the_scored_window(small_pack, routine_video, tmp_path):
     shot = tmp_path / "shot.png"
-    out = subprocess.run([sys.executable, "-m", "app.main", str(routine_video), "--pack", str(small_pack),
-                          "--device", "cpu", "--screenshot", str(shot)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=300, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.main",
+            str(routine_video),
+            "--pack",
+            str(small_pack),
+            "--device",
+            "cpu",
+            "--screenshot",
+            str(shot),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     image = QImage(str(shot))
     assert not image.isNull() and image.width() >= 800 and image.height() >= 500
@@ -215,8 +251,11 @@ def test_importing_missing_weights_then_scoring_again(qtbot, routine_video, smal
     from vatp_core.pipeline import Scorer
 
     imported = []
-    monkeypatch.setattr(weights_dialog, "ask_for_weights",
-                        lambda parent, exc: weights_dialog.WeightsChoice("import", path=tmp_path / "w.pth"))
+    monkeypatch.setattr(
+        weights_dialog,
+        "ask_for_weights",
+        lambda parent, exc: weights_dialog.WeightsChoice("import", path=tmp_path / "w.pth"),
+    )
     monkeypatch.setattr(weights, "import_weights", lambda path, weights_id=None, progress=None: imported.append(path))
 
     def factory(pack, device):

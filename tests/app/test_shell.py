@@ -31,7 +31,9 @@ def test_drop_video_opens_it_and_updates_recent(qtbot, tmp_path):
     qtbot.addWidget(window)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(video))])
-    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     window.dropEvent(event)
     assert "dive_01.mp4" in window.windowTitle()
     assert window.stack.currentWidget() is window.review
@@ -79,8 +81,9 @@ def test_device_check_reports_in_the_status_bar(qtbot):
 
 
 def test_exit_after_show_prints_the_time():
-    out = subprocess.run([sys.executable, "-m", "app.main", "--exit-after-show"], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "app.main", "--exit-after-show"], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     seconds = float(out.stdout.strip().splitlines()[-1].split()[3])
     assert 0 < seconds < 30
@@ -95,8 +98,13 @@ def test_report_and_batch_menus_reach_their_dialogs(qtbot, monkeypatch, tmp_path
     qtbot.addWidget(window)
     assert not window.report_action.isEnabled()
     calls = []
-    monkeypatch.setattr(report, "export_report_dialog", lambda parent, result, video_path=None, reference=None:
-                        calls.append(("report", result, reference)) or tmp_path / "r.pdf")
+    monkeypatch.setattr(
+        report,
+        "export_report_dialog",
+        lambda parent, result, video_path=None, reference=None: (
+            calls.append(("report", result, reference)) or tmp_path / "r.pdf"
+        ),
+    )
     first, second = make_result(tmp_path / "a.mp4", mean=6.0), make_result(tmp_path / "b.mp4", mean=7.0)
     window.comparison.add_attempt(first)
     window.comparison.add_attempt(second)

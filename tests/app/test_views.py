@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialogButtonBox
 
+from app.colors import subaction_color
 from app.comparison_tab import ComparisonTab, aligned_cumulative
 from app.main_window import MainWindow
 from app.score_panel import ScorePanel
@@ -15,7 +16,6 @@ from app.settings_dialog import SettingsDialog
 from app.shortcuts import shortcut_conflicts
 from app.subaction_nav import next_start, prev_start, segment_at
 from app.timeline import Timeline, attention_image
-from app.colors import subaction_color
 from vatp_core.settings import DEFAULT_SHORTCUTS, load_settings
 
 from .conftest import N_FRAMES, NAMES, make_result
@@ -137,8 +137,10 @@ def test_comparison_table_and_labelled_set(qtbot, tmp_path):
 
     # Labelled set from a batch results CSV: CS curve and scatter.
     csv_path = tmp_path / "results.csv"
-    csv_path.write_text("file,status,mean,std,true_score\na.mp4,ok,7.0,0.3,7.5\nb.mp4,ok,5.0,0.3,4.0\n"
-                        "c.mp4,error,,,6.0\nd.mp4,ok,8.0,0.2,8.25\n")
+    csv_path.write_text(
+        "file,status,mean,std,true_score\na.mp4,ok,7.0,0.3,7.5\nb.mp4,ok,5.0,0.3,4.0\n"
+        "c.mp4,error,,,6.0\nd.mp4,ok,8.0,0.2,8.25\n"
+    )
     assert tab.load_labelled(csv_path)
     alphas, shares = tab.cs_plot.getPlotItem().listDataItems()[0].getData()
     assert shares[0] == 0 and shares[-1] == 1.0 and np.all(np.diff(shares) >= 0)

@@ -116,15 +116,15 @@ def test_batched_equals_single_with_padding():
     nv = np.array([1, 5, 9, 3, 7, 9])
     # garbage (even infinite) in the padding must not matter
     for i in range(b):
-        c[i, kv[i]:, :] = np.inf
-        c[i, :, nv[i]:] = -np.inf
-        d[i, nv[i]:] = -1e9
+        c[i, kv[i] :, :] = np.inf
+        c[i, :, nv[i] :] = -np.inf
+        d[i, nv[i] :] = -1e9
     costs, labels = drop_dtw_batch(c, d, k_valid=kv, n_valid=nv)
     for i in range(b):
         cost_i, labels_i = drop_dtw(c[i, : kv[i], : nv[i]], d[i, : nv[i]])
         assert costs[i] == pytest.approx(cost_i)
         assert list(labels[i, : nv[i]]) == list(labels_i)
-        assert (labels[i, nv[i]:] == -1).all()
+        assert (labels[i, nv[i] :] == -1).all()
 
 
 def test_torch_inputs_work_and_match_numpy():

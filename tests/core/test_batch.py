@@ -51,14 +51,26 @@ class FakeScorer:
         time.sleep(self.delay)
         mean = n / 10.0 * (difficulty or 1.0)
         half = n // 2
-        segs = [Segment(0, "First", 0, half - 1, 0.0, half / fps, 0.8, 0.25),
-                Segment(1, "Second", half, n - 1, half / fps, n / fps, 0.7, -0.05)]
+        segs = [
+            Segment(0, "First", 0, half - 1, 0.0, half / fps, 0.8, 0.25),
+            Segment(1, "Second", half, n - 1, half / fps, n / fps, 0.7, -0.05),
+        ]
         result = ScoreResult(
             video={"path": str(video), "name": video.name, "n_frames": n, "fps": fps, "duration": n / fps},
-            pack={"name": "fake-pack", "score_range": [0, 10], "label": "test pack — not for judging",
-                  "not_for_judging": True},
-            mean=mean, std=0.1, difficulty=difficulty, raw_mean=n / 10.0, subaction_names=["First", "Second"],
-            segments=segs, contributions=[0.25, -0.05], baseline_mean=mean - 0.2,
+            pack={
+                "name": "fake-pack",
+                "score_range": [0, 10],
+                "label": "test pack — not for judging",
+                "not_for_judging": True,
+            },
+            mean=mean,
+            std=0.1,
+            difficulty=difficulty,
+            raw_mean=n / 10.0,
+            subaction_names=["First", "Second"],
+            segments=segs,
+            contributions=[0.25, -0.05],
+            baseline_mean=mean - 0.2,
         )
         self.calls.append(video.name)
         if self.log is not None:
@@ -105,8 +117,14 @@ def test_batch_good_corrupt_and_text_files(tmp_path):
     _add_bad_files(root)
     out = tmp_path / "out" / "results.csv"
     seen = []
-    summary = run_batch(root, FakeScorer(), pack_id="p1", pack_name="fake-pack", out_csv=out,
-                        on_row=lambda row, result: seen.append(row.file))
+    summary = run_batch(
+        root,
+        FakeScorer(),
+        pack_id="p1",
+        pack_name="fake-pack",
+        out_csv=out,
+        on_row=lambda row, result: seen.append(row.file),
+    )
     assert (summary.n_videos, summary.n_scored, summary.n_failed, summary.n_skipped) == (5, 3, 2, 0)
     rows = {r["file"]: r for r in _read_csv(out)}
     assert set(rows) == {"corrupt.mp4", "notes.mp4", "routine_0.mp4", "day2/routine_1.mp4", "routine_2.mp4"}
@@ -161,8 +179,10 @@ def test_labels_give_metrics_scatter_and_cs_curve(tmp_path):
 
     root = _make_folder(tmp_path / "videos", n_good=4)
     labels = tmp_path / "labels.csv"
-    labels.write_text("file,score,difficulty,phrases\nroutine_0.mp4,2.5,,a;b\nroutine_1,2.0,,\n"
-                      "day2/routine_3.mp4,3.0,,\nroutine_2.mp4,4.5,,\n")
+    labels.write_text(
+        "file,score,difficulty,phrases\nroutine_0.mp4,2.5,,a;b\nroutine_1,2.0,,\n"
+        "day2/routine_3.mp4,3.0,,\nroutine_2.mp4,4.5,,\n"
+    )
     assert read_labels(labels)["routine_1"].score == 2.0
     out = tmp_path / "results.csv"
     summary = run_batch(root, FakeScorer(), pack_id="p", out_csv=out, labels=labels, score_range=(0.0, 10.0))
@@ -231,8 +251,9 @@ def test_prefetch_overlaps_next_features_with_current_model(tmp_path):
     root = _make_folder(tmp_path / "videos", n_good=4)
     scorer = SplitScorer()
     stages = []
-    summary = run_batch(root, scorer, pack_id="p", out_csv=tmp_path / "r.csv",
-                        progress=lambda stage, done, total: stages.append(stage))
+    summary = run_batch(
+        root, scorer, pack_id="p", out_csv=tmp_path / "r.csv", progress=lambda stage, done, total: stages.append(stage)
+    )
     assert summary.n_scored == 4 and stages.count("features") == 4 and stages.count("batch") == 5
     feats = {name: (a, b) for kind, name, a, b in scorer.intervals if kind == "features"}
     models = [(name, a, b) for kind, name, a, b in scorer.intervals if kind == "model"]
@@ -258,8 +279,9 @@ def test_cancel_stops_between_videos_and_keeps_rows(tmp_path):
     def on_row(row, result):
         stop["now"] = True
 
-    summary = run_batch(root, scorer, pack_id="p", out_csv=tmp_path / "r.csv", cancel=lambda: stop["now"],
-                        on_row=on_row)
+    summary = run_batch(
+        root, scorer, pack_id="p", out_csv=tmp_path / "r.csv", cancel=lambda: stop["now"], on_row=on_row
+    )
     assert summary.cancelled
     assert len(scorer.calls) == 1
     assert len(_read_csv(tmp_path / "r.csv")) == 1
@@ -279,7 +301,7 @@ def test_cancelled_exception_from_scorer_is_not_an_error_row(tmp_path):
 
 def test_store_writes_are_atomic_and_parse_back(tmp_path):
     store = BatchStore(tmp_path / "r.csv")
-    store.put(BatchRow(file="a, \"quoted\".mp4", status="error", error="line1\nline2, with comma"))
+    store.put(BatchRow(file='a, "quoted".mp4', status="error", error="line1\nline2, with comma"))
     store.put(BatchRow(file="b.mp4", status="ok", mean=7.25, std=0.5, content_hash="h", pack_id="p"))
     store.write()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
@@ -288,7 +310,7 @@ def test_store_writes_are_atomic_and_parse_back(tmp_path):
     assert not again.is_done("b.mp4", "h", "other-pack")
     (tmp_path / "r.json").unlink()  # the CSV alone is enough to resume
     from_csv = BatchStore(tmp_path / "r.csv")
-    assert from_csv.rows["a, \"quoted\".mp4"].error == "line1\nline2, with comma"
+    assert from_csv.rows['a, "quoted".mp4'].error == "line1\nline2, with comma"
     assert from_csv.is_done("b.mp4", "h", "p")
 
 
@@ -362,8 +384,9 @@ def test_content_hash_is_stable_and_content_based(tmp_path):
 def test_slow_consumer_still_gets_every_prefetched_video(tmp_path):
     """The prefetch thread finishes first and waits; the last prepared video must not be dropped."""
     root = _make_folder(tmp_path / "videos", n_good=3)
-    summary = run_batch(root, FakeScorer(), pack_id="p", out_csv=tmp_path / "r.csv",
-                        on_row=lambda row, result: time.sleep(0.3))
+    summary = run_batch(
+        root, FakeScorer(), pack_id="p", out_csv=tmp_path / "r.csv", on_row=lambda row, result: time.sleep(0.3)
+    )
     assert summary.n_scored == 3 and len(_read_csv(tmp_path / "r.csv")) == 3
 
 
@@ -403,8 +426,14 @@ def test_resume_with_reports_renders_them_from_stored_results(tmp_path):
         return path
 
     scorer = FakeScorer()
-    summary = run_batch(root, scorer, pack_id="p", out_csv=out, make_report=make_report,
-                        on_row=lambda row, result: seen.append((row.file, result)))
+    summary = run_batch(
+        root,
+        scorer,
+        pack_id="p",
+        out_csv=out,
+        make_report=make_report,
+        on_row=lambda row, result: seen.append((row.file, result)),
+    )
     assert scorer.calls == [] and summary.n_skipped == 2
     assert sorted(made) == ["day2/routine_1.mp4", "routine_0.mp4"]
     assert sorted(seen) == [("day2/routine_1.mp4", None), ("routine_0.mp4", None)]

@@ -24,7 +24,14 @@ def test_info_json(capsys, vatp_home):
 
 
 def test_console_scripts_run():
-    out = subprocess.run([sys.executable, "-m", "vatp_core.cli", "--version"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "vatp_core.cli", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0 and __version__ in out.stdout
-    out = subprocess.run([sys.executable, str(Path(__file__).parents[2] / "main.py"), "--help"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).parents[2] / "main.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0 and "vatp-studio" in out.stdout

@@ -9,8 +9,15 @@ import shutil
 import numpy as np
 import pytest
 
-from vatp_core.datasets import (DatasetError, FeatureDataset, Item, dataset_spec, load_split, read_feature_file,
-                                read_labels_csv)
+from vatp_core.datasets import (
+    DatasetError,
+    FeatureDataset,
+    Item,
+    dataset_spec,
+    load_split,
+    read_feature_file,
+    read_labels_csv,
+)
 from vatp_core.datasets.finefs import finefs_split_ids
 from vatp_core.datasets.rg import read_rg_split
 from vatp_core.safe_pickle import safe_load
@@ -65,8 +72,12 @@ def test_rg_annotations_found_beside_features(rg_features, shared_datasets, tmp_
 
 
 def test_fisv_400_100_tes_and_pcs(tmp_path, shared_datasets):
-    ids = [line.split()[0] for f in ("train_dataset.txt", "test_dataset.txt")
-           for line in (shared_datasets / "fis-v" / f).read_text().splitlines() if line.strip()]
+    ids = [
+        line.split()[0]
+        for f in ("train_dataset.txt", "test_dataset.txt")
+        for line in (shared_datasets / "fis-v" / f).read_text().splitlines()
+        if line.strip()
+    ]
     _write_npy(tmp_path / "f", ids)
     tes_train = load_split("fisv", tmp_path / "f", "TES", "train", annotations=shared_datasets / "fis-v")
     pcs_test = load_split("fisv", tmp_path / "f", "PCS", "test", annotations=shared_datasets / "fis-v")
@@ -125,9 +136,15 @@ def _write_finefs(root, seed=0):
     (root / "data" / "video_features").mkdir(parents=True)
     for i in range(1167):
         tes, pcs = float(rng.uniform(20, 110)), float(rng.uniform(20, 90))
-        ann = {"total_element_score": round(tes, 2), "total_program_component_score(factored)": round(pcs, 2),
-               "total_deductions": 0, "executed_element": {"1": {"element": "3Lz+3T", "coordinate": "0:22,0:27"},
-                                                           "2": {"element": "CCoSp4", "coordinate": "1:10,1:40"}}}
+        ann = {
+            "total_element_score": round(tes, 2),
+            "total_program_component_score(factored)": round(pcs, 2),
+            "total_deductions": 0,
+            "executed_element": {
+                "1": {"element": "3Lz+3T", "coordinate": "0:22,0:27"},
+                "2": {"element": "CCoSp4", "coordinate": "1:10,1:40"},
+            },
+        }
         (root / "data" / "annotation" / f"{i}.json").write_text(json.dumps(ann))
         with open(root / "data" / "video_features" / f"{i}.pkl", "wb") as fh:
             pickle.dump(rng.normal(size=(5, 6)).astype(np.float32), fh)

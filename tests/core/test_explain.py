@@ -10,7 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vatp_core.explain import (
-    build_segments, centre_of_mass, clip_spans, cumulative_curve, explain, order_subactions, segment_clips,
+    build_segments,
+    centre_of_mass,
+    clip_spans,
+    cumulative_curve,
+    explain,
+    order_subactions,
+    segment_clips,
     shapley_values,
 )
 
@@ -148,8 +154,11 @@ def test_contributions_of_a_real_head_sum_to_mu_minus_baseline():
     from vatp_core.model import VATPConfig, VATPNet
 
     torch.manual_seed(0)
-    net = VATPNet(VATPConfig.preset("te+pd", in_dim=32, hidden_dim=32, d_model=16, n_heads=2, ffn_dim=32,
-                                   n_queries=4, dropout=0.0)).eval()
+    net = VATPNet(
+        VATPConfig.preset(
+            "te+pd", in_dim=32, hidden_dim=32, d_model=16, n_heads=2, ffn_dim=32, n_queries=4, dropout=0.0
+        )
+    ).eval()
     feats = torch.randn(1, 9, 32)
     with torch.inference_mode():
         out = net(feats)
@@ -161,9 +170,18 @@ def test_contributions_of_a_real_head_sum_to_mu_minus_baseline():
 
     std, mean_norm, dd = 7.5, 50.0, 3.2
     mean = (float(out.mu[0]) * std + mean_norm) * dd
-    ex = explain(out.attention[0].numpy(), [[i * 8, i * 8 + 7] for i in range(9)], 72, 25.0, mean=mean,
-                 subactions=out.subactions[0].numpy(), baseline=baseline, value_fn=value_fn,
-                 scale=std * dd, offset=mean_norm * dd)
+    ex = explain(
+        out.attention[0].numpy(),
+        [[i * 8, i * 8 + 7] for i in range(9)],
+        72,
+        25.0,
+        mean=mean,
+        subactions=out.subactions[0].numpy(),
+        baseline=baseline,
+        value_fn=value_fn,
+        scale=std * dd,
+        offset=mean_norm * dd,
+    )
     v_base = float(value_fn(baseline[None])[0])
     assert ex.baseline_mean == pytest.approx((v_base * std + mean_norm) * dd, abs=1e-5)
     assert abs(sum(ex.contributions) - (mean - ex.baseline_mean)) < 1e-5
@@ -183,8 +201,16 @@ def test_order_by_phrase_alignment_names_segments_by_phrase():
     order, matched = order_subactions(att, subactions, phrases)
     assert matched == perm and [perm[q] for q in order] == [0, 1, 2, 3]
     names = ["Approach", "Take-off", "Flight", "Entry"]
-    ex = explain(att, [[i, i] for i in range(12)], 12, 25.0, mean=0.0, subactions=subactions,
-                 phrase_vectors=phrases, phrases=names)
+    ex = explain(
+        att,
+        [[i, i] for i in range(12)],
+        12,
+        25.0,
+        mean=0.0,
+        subactions=subactions,
+        phrase_vectors=phrases,
+        phrases=names,
+    )
     assert ex.subaction_names == names
     # two queries closest to the same phrase still get distinct phrases when S ≤ L
     close = np.stack([phrases[0], phrases[0] + 0.2 * phrases[1], phrases[2], phrases[3]])
@@ -196,7 +222,7 @@ def test_without_phrases_segments_take_the_routine_names_in_time_order():
     """Pack names are the routine's order: whichever query comes first in this video is the first sub-action."""
     att = np.zeros((4, 8))
     for q, block in zip([2, 0, 3, 1], range(4)):  # query 2 attends earliest, then 0, 3, 1
-        att[q, 2 * block:2 * block + 2] = 0.5
+        att[q, 2 * block : 2 * block + 2] = 0.5
     names = ["Approach", "Take-off", "Rotation", "Entry"]
     ex = explain(att, [[i, i] for i in range(8)], 8, 25.0, mean=0.0, names=names)
     assert ex.order == [2, 0, 3, 1]
@@ -214,13 +240,22 @@ def test_centre_of_mass_and_explain_without_attention():
 def test_cumulative_curve_adds_unplaced_at_the_end():
     from vatp_core.result import Segment
 
-    seg = Segment(index=1, name="b", start_frame=10, end_frame=19, start_time=0.4, end_time=0.8, confidence=1, contribution=2)
+    seg = Segment(
+        index=1, name="b", start_frame=10, end_frame=19, start_time=0.4, end_time=0.8, confidence=1, contribution=2
+    )
     c = cumulative_curve([seg], [1.0, 2.0], 10.0, 30)
     assert c == {"frames": [0, 10, 19, 29], "scores": [10.0, 10.0, 12.0, 13.0]}
 
 
 def test_build_segments_uses_timestamps_when_given():
-    segs = build_segments([0, 0, -1, 1], np.array([[0.5, 0.5, 0, 0], [0, 0, 0.1, 0.9]]), [[0, 1], [2, 3], [4, 5], [6, 7]],
-                          8, 25.0, ["a", "b"], timestamp=lambda f: f * 0.1)
+    segs = build_segments(
+        [0, 0, -1, 1],
+        np.array([[0.5, 0.5, 0, 0], [0, 0, 0.1, 0.9]]),
+        [[0, 1], [2, 3], [4, 5], [6, 7]],
+        8,
+        25.0,
+        ["a", "b"],
+        timestamp=lambda f: f * 0.1,
+    )
     assert [(s.start_frame, s.end_frame) for s in segs] == [(0, 3), (6, 7)]
     assert segs[0].end_time == pytest.approx(0.4) and segs[1].end_time == pytest.approx(0.8)

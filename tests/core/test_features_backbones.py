@@ -38,7 +38,13 @@ def test_specs():
     assert get_backbone_spec("swin3d_b").feature_dim == 1024
     assert get_backbone_spec("i3d").feature_dim == 1024
     tiny = get_backbone_spec("tiny")
-    assert (tiny.feature_dim, tiny.clip_len, tiny.input_size, tiny.short_side, tiny.ships_in_pack) == (256, 16, 112, 128, True)
+    assert (tiny.feature_dim, tiny.clip_len, tiny.input_size, tiny.short_side, tiny.ships_in_pack) == (
+        256,
+        16,
+        112,
+        128,
+        True,
+    )
     with pytest.raises(UnknownBackboneError, match="choose one of"):
         get_backbone_spec("resnet")
 
@@ -129,10 +135,14 @@ def test_missing_weights_error_is_fast_and_names_file_and_folder(name, vatp_home
 
 # The public I3D RGB checkpoints (pytorch-i3d's rgb_imagenet.pt): unit names, conv3d + bn, logits with a bias.
 _I3D_MIXED = {
-    "Mixed_3b": (192, (64, 96, 128, 16, 32, 32)), "Mixed_3c": (256, (128, 128, 192, 32, 96, 64)),
-    "Mixed_4b": (480, (192, 96, 208, 16, 48, 64)), "Mixed_4c": (512, (160, 112, 224, 24, 64, 64)),
-    "Mixed_4d": (512, (128, 128, 256, 24, 64, 64)), "Mixed_4e": (512, (112, 144, 288, 32, 64, 64)),
-    "Mixed_4f": (528, (256, 160, 320, 32, 128, 128)), "Mixed_5b": (832, (256, 160, 320, 32, 128, 128)),
+    "Mixed_3b": (192, (64, 96, 128, 16, 32, 32)),
+    "Mixed_3c": (256, (128, 128, 192, 32, 96, 64)),
+    "Mixed_4b": (480, (192, 96, 208, 16, 48, 64)),
+    "Mixed_4c": (512, (160, 112, 224, 24, 64, 64)),
+    "Mixed_4d": (512, (128, 128, 256, 24, 64, 64)),
+    "Mixed_4e": (512, (112, 144, 288, 32, 64, 64)),
+    "Mixed_4f": (528, (256, 160, 320, 32, 128, 128)),
+    "Mixed_5b": (832, (256, 160, 320, 32, 128, 128)),
     "Mixed_5c": (832, (384, 192, 384, 48, 128, 128)),
 }
 

@@ -38,7 +38,9 @@ def reference_features(video, backbone, protocol, start=0, end=None) -> np.ndarr
     std = torch.tensor(spec.std).view(1, 3, 1, 1, 1)
     out = []
     with open_video(video) as reader, torch.inference_mode():
-        for _, clip in iter_clips(reader, protocol, Resize(short_side=spec.short_side, crop=spec.input_size), start, end):
+        for _, clip in iter_clips(
+            reader, protocol, Resize(short_side=spec.short_side, crop=spec.input_size), start, end
+        ):
             x = torch.from_numpy(clip).permute(3, 0, 1, 2).unsqueeze(0).float() / 255.0
             out.append(backbone.module((x - mean) / std)[0].numpy())
     return np.stack(out)
@@ -46,8 +48,9 @@ def reference_features(video, backbone, protocol, start=0, end=None) -> np.ndarr
 
 def test_features_match_clip_by_clip_reference(video, tiny):
     events = []
-    got = extract_features(video, tiny, PROTOCOL, batch_size=3, prefetch=1, use_cache=False,
-                           progress=lambda *a: events.append(a))
+    got = extract_features(
+        video, tiny, PROTOCOL, batch_size=3, prefetch=1, use_cache=False, progress=lambda *a: events.append(a)
+    )
     ref = reference_features(video, tiny, PROTOCOL)
     assert got.features.shape == (8, 256) and got.features.dtype == np.float32
     np.testing.assert_allclose(got.features, ref, rtol=1e-4, atol=1e-5)
@@ -141,8 +144,26 @@ def test_cli_extract_writes_npy_per_video(video, tiny, tmp_path, capsys):
     make_test_video(folder / "b.mp4", 40, size=(120, 160))
     (folder / "notes.txt").write_text("not a video")
     out = tmp_path / "features"
-    rc = cli_main(["extract", str(folder), "--backbone", "tiny", "--weights", str(weights), "--protocol", "generic",
-                   "--clip-len", "16", "--stride", "8", "--out", str(out), "--device", "cpu"])
+    rc = cli_main(
+        [
+            "extract",
+            str(folder),
+            "--backbone",
+            "tiny",
+            "--weights",
+            str(weights),
+            "--protocol",
+            "generic",
+            "--clip-len",
+            "16",
+            "--stride",
+            "8",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+        ]
+    )
     assert rc == 0
     a, b = np.load(out / "a.npy"), np.load(out / "b.npy")
     assert a.shape == (8, 256) and b.shape == (4, 256) and a.dtype == np.float32
@@ -170,7 +191,9 @@ def test_cuda_extraction_matches_cpu(video, tiny):
     gpu = extract_features(video, gpu_backbone, PROTOCOL, batch_size=3, prefetch=1, use_cache=False)
     assert gpu.clip_ranges == cpu.clip_ranges
     # bf16 / fp16 autocast: close, not identical
-    cos = (gpu.features * cpu.features).sum(1) / (np.linalg.norm(gpu.features, axis=1) * np.linalg.norm(cpu.features, axis=1))
+    cos = (gpu.features * cpu.features).sum(1) / (
+        np.linalg.norm(gpu.features, axis=1) * np.linalg.norm(cpu.features, axis=1)
+    )
     assert cos.min() > 0.99
 
 

@@ -28,7 +28,10 @@ def _out(b=3, s=4, l=5, d=16, seed=0, with_text=True):
     mu = torch.randn(b, generator=g)
     log_var = torch.randn(b, generator=g)
     return VATPOutput(
-        mu=mu, sigma=torch.exp(0.5 * log_var), log_var=log_var, sample=mu + 0.1,
+        mu=mu,
+        sigma=torch.exp(0.5 * log_var),
+        log_var=log_var,
+        sample=mu + 0.1,
         subactions=torch.randn(b, s, d, generator=g, requires_grad=True),
         attention=None,
         text=torch.randn(b, l, d, generator=g, requires_grad=True) if with_text else None,
@@ -102,8 +105,9 @@ def _reference_alignment_loss(sub, txt, pmask, gamma, keep=0.3):
                     pos[item, step] = True
         f = sim / gamma
         terms_v = [-(torch.logsumexp(f[i][pos[i]], 0) - torch.logsumexp(f[i], 0)) for i in range(s) if pos[i].any()]
-        terms_t = [-(torch.logsumexp(f[:, j][pos[:, j]], 0) - torch.logsumexp(f[:, j], 0))
-                   for j in range(l) if pos[:, j].any()]
+        terms_t = [
+            -(torch.logsumexp(f[:, j][pos[:, j]], 0) - torch.logsumexp(f[:, j], 0)) for j in range(l) if pos[:, j].any()
+        ]
         losses.append(torch.stack(terms_v).mean() + torch.stack(terms_t).mean())
     return torch.stack(losses).mean()
 
@@ -112,7 +116,7 @@ def _reference_alignment_loss(sub, txt, pmask, gamma, keep=0.3):
 def test_alignment_loss_matches_reference(s, l):
     out = _out(b=3, s=s, l=l, seed=s * 10 + l)
     pm = torch.ones(3, l, dtype=torch.bool)
-    pm[1, max(1, l - 2):] = False  # fewer phrases in one video
+    pm[1, max(1, l - 2) :] = False  # fewer phrases in one video
     got = alignment_loss(out.subactions, out.text, pm, gamma=0.1)
     ref = _reference_alignment_loss(out.subactions, out.text, pm, gamma=0.1)
     assert torch.allclose(got, ref, atol=1e-5)
@@ -190,15 +194,18 @@ def test_compute_losses_total_and_switches():
     no_text = compute_losses(_out(with_text=False), target, cfg)
     assert float(no_text.alg) == float(no_text.gc) == 0.0 and float(no_text.div.detach()) != 0.0
     # explicit phrases_text overrides out.text
-    alt = compute_losses(out, target, cfg, phrases_text=out.subactions.detach().clone(),
-                         phrase_mask=torch.ones(3, 4, dtype=torch.bool))
+    alt = compute_losses(
+        out, target, cfg, phrases_text=out.subactions.detach().clone(), phrase_mask=torch.ones(3, 4, dtype=torch.bool)
+    )
     assert float(alt.alg.detach()) != float(res.alg.detach())
     # the optional attention-overlap term joins the total only when its weight is set
     import dataclasses
 
     out = dataclasses.replace(out, attention=torch.randn(3, 4, 10).softmax(-1))
     res = compute_losses(out, target, cfg, phrase_set_ids=[1, 2, 3])
-    with_overlap = compute_losses(out, target, VATPConfig(beta=0.3, gamma=0.2, attn_overlap=2.0), phrase_set_ids=[1, 2, 3])
+    with_overlap = compute_losses(
+        out, target, VATPConfig(beta=0.3, gamma=0.2, attn_overlap=2.0), phrase_set_ids=[1, 2, 3]
+    )
     assert float(with_overlap.overlap.detach()) > 0 and float(res.overlap) == 0.0
     assert torch.allclose(with_overlap.total, res.total + 2.0 * with_overlap.overlap)
 
@@ -221,7 +228,7 @@ def test_attention_overlap_term_is_off_in_the_paper_presets_and_separates_rows()
     same = torch.full((1, 3, 6), 1 / 6)
     disjoint = torch.zeros((1, 3, 6))
     for q in range(3):
-        disjoint[0, q, 2 * q:2 * q + 2] = 0.5
+        disjoint[0, q, 2 * q : 2 * q + 2] = 0.5
     assert attention_overlap_loss(same).item() == pytest.approx(1.0, abs=1e-3)
     assert attention_overlap_loss(disjoint).item() == pytest.approx(0.0, abs=1e-3)
     logits = torch.randn(2, 3, 6, requires_grad=True)

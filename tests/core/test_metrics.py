@@ -75,4 +75,4 @@ def test_regression_metrics_bundle():
     d = m.to_dict()
     assert d["n"] == 3 and d["spearman"] == pytest.approx(1.0)
     assert d["mse"] == pytest.approx(1 / 3)
-    assert d["rl2"] == pytest.approx((0.1 ** 2) / 3 * 100)
+    assert d["rl2"] == pytest.approx((0.1**2) / 3 * 100)

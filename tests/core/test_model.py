@@ -37,8 +37,13 @@ def test_parameter_breakdown_is_exact_and_complete():
     model = VATPNet(VATPConfig())
     counts = count_parameters(model)
     assert counts == {
-        "total": 1_808_451, "input_proj": 591_744, "temporal_encoder": 165_632, "parseformer": 464_129,
-        "text_proj": 98_432, "context_decoder": 463_616, "score_head": 24_898,
+        "total": 1_808_451,
+        "input_proj": 591_744,
+        "temporal_encoder": 165_632,
+        "parseformer": 464_129,
+        "text_proj": 98_432,
+        "context_decoder": 463_616,
+        "score_head": 24_898,
     }
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) == counts["total"]
     assert sum(p.numel() for p in model.parseformer.blocks[0].parameters()) == 231_680
@@ -53,8 +58,14 @@ def test_presets_have_the_parts_of_the_ablations():
     assert parts["te"] == {"input_proj", "temporal_encoder", "score_head"}
     assert parts["pd"] == {"input_proj", "parseformer", "score_head"}
     assert parts["te+pd"] == {"input_proj", "temporal_encoder", "parseformer", "score_head"}
-    assert parts["vatp"] == {"input_proj", "temporal_encoder", "parseformer", "text_proj", "context_decoder",
-                             "score_head"}
+    assert parts["vatp"] == {
+        "input_proj",
+        "temporal_encoder",
+        "parseformer",
+        "text_proj",
+        "context_decoder",
+        "score_head",
+    }
     with pytest.raises(ValueError, match="unknown preset"):
         VATPConfig.preset("full")
     with pytest.raises(ValueError, match="unknown config"):
@@ -182,8 +193,11 @@ def test_gradients_reach_every_parameter_with_all_losses():
     losses = compute_losses(out, torch.randn(3), cfg, phrase_set_ids=[1, 2, 3])
     assert all(float(v.detach()) != 0 for v in (losses.reg, losses.div, losses.alg, losses.gc))
     losses.total.backward()
-    missing = [n for n, p in model.named_parameters() if p.grad is None or not torch.isfinite(p.grad).all()
-               or float(p.grad.abs().sum()) == 0]
+    missing = [
+        n
+        for n, p in model.named_parameters()
+        if p.grad is None or not torch.isfinite(p.grad).all() or float(p.grad.abs().sum()) == 0
+    ]
     assert missing == []
     assert float(model.parseformer.tau.grad) != 0
 

@@ -54,7 +54,9 @@ def test_bad_options_are_user_errors(capsys):
 
 
 def test_cli_module_does_not_import_torch():
-    code = ("import argparse, sys, vatp_core.cli.model as m; "
-            "m.register(argparse.ArgumentParser().add_subparsers()); print('torch' in sys.modules)")
+    code = (
+        "import argparse, sys, vatp_core.cli.model as m; "
+        "m.register(argparse.ArgumentParser().add_subparsers()); print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -66,8 +66,17 @@ def train_toy(preset: str, epochs: int, seed: int = 0):
     y_mean = float(np.mean([s for _, s, _, _ in train]))
     y_std = float(np.std([s for _, s, _, _ in train]))
 
-    cfg = VATPConfig.preset(preset, in_dim=IN_DIM, hidden_dim=32, d_model=32, n_heads=4, ffn_dim=64,
-                            n_queries=3, text_dim=TEXT_DIM, dropout=0.1)
+    cfg = VATPConfig.preset(
+        preset,
+        in_dim=IN_DIM,
+        hidden_dim=32,
+        d_model=32,
+        n_heads=4,
+        ffn_dim=64,
+        n_queries=3,
+        text_dim=TEXT_DIM,
+        dropout=0.1,
+    )
     model = VATPNet(cfg)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     epoch_losses = []
@@ -75,7 +84,7 @@ def train_toy(preset: str, epochs: int, seed: int = 0):
     for _ in range(epochs):
         model.train()
         total = 0.0
-        for start in range(0, len(train), 16):
+        for _start in range(0, len(train), 16):
             batch = [train[i] for i in order_rng.permutation(len(train))[:16]]
             x, mask, y, phrases, ids = collate(batch)
             out = model(x, mask, phrases if cfg.use_text else None)

@@ -23,5 +23,7 @@ def test_core_modules_import_without_qt():
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     n_modules = int(proc.stdout.strip().splitlines()[-1])
-    expected = len([m for m in pkgutil.walk_packages(vatp_core.__path__, "vatp_core.") if not m.name.endswith("__main__")])
+    expected = len(
+        [m for m in pkgutil.walk_packages(vatp_core.__path__, "vatp_core.") if not m.name.endswith("__main__")]
+    )
     assert n_modules == expected and n_modules >= 5

@@ -12,8 +12,15 @@ import torch
 from vatp_core import paths
 from vatp_core.model import VATPConfig, VATPNet
 from vatp_core.pack import (
-    PackError, PackManifest, install_pack, installed_packs, load_pack, remove_pack, resolve_pack,
-    resolve_pack_path, save_pack,
+    PackError,
+    PackManifest,
+    install_pack,
+    installed_packs,
+    load_pack,
+    remove_pack,
+    resolve_pack,
+    resolve_pack_path,
+    save_pack,
 )
 
 CFG = dict(in_dim=256, hidden_dim=32, d_model=16, n_heads=2, ffn_dim=32, n_queries=3, text_dim=24, dropout=0.0)
@@ -27,11 +34,20 @@ def tiny_model(preset="vatp", seed=0) -> VATPNet:
 
 def manifest_for(model: VATPNet, **overrides) -> PackManifest:
     values = dict(
-        name="test-pack", backbone="tiny", protocol={"name": "generic", "clip_len": 16, "stride": 16},
-        model_config=model.cfg.to_dict(), score_range=[0.0, 10.0], score_norm={"mean": 5.0, "std": 2.0},
-        sport="diving", event="3m springboard", label="test pack — not for judging", not_for_judging=True,
-        subaction_names=list(PHRASES), phrases=list(PHRASES),
-        training={"data": "synthetic", "preset": "vatp", "epochs": 1, "seed": 0}, metrics={"spearman": 0.5},
+        name="test-pack",
+        backbone="tiny",
+        protocol={"name": "generic", "clip_len": 16, "stride": 16},
+        model_config=model.cfg.to_dict(),
+        score_range=[0.0, 10.0],
+        score_norm={"mean": 5.0, "std": 2.0},
+        sport="diving",
+        event="3m springboard",
+        label="test pack — not for judging",
+        not_for_judging=True,
+        subaction_names=list(PHRASES),
+        phrases=list(PHRASES),
+        training={"data": "synthetic", "preset": "vatp", "epochs": 1, "seed": 0},
+        metrics={"spearman": 0.5},
     )
     values.update(overrides)
     return PackManifest(**values)
@@ -40,8 +56,14 @@ def manifest_for(model: VATPNet, **overrides) -> PackManifest:
 def make_pack(tmp_path, name="pack", zip=False, **kw) -> tuple[Path, VATPNet]:
     model = tiny_model()
     torch.manual_seed(1)
-    path = save_pack(tmp_path / (name + (".zip" if zip else "")), manifest_for(model), model,
-                     phrase_embeddings=torch.randn(3, 24), baseline_subactions=torch.randn(3, 16), **kw)
+    path = save_pack(
+        tmp_path / (name + (".zip" if zip else "")),
+        manifest_for(model),
+        model,
+        phrase_embeddings=torch.randn(3, 24),
+        baseline_subactions=torch.randn(3, 16),
+        **kw,
+    )
     return path, model
 
 
@@ -71,7 +93,9 @@ def test_round_trip_gives_identical_outputs(tmp_path, as_zip):
 def test_backbone_ships_in_pack(tmp_path):
     model = tiny_model()
     backbone = {"conv.weight": torch.randn(4, 3, 3, 3, 3), "conv.bias": torch.zeros(4)}
-    path = save_pack(tmp_path / "p", manifest_for(model), model, phrase_embeddings=torch.zeros(3, 24), backbone_state=backbone)
+    path = save_pack(
+        tmp_path / "p", manifest_for(model), model, phrase_embeddings=torch.zeros(3, 24), backbone_state=backbone
+    )
     pack = load_pack(path)
     from vatp_core.features import state_dict_hash
 
@@ -85,13 +109,18 @@ def test_training_summary_with_numpy_values_is_stored_as_plain_json(tmp_path):
     import numpy as np
 
     model = tiny_model()
-    m = manifest_for(model, training={"epochs": np.int64(3), "loss": np.float32(0.5), "curve": np.arange(3)},
-                     metrics={"spearman": np.float64(0.9)})
+    m = manifest_for(
+        model,
+        training={"epochs": np.int64(3), "loss": np.float32(0.5), "curve": np.arange(3)},
+        metrics={"spearman": np.float64(0.9)},
+    )
     pack = load_pack(save_pack(tmp_path / "p", m, model, phrase_embeddings=torch.zeros(3, 24)))
     assert pack.manifest.training == {"epochs": 3, "loss": 0.5, "curve": [0, 1, 2]}
     assert pack.manifest.metrics == {"spearman": 0.9}
     with pytest.raises(PackError, match="cannot be stored as JSON"):
-        save_pack(tmp_path / "q", manifest_for(model, metrics={"x": object()}), model, phrase_embeddings=torch.zeros(3, 24))
+        save_pack(
+            tmp_path / "q", manifest_for(model, metrics={"x": object()}), model, phrase_embeddings=torch.zeros(3, 24)
+        )
 
 
 def test_mlp_preset_pack_without_subactions(tmp_path):
@@ -228,8 +257,13 @@ def test_unexpected_files_in_folder(tmp_path):
 
 def test_listed_extra_file_that_is_really_an_executable(tmp_path):
     model = tiny_model()
-    path = save_pack(tmp_path / "p", manifest_for(model), model, phrase_embeddings=torch.zeros(3, 24),
-                     extra_files={"notes.txt": b"\x7fELF\x02\x01\x01 pretend binary"})
+    path = save_pack(
+        tmp_path / "p",
+        manifest_for(model),
+        model,
+        phrase_embeddings=torch.zeros(3, 24),
+        extra_files={"notes.txt": b"\x7fELF\x02\x01\x01 pretend binary"},
+    )
     with pytest.raises(PackError, match="executable"):
         load_pack(path)
 
@@ -241,7 +275,7 @@ def _zip_with(path: Path, src: Path, extra: dict[str, bytes], exec_name: str | N
         for name, data in extra.items():
             info = zipfile.ZipInfo(name)
             if name == exec_name:
-                info.external_attr = (0o100755 << 16)
+                info.external_attr = 0o100755 << 16
             zf.writestr(info, data)
     return path
 

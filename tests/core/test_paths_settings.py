@@ -5,8 +5,14 @@ from vatp_core.settings import SETTINGS_VERSION, Settings, load_settings, save_s
 
 
 def test_vatp_home_relocates_every_folder(vatp_home):
-    for folder in (paths.config_dir(), paths.data_dir(), paths.cache_dir(), paths.packs_dir(),
-                   paths.weights_dir(), paths.feature_cache_dir()):
+    for folder in (
+        paths.config_dir(),
+        paths.data_dir(),
+        paths.cache_dir(),
+        paths.packs_dir(),
+        paths.weights_dir(),
+        paths.feature_cache_dir(),
+    ):
         assert folder.is_dir()
         assert vatp_home in folder.parents
 
@@ -40,7 +46,9 @@ def test_bad_settings_file_gives_defaults():
 
 
 def test_unknown_keys_ignored_and_new_shortcuts_filled():
-    paths.settings_file().write_text(json.dumps({"version": 1, "device": "cpu", "bogus": 1, "shortcuts": {"play_pause": "K"}}))
+    paths.settings_file().write_text(
+        json.dumps({"version": 1, "device": "cpu", "bogus": 1, "shortcuts": {"play_pause": "K"}})
+    )
     s = load_settings()
     assert s.device == "cpu"
     assert s.shortcuts["play_pause"] == "K"

@@ -107,14 +107,39 @@ def tiny_bert(tmp_path_factory):
     from transformers import BertConfig, BertModel, BertTokenizer
 
     folder = tmp_path_factory.mktemp("tiny_bert")
-    words = ["inward", "forward", "back", "reverse", "entry", "twist", "twists", "soms", "som", "tuck", "pike",
-             "straight", "arm", "3", "5", "0", "1", "2", "."]
+    words = [
+        "inward",
+        "forward",
+        "back",
+        "reverse",
+        "entry",
+        "twist",
+        "twists",
+        "soms",
+        "som",
+        "tuck",
+        "pike",
+        "straight",
+        "arm",
+        "3",
+        "5",
+        "0",
+        "1",
+        "2",
+        ".",
+    ]
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
     BertTokenizer(str(folder / "vocab.txt")).save_pretrained(folder)
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=768, num_hidden_layers=1, num_attention_heads=12,
-                        intermediate_size=128, max_position_embeddings=64)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=768,
+        num_hidden_layers=1,
+        num_attention_heads=12,
+        intermediate_size=128,
+        max_position_embeddings=64,
+    )
     BertModel(config).eval().save_pretrained(folder)
     return folder
 

@@ -21,20 +21,42 @@ PHRASES = ["Approach", "Take-off", "Flight", "Entry"]
 
 def build_pack(path, preset="vatp", difficulty="none", **manifest_overrides):
     torch.manual_seed(0)
-    cfg = VATPConfig.preset(preset, in_dim=256, hidden_dim=64, d_model=32, n_heads=4, ffn_dim=64, n_queries=4,
-                            text_dim=768, dropout=0.0, n_blocks=1, cd_blocks=1)
+    cfg = VATPConfig.preset(
+        preset,
+        in_dim=256,
+        hidden_dim=64,
+        d_model=32,
+        n_heads=4,
+        ffn_dim=64,
+        n_queries=4,
+        text_dim=768,
+        dropout=0.0,
+        n_blocks=1,
+        cd_blocks=1,
+    )
     model = VATPNet(cfg).eval()
     backbone = load_backbone("tiny", random_init=True, seed=0, device="cpu")
     use_text = cfg.use_text
     values = dict(
-        name=f"pipeline-test-{preset}", backbone="tiny", protocol={"name": "generic", "clip_len": 16, "stride": 16},
-        model_config=cfg.to_dict(), score_range=[0.0, 10.0], score_norm={"mean": 6.0, "std": 1.5},
-        difficulty=difficulty, sport="diving", event="test", label="test pack — not for judging", not_for_judging=True,
-        phrases=PHRASES if use_text else [], subaction_names=PHRASES if cfg.use_pd else [],
+        name=f"pipeline-test-{preset}",
+        backbone="tiny",
+        protocol={"name": "generic", "clip_len": 16, "stride": 16},
+        model_config=cfg.to_dict(),
+        score_range=[0.0, 10.0],
+        score_norm={"mean": 6.0, "std": 1.5},
+        difficulty=difficulty,
+        sport="diving",
+        event="test",
+        label="test pack — not for judging",
+        not_for_judging=True,
+        phrases=PHRASES if use_text else [],
+        subaction_names=PHRASES if cfg.use_pd else [],
     )
     values.update(manifest_overrides)
     return save_pack(
-        path, PackManifest(**values), model,
+        path,
+        PackManifest(**values),
+        model,
         phrase_embeddings=torch.randn(4, 768) if use_text else None,
         baseline_subactions=torch.randn(4, 32) * 0.1 if cfg.use_pd else None,
         backbone_state=backbone.state_dict(),
@@ -98,8 +120,10 @@ def test_second_score_uses_the_feature_cache(assets, capsys):
     assert first.video["features_from_cache"] is False and second.video["features_from_cache"] is True
     assert second.mean == pytest.approx(first.mean, abs=1e-6) and second.segments == first.segments
     with capsys.disabled():
-        print(f"\n[cache] first score {t1 - t0:.3f} s (features {first.timings['features']:.3f} s), "
-              f"second {t2 - t1:.3f} s (features {second.timings['features']:.3f} s)")
+        print(
+            f"\n[cache] first score {t1 - t0:.3f} s (features {first.timings['features']:.3f} s), "
+            f"second {t2 - t1:.3f} s (features {second.timings['features']:.3f} s)"
+        )
     assert second.timings["features"] < first.timings["features"]
 
 
@@ -108,7 +132,12 @@ def test_progress_stages_cancel_and_split_halves(assets):
     stages = []
     scorer.score(assets["video"], progress=lambda s, d, t: stages.append(s), use_cache=False)
     seen = list(dict.fromkeys(stages))
-    assert [s for s in seen if s in ("index", "features", "model", "explain")] == ["index", "features", "model", "explain"]
+    assert [s for s in seen if s in ("index", "features", "model", "explain")] == [
+        "index",
+        "features",
+        "model",
+        "explain",
+    ]
 
     calls = {"n": 0}
 
@@ -118,8 +147,9 @@ def test_progress_stages_cancel_and_split_halves(assets):
 
     stages_b = []
     with pytest.raises(Cancelled):
-        scorer.score(assets["video"], progress=lambda s, d, t: stages_b.append(s), cancel=cancel_in_features,
-                     use_cache=False)
+        scorer.score(
+            assets["video"], progress=lambda s, d, t: stages_b.append(s), cancel=cancel_in_features, use_cache=False
+        )
     assert "model" not in stages_b
 
     feats = scorer.features(assets["video"])
@@ -193,7 +223,10 @@ def test_cli_json_to_stdout_and_sidecar(assets, tmp_path, capsys):
 
     video = tmp_path / "attempt.mp4"
     video.write_bytes(assets["video"].read_bytes())
-    assert main(["score", str(video), "--pack", str(assets["pack"]), "--json", "-", "--sidecar", "-q", "--device", "cpu"]) == 0
+    assert (
+        main(["score", str(video), "--pack", str(assets["pack"]), "--json", "-", "--sidecar", "-q", "--device", "cpu"])
+        == 0
+    )
     printed = ScoreResult.from_json(capsys.readouterr().out)
     saved = ScoreResult.from_json(ScoreResult.sidecar_path(video))
     assert saved == printed and saved.video["name"] == "attempt.mp4"

@@ -10,20 +10,59 @@ from vatp_core.result import ResultFormatError, ScoreResult, Segment
 
 def make_result(**overrides) -> ScoreResult:
     segs = [
-        Segment(index=0, name="Take-off", start_frame=0, end_frame=31, start_time=0.0, end_time=1.28, confidence=0.8, contribution=1.25),
-        Segment(index=1, name="Entry", start_frame=64, end_frame=95, start_time=2.56, end_time=3.84, confidence=0.6, contribution=-0.5),
+        Segment(
+            index=0,
+            name="Take-off",
+            start_frame=0,
+            end_frame=31,
+            start_time=0.0,
+            end_time=1.28,
+            confidence=0.8,
+            contribution=1.25,
+        ),
+        Segment(
+            index=1,
+            name="Entry",
+            start_frame=64,
+            end_frame=95,
+            start_time=2.56,
+            end_time=3.84,
+            confidence=0.6,
+            contribution=-0.5,
+        ),
     ]
     values = dict(
-        video={"path": "/tmp/v.mp4", "name": "v.mp4", "n_frames": 96, "fps": 25.0, "duration": 3.84,
-               "width": 64, "height": 48, "content_hash": "abc"},
-        pack={"name": "p", "sport": "diving", "event": "3m", "label": "test", "not_for_judging": True,
-              "backbone": "tiny", "protocol": {"name": "generic", "clip_len": 16, "stride": 16}, "score_range": [0.0, 100.0]},
-        mean=81.5, std=2.25, difficulty=None, raw_mean=81.5,
+        video={
+            "path": "/tmp/v.mp4",
+            "name": "v.mp4",
+            "n_frames": 96,
+            "fps": 25.0,
+            "duration": 3.84,
+            "width": 64,
+            "height": 48,
+            "content_hash": "abc",
+        },
+        pack={
+            "name": "p",
+            "sport": "diving",
+            "event": "3m",
+            "label": "test",
+            "not_for_judging": True,
+            "backbone": "tiny",
+            "protocol": {"name": "generic", "clip_len": 16, "stride": 16},
+            "score_range": [0.0, 100.0],
+        },
+        mean=81.5,
+        std=2.25,
+        difficulty=None,
+        raw_mean=81.5,
         distribution={"x": [70.0, 80.0, 90.0], "pdf": [0.01, 0.2, 0.01]},
         clip_ranges=[[0, 31], [32, 63], [64, 95]],
         attention=[[0.8, 0.1, 0.1], [0.1, 0.1, 0.8]],
         subaction_names=["Take-off", "Entry"],
-        segments=segs, contributions=[1.25, -0.5], baseline_mean=80.75,
+        segments=segs,
+        contributions=[1.25, -0.5],
+        baseline_mean=80.75,
         cumulative={"frames": [0, 0, 31, 64, 95], "scores": [80.75, 80.75, 82.0, 82.0, 81.5]},
         timings={"features": 1.5, "model": 0.01},
     )
@@ -69,8 +108,12 @@ def test_summary_lists_each_subaction():
 
 @pytest.mark.parametrize(
     "text, needle",
-    [("[1, 2]", "JSON object"), ("{not json", "invalid JSON"), ('{"format_version": 99, "mean": 1}', "version"),
-     ('{"format_version": 1, "mean": 1}', "missing")],
+    [
+        ("[1, 2]", "JSON object"),
+        ("{not json", "invalid JSON"),
+        ('{"format_version": 99, "mean": 1}', "version"),
+        ('{"format_version": 1, "mean": 1}', "missing"),
+    ],
 )
 def test_bad_result_files(tmp_path, text, needle):
     p = tmp_path / "bad.json"

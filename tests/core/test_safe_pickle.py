@@ -7,7 +7,6 @@ import pytest
 from vatp_core.safe_pickle import UnsafePickleError, safe_load, safe_loads
 
 
-
 class Evil:
     def __reduce__(self):
         return (os.system, ("echo pwned",))

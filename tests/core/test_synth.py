@@ -64,7 +64,7 @@ def test_labels_are_ordered_phases_with_idle_ends():
         changes = [int(labels[0])] + [int(x) for j, x in enumerate(labels[1:], 1) if x != labels[j - 1]]
         core = [c for c in changes if c != IDLE_LABEL]
         assert core == [0, 1, 2, 3]
-        assert IDLE_LABEL not in labels[(labels >= 0).argmax(): len(labels) - (labels[::-1] >= 0).argmax()]
+        assert IDLE_LABEL not in labels[(labels >= 0).argmax() : len(labels) - (labels[::-1] >= 0).argmax()]
         assert 4.0 <= spec.n_frames / spec.fps <= 11.0
         assert [int((labels == k).sum()) for k in range(4)] == list(spec.durations[1:5])
 
@@ -123,10 +123,15 @@ def test_score_is_the_weighted_quality_and_quality_shows():
         splash[name] = sum(_splash_pixels(r, r.frame(f, noise=False)) for f in range(first, last + 1))
     assert splash["bad"] > 2 * splash["good"]
     # a poor approach wobbles: the torso angle varies far more
-    wob = {n: np.std([figure_state(s, f).phi for f in range(*s.boundaries()[0])]) for n, s in (("good", good), ("bad", bad))}
+    wob = {
+        n: np.std([figure_state(s, f).phi for f in range(*s.boundaries()[0])])
+        for n, s in (("good", good), ("bad", bad))
+    }
     assert wob["bad"] > 3 * wob["good"]
     # a poor take-off jumps lower
-    top = {n: min(figure_state(s, f).hip[1] for f in range(*s.boundaries()[1])) for n, s in (("good", good), ("bad", bad))}
+    top = {
+        n: min(figure_state(s, f).hip[1] for f in range(*s.boundaries()[1])) for n, s in (("good", good), ("bad", bad))
+    }
     assert top["good"] < top["bad"] - 0.03
 
 

@@ -26,18 +26,25 @@ def _decoded(index: int) -> DecodedRoutine:
     spec = routine_spec(SynthConfig(seed=2), index)
     frames = render_routine(spec, (160, 120))[:40]
     small = np.stack([cv2.resize(f, (149, 112))[:, 18:130] for f in frames])
-    return DecodedRoutine(f"r{index}", small, np.array(spec.frame_labels()[:40]), np.array(spec.quality, np.float32),
-                          spec.score, spec.phrases)
+    return DecodedRoutine(
+        f"r{index}",
+        small,
+        np.array(spec.frame_labels()[:40]),
+        np.array(spec.quality, np.float32),
+        spec.score,
+        spec.phrases,
+    )
 
 
 def test_backbone_training_updates_only_unfrozen_layers():
     import torch
 
     from vatp_core.features.tiny import TinyBackbone
-    
+
     routines = [_decoded(0), _decoded(1)]
-    res = train_tiny_backbone(routines, BackboneTrainConfig(epochs=1, batch_size=2, stride=16, seed=3, calib_clips=2,
-                                                            frozen_layers=2))
+    res = train_tiny_backbone(
+        routines, BackboneTrainConfig(epochs=1, batch_size=2, stride=16, seed=3, calib_clips=2, frozen_layers=2)
+    )
     torch.manual_seed(3)
     init = TinyBackbone().state_dict()
     assert set(res.state_dict) == set(init)
@@ -58,8 +65,14 @@ def test_backbone_training_updates_only_unfrozen_layers():
 
 
 def test_segments_map_to_frame_labels():
-    segs = [Segment(index=0, name="Approach", start_frame=3, end_frame=5, start_time=0, end_time=0, confidence=1, contribution=0),
-            Segment(index=2, name="Rotation", start_frame=8, end_frame=9, start_time=0, end_time=0, confidence=1, contribution=0)]
+    segs = [
+        Segment(
+            index=0, name="Approach", start_frame=3, end_frame=5, start_time=0, end_time=0, confidence=1, contribution=0
+        ),
+        Segment(
+            index=2, name="Rotation", start_frame=8, end_frame=9, start_time=0, end_time=0, confidence=1, contribution=0
+        ),
+    ]
     assert frame_labels_from_segments(segs, 11).tolist() == [-1, -1, -1, 0, 0, 0, -1, -1, 2, 2, -1]
 
 

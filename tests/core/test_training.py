@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import torch
@@ -21,8 +20,9 @@ SMALL = dict(hidden_dim=32, d_model=32, n_heads=4, ffn_dim=64)
 @pytest.fixture(scope="module")
 def rg_small(tmp_path_factory):
     root = tmp_path_factory.mktemp("rg_small")
-    write_synthetic_rg(root, classes=("Ball",), n_train=24, n_test=10,
-                       spec=SyntheticSpec(dim=32, clips=(14, 22), seed=1))
+    write_synthetic_rg(
+        root, classes=("Ball",), n_train=24, n_test=10, spec=SyntheticSpec(dim=32, clips=(14, 22), seed=1)
+    )
     return root
 
 
@@ -62,15 +62,23 @@ def test_interrupted_run_resumes_to_the_same_result(rg_small, tmp_path):
             stop["now"] = True
 
     with pytest.raises(Cancelled):
-        train_model(train, test, cfg, _tc(epochs=4, checkpoint_dir=str(tmp_path / "b")),
-                    cancel=lambda: stop["now"], on_epoch=after_epoch)
+        train_model(
+            train,
+            test,
+            cfg,
+            _tc(epochs=4, checkpoint_dir=str(tmp_path / "b")),
+            cancel=lambda: stop["now"],
+            on_epoch=after_epoch,
+        )
     assert (tmp_path / "b" / "checkpoint.pt").is_file()
     resumed = train_model(train, test, cfg, _tc(epochs=4, checkpoint_dir=str(tmp_path / "b")))
     assert resumed.resumed_from_epoch == 2
     assert [h.loss for h in resumed.history] == [h.loss for h in full.history]
     assert resumed.best_epoch == full.best_epoch
-    np.testing.assert_array_equal(predict(resumed.model, test, score_norm=resumed.score_norm).pred,
-                                  predict(full.model, test, score_norm=full.score_norm).pred)
+    np.testing.assert_array_equal(
+        predict(resumed.model, test, score_norm=resumed.score_norm).pred,
+        predict(full.model, test, score_norm=full.score_norm).pred,
+    )
     # a checkpoint from another run (different learning rate) is refused, not silently mixed in
     with pytest.raises(CheckpointError, match="different run"):
         train_model(train, test, cfg, _tc(epochs=4, lr=5e-4, checkpoint_dir=str(tmp_path / "b")))
@@ -92,6 +100,7 @@ def test_model_selection_best_and_val(rg_small):
     # the selected weights are the ones restored
     p = predict(r.model, test, score_norm=r.score_norm)
     from vatp_core.metrics import spearman
+
     assert spearman(p.pred, p.true) == pytest.approx(max(vals))
 
     tr, va = train.split_validation(0.25, seed=0)
@@ -119,7 +128,7 @@ def test_batches_pad_mask_and_crop(rg_small):
     assert c.target[0].item() == pytest.approx((train.target(0) - 10.0) / 2.0)
     # the crop is a contiguous window of the original sequence
     full = torch.from_numpy(train[0].features)
-    assert any(torch.equal(full[s:s + 10], c.features[0]) for s in range(full.shape[0] - 9))
+    assert any(torch.equal(full[s : s + 10], c.features[0]) for s in range(full.shape[0] - 9))
 
 
 def _generic(tmp_path, n=16, dim=32, phrases=True, difficulty=False, seed=0):
@@ -176,8 +185,14 @@ def test_trained_pack_round_trip(tmp_path):
     folder = _generic(tmp_path, dim=256, phrases=True)
     ds = load_split("generic", folder, None, "all", backbone="tiny")
     r = train_model(ds, None, VATPConfig.preset("vatp", **SMALL), _tc(epochs=1, selection="last"))
-    path = save_trained_pack(tmp_path / "pack", r, ds, name="club-test", backbone="tiny",
-                             test_metrics={"spearman": 0.5, "rl2": 1.0, "mse": 2.0, "n": 16})
+    path = save_trained_pack(
+        tmp_path / "pack",
+        r,
+        ds,
+        name="club-test",
+        backbone="tiny",
+        test_metrics={"spearman": 0.5, "rl2": 1.0, "mse": 2.0, "n": 16},
+    )
     pack = load_pack(path)
     m = pack.manifest
     assert m.backbone == "tiny" and m.training["preset"] == "vatp" and m.training["dataset"] == "generic"
@@ -188,8 +203,9 @@ def test_trained_pack_round_trip(tmp_path):
     assert m.phrases == ["approach", "hurdle", "flight", "entry"]  # the routine template, in order
     assert pack.phrase_embeddings.shape == (4, 768)
     assert pack.baseline_subactions.shape == (4, 32)
-    np.testing.assert_allclose(predict_with_pack(pack, ds, device="cpu").pred,
-                               predict(r.model, ds, score_norm=r.score_norm).pred, rtol=1e-5)
+    np.testing.assert_allclose(
+        predict_with_pack(pack, ds, device="cpu").pred, predict(r.model, ds, score_norm=r.score_norm).pred, rtol=1e-5
+    )
     (tmp_path / "s").mkdir()
     small = load_split("generic", _generic(tmp_path / "s", dim=32), None, "all", backbone="swin3d_b")
     r2 = train_model(small, None, VATPConfig.preset("te", **SMALL), _tc(epochs=1, selection="last"))
@@ -216,10 +232,15 @@ def test_fine_tune_from_a_pack(tmp_path):
     src = train_model(with_text, None, VATPConfig.preset("vatp", **SMALL), _tc(epochs=1, selection="last"))
     pack = save_trained_pack(tmp_path / "src", src, with_text, backbone="tiny")
     (tmp_path / "nt").mkdir()
-    no_text = load_split("generic", _generic(tmp_path / "nt", dim=256, phrases=False, seed=3), None, "all",
-                         backbone="tiny")
-    r = train_model(no_text, None, VATPConfig.preset("vatp", **SMALL),
-                    _tc(epochs=1, selection="last", lr=1e-12, init_from=str(pack)))
+    no_text = load_split(
+        "generic", _generic(tmp_path / "nt", dim=256, phrases=False, seed=3), None, "all", backbone="tiny"
+    )
+    r = train_model(
+        no_text,
+        None,
+        VATPConfig.preset("vatp", **SMALL),
+        _tc(epochs=1, selection="last", lr=1e-12, init_from=str(pack)),
+    )
     assert any(n.startswith("initialised from pack") and "parseformer" in n for n in r.notes)
     assert not r.cfg.use_text  # fine-tuned without text; the text branch's weights were not needed
     src_state, new_state = src.model.state_dict(), r.model.state_dict()

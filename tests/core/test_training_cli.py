@@ -20,8 +20,26 @@ def rg_tiny(tmp_path_factory):
 
 
 def test_train_then_eval(rg_tiny, tmp_path, capsys):
-    rc = main(["train", "--dataset", "rg", "--features", str(rg_tiny), "--class", "Hoop", "--epochs", "2",
-               "--preset", "te+pd", "--out", str(tmp_path / "pack"), "--json", str(tmp_path / "train.json"), "-q"])
+    rc = main(
+        [
+            "train",
+            "--dataset",
+            "rg",
+            "--features",
+            str(rg_tiny),
+            "--class",
+            "Hoop",
+            "--epochs",
+            "2",
+            "--preset",
+            "te+pd",
+            "--out",
+            str(tmp_path / "pack"),
+            "--json",
+            str(tmp_path / "train.json"),
+            "-q",
+        ]
+    )
     assert rc == 0
     out = capsys.readouterr().out
     assert "test Spearman" in out and "model selection: best epoch on the test set" in out
@@ -33,8 +51,19 @@ def test_train_then_eval(rg_tiny, tmp_path, capsys):
     assert manifest["backbone"] == "swin3d_b" and manifest["protocol"]["name"] == "vst-gdlt"
     assert manifest["metrics"]["test"]["spearman"] == pytest.approx(summary["test"]["spearman"])
 
-    rc = main(["eval", "--pack", str(tmp_path / "pack"), "--dataset", "rg", "--features", str(rg_tiny),
-               "--json", str(tmp_path / "ev" / "eval.json")])
+    rc = main(
+        [
+            "eval",
+            "--pack",
+            str(tmp_path / "pack"),
+            "--dataset",
+            "rg",
+            "--features",
+            str(rg_tiny),
+            "--json",
+            str(tmp_path / "ev" / "eval.json"),
+        ]
+    )
     assert rc == 0
     report = json.loads((tmp_path / "ev" / "eval.json").read_text())
     for key in ("spearman", "rl2", "mse", "scatter", "cs_curve"):
@@ -50,10 +79,44 @@ def test_train_then_eval(rg_tiny, tmp_path, capsys):
 
 def test_eval_several_packs_fisher_z(rg_tiny, tmp_path, capsys):
     for cls in ("Ball", "Ribbon"):
-        assert main(["train", "--dataset", "rg", "--features", str(rg_tiny), "--class", cls, "--epochs", "1",
-                     "--preset", "te", "--out", str(tmp_path / cls), "-q"]) == 0
-    rc = main(["eval", "--pack", str(tmp_path / "Ball"), "--pack", str(tmp_path / "Ribbon"), "--dataset", "rg",
-               "--features", str(rg_tiny), "--json", str(tmp_path / "e.json"), "--plots", str(tmp_path / "plots")])
+        assert (
+            main(
+                [
+                    "train",
+                    "--dataset",
+                    "rg",
+                    "--features",
+                    str(rg_tiny),
+                    "--class",
+                    cls,
+                    "--epochs",
+                    "1",
+                    "--preset",
+                    "te",
+                    "--out",
+                    str(tmp_path / cls),
+                    "-q",
+                ]
+            )
+            == 0
+        )
+    rc = main(
+        [
+            "eval",
+            "--pack",
+            str(tmp_path / "Ball"),
+            "--pack",
+            str(tmp_path / "Ribbon"),
+            "--dataset",
+            "rg",
+            "--features",
+            str(rg_tiny),
+            "--json",
+            str(tmp_path / "e.json"),
+            "--plots",
+            str(tmp_path / "plots"),
+        ]
+    )
     assert rc == 0
     report = json.loads((tmp_path / "e.json").read_text())
     from vatp_core.metrics import fisher_z_mean
@@ -86,22 +149,67 @@ def test_train_cli_errors(rg_tiny, tmp_path, capsys):
 
 
 def test_reproduce_rg_prints_full_table(rg_tiny, tmp_path, capsys):
-    rc = main(["reproduce", "rg", "--features", str(rg_tiny), "--epochs", "1", "--json", str(tmp_path / "r.json"),
-               "-q", "--threads", "1"])
+    rc = main(
+        [
+            "reproduce",
+            "rg",
+            "--features",
+            str(rg_tiny),
+            "--epochs",
+            "1",
+            "--json",
+            str(tmp_path / "r.json"),
+            "-q",
+            "--threads",
+            "1",
+        ]
+    )
     assert rc == 0
     out = capsys.readouterr().out
-    for text in ("Ball", "Clubs", "Hoop", "Ribbon", "Avg.", "VST+TE", "VST+TE+PD", "VATP-Net", "GDLT (VST)",
-                 "model selection: best epoch on the test set", "0.800"):
+    for text in (
+        "Ball",
+        "Clubs",
+        "Hoop",
+        "Ribbon",
+        "Avg.",
+        "VST+TE",
+        "VST+TE+PD",
+        "VATP-Net",
+        "GDLT (VST)",
+        "model selection: best epoch on the test set",
+        "0.800",
+    ):
         assert text in out, text
     lines = [line for line in out.splitlines() if line.split()[:1] == ["ours"] and "R-ℓ2" not in line]
     assert len(lines) == 3
     assert all(len(line.split()) == 6 and "—" not in line for line in lines)  # 4 classes + Fisher-z average
     data = json.loads((tmp_path / "r.json").read_text())
-    assert set(data["runs"]) == {"te", "te+pd", "vatp"} and set(data["runs"]["vatp"]) == {"Ball", "Clubs", "Hoop", "Ribbon"}
+    assert set(data["runs"]) == {"te", "te+pd", "vatp"} and set(data["runs"]["vatp"]) == {
+        "Ball",
+        "Clubs",
+        "Hoop",
+        "Ribbon",
+    }
     assert data["paper"]["presets"]["vatp"][-1] == 0.800 and data["selection"] == "best_test"
     # run again: every run is already trained, so it only reloads its checkpoint and gives the same numbers
-    assert main(["reproduce", "rg", "--features", str(rg_tiny), "--epochs", "1", "--json", str(tmp_path / "r2.json"),
-                 "-q", "--threads", "1"]) == 0
+    assert (
+        main(
+            [
+                "reproduce",
+                "rg",
+                "--features",
+                str(rg_tiny),
+                "--epochs",
+                "1",
+                "--json",
+                str(tmp_path / "r2.json"),
+                "-q",
+                "--threads",
+                "1",
+            ]
+        )
+        == 0
+    )
     again = json.loads((tmp_path / "r2.json").read_text())
     assert "some runs resumed from their checkpoints" in again["notes"]
     assert again["runs"]["vatp"]["Hoop"]["spearman"] == data["runs"]["vatp"]["Hoop"]["spearman"]
@@ -111,8 +219,41 @@ def test_reproduce_rg_prints_full_table(rg_tiny, tmp_path, capsys):
 def test_rg_layout_train_eval_reaches_spearman_08(tmp_path, capsys):
     """Done-when: on generated RG features whose score depends on sub-sequence structure, train → eval ρ ≥ 0.8."""
     root = write_synthetic_rg(tmp_path / "rg", classes=("Ball",), spec=SyntheticSpec(dim=1024, seed=5))
-    assert main(["train", "--dataset", "rg", "--features", str(root), "--class", "Ball", "--epochs", "12",
-                 "--selection", "val", "--out", str(tmp_path / "pack"), "-q"]) == 0
-    assert main(["eval", "--pack", str(tmp_path / "pack"), "--dataset", "rg", "--features", str(root),
-                 "--json", str(tmp_path / "e.json")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "rg",
+                "--features",
+                str(root),
+                "--class",
+                "Ball",
+                "--epochs",
+                "12",
+                "--selection",
+                "val",
+                "--out",
+                str(tmp_path / "pack"),
+                "-q",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "eval",
+                "--pack",
+                str(tmp_path / "pack"),
+                "--dataset",
+                "rg",
+                "--features",
+                str(root),
+                "--json",
+                str(tmp_path / "e.json"),
+            ]
+        )
+        == 0
+    )
     assert json.loads((tmp_path / "e.json").read_text())["spearman"] >= 0.8

@@ -15,7 +15,9 @@ from vatp_core.training.trainer import Prediction
 def _pred(seed, n=30, noise=1.0):
     rng = np.random.default_rng(seed)
     true = rng.uniform(5, 20, n)
-    return Prediction(names=[f"v{i}" for i in range(n)], pred=true + rng.normal(0, noise, n), sigma=np.ones(n), true=true)
+    return Prediction(
+        names=[f"v{i}" for i in range(n)], pred=true + rng.normal(0, noise, n), sigma=np.ones(n), true=true
+    )
 
 
 def test_class_report_and_combination():
@@ -62,7 +64,9 @@ def test_mtl_aqa_text_training_and_pack(tmp_path, shared_datasets):
         np.save(tmp_path / f"{v:02d}_{d:02d}.npy", rng.normal(size=(10, 1024)).astype(np.float32))
     full = load_split("mtl", tmp_path, None, "train", annotations=shared_datasets / "mtl-aqa")
     train = full.subset(range(48), "train[:48]")
-    test = load_split("mtl", tmp_path, None, "test", annotations=shared_datasets / "mtl-aqa").subset(range(16), "test[:16]")
+    test = load_split("mtl", tmp_path, None, "test", annotations=shared_datasets / "mtl-aqa").subset(
+        range(16), "test[:16]"
+    )
     cfg = VATPConfig.preset("vatp", hidden_dim=32, d_model=32, n_heads=4, ffn_dim=64)
     r = train_model(train, test, cfg, TrainConfig(epochs=1, device="cpu", num_threads=1, seed=0))
     assert r.cfg.use_text and r.history[0].alg > 0 and r.history[0].gc > 0
@@ -79,16 +83,19 @@ def test_mtl_aqa_text_training_and_pack(tmp_path, shared_datasets):
     np.testing.assert_allclose(predict_with_pack(pack, test, device="cpu").pred, p.pred, rtol=1e-5)
 
 
-@pytest.mark.parametrize("dataset,classes", [("fisv", ("TES", "PCS")), ("mtl", ("diving",)),
-                                             ("finefs", ("SP-PCS", "SP-TES", "FS-PCS", "FS-TES"))])
+@pytest.mark.parametrize(
+    "dataset,classes",
+    [("fisv", ("TES", "PCS")), ("mtl", ("diving",)), ("finefs", ("SP-PCS", "SP-TES", "FS-PCS", "FS-TES"))],
+)
 def test_reproduce_tables_in_the_papers_layout(dataset, classes):
     from vatp_core.training.paper_tables import PAPER_TABLES, preset_label
     from vatp_core.training.reproduce import ReproduceResult, format_table
 
     res = ReproduceResult(dataset=dataset, selection="val", epochs=None, seed=0)
     rho = {c: 0.5 + 0.1 * i for i, c in enumerate(classes)}
-    res.runs["vatp"] = {c: {"spearman": v, "rl2": 1.0, "mse": 2.0, "n": 10, "last_epoch_test_spearman": None}
-                        for c, v in rho.items()}
+    res.runs["vatp"] = {
+        c: {"spearman": v, "rl2": 1.0, "mse": 2.0, "n": 10, "last_epoch_test_spearman": None} for c, v in rho.items()
+    }
     text = format_table(res)
     paper = PAPER_TABLES[dataset]
     assert paper["tables"] in text and "held-out validation split" in text

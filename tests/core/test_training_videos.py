@@ -25,9 +25,30 @@ def test_videos_to_pack_to_vatp_score(tmp_path, capsys):
     weights = tmp_path / "tiny.safetensors"
     save_file(load_backbone("tiny", random_init=True, device="cpu").state_dict(), str(weights))
 
-    rc = main(["train", "--dataset", "generic", "--features", str(club), "--backbone", "tiny",
-               "--backbone-weights", str(weights), "--epochs", "1", "--selection", "last", "--batch-size", "2",
-               "--out", str(tmp_path / "pack"), "--name", "club-attempts", "-q"])
+    rc = main(
+        [
+            "train",
+            "--dataset",
+            "generic",
+            "--features",
+            str(club),
+            "--backbone",
+            "tiny",
+            "--backbone-weights",
+            str(weights),
+            "--epochs",
+            "1",
+            "--selection",
+            "last",
+            "--batch-size",
+            "2",
+            "--out",
+            str(tmp_path / "pack"),
+            "--name",
+            "club-attempts",
+            "-q",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     manifest = json.loads((tmp_path / "pack" / "manifest.json").read_text())
     assert manifest["backbone"] == "tiny" and manifest["backbone_in_pack"] is True
@@ -35,16 +56,40 @@ def test_videos_to_pack_to_vatp_score(tmp_path, capsys):
     assert sorted(manifest["subaction_names"]) == ["approach", "flight", "jump", "landing"]
     assert manifest["training"]["split"]["n_train"] == 5 and manifest["training"]["split"]["n_test"] == 1
 
-    rc = main(["score", str(club / "attempt3.mp4"), "--pack", str(tmp_path / "pack"), "--device", "cpu",
-               "--json", str(tmp_path / "score.json"), "-q"])
+    rc = main(
+        [
+            "score",
+            str(club / "attempt3.mp4"),
+            "--pack",
+            str(tmp_path / "pack"),
+            "--device",
+            "cpu",
+            "--json",
+            str(tmp_path / "score.json"),
+            "-q",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     result = json.loads((tmp_path / "score.json").read_text())
     assert result["pack"]["name"] == "club-attempts"
     assert isinstance(result["mean"], float) and len(result["attention"]) == 4
 
     # vatp eval scores the folder with the pack's own backbone and protocol (no installed weights needed)
-    rc = main(["eval", "--pack", str(tmp_path / "pack"), "--dataset", "generic", "--features", str(club),
-               "--split", "all", "--json", str(tmp_path / "eval.json")])
+    rc = main(
+        [
+            "eval",
+            "--pack",
+            str(tmp_path / "pack"),
+            "--dataset",
+            "generic",
+            "--features",
+            str(club),
+            "--split",
+            "all",
+            "--json",
+            str(tmp_path / "eval.json"),
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     report = json.loads((tmp_path / "eval.json").read_text())
     assert report["n"] == 6 and len(report["scatter"]["pred"]) == 6

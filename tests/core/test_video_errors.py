@@ -167,7 +167,24 @@ def test_corrupt_frame_in_the_middle_is_skipped_and_counted(tmp_path, good):
         assert decode_index(r.frame(30)) == 29  # the player shows the last good frame there
         clips = list(iter_clips(r, get_protocol("generic", clip_len=16)))
         assert len(clips) == 3
-        assert [decode_index(f) for f in clips[1][1]] == [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 29, 31]
+        assert [decode_index(f) for f in clips[1][1]] == [
+            16,
+            17,
+            18,
+            19,
+            20,
+            21,
+            22,
+            23,
+            24,
+            25,
+            26,
+            27,
+            28,
+            29,
+            29,
+            31,
+        ]
     still_works(good)
 
 
@@ -184,8 +201,14 @@ def test_shorter_than_one_clip(tmp_path, good):
 
 
 def test_every_video_error_is_a_vatp_error():
-    for cls in (VideoNotFoundError, NotAVideoError, NoVideoStreamError, CorruptVideoError, NoFramesError,
-                VideoTooShortError):
+    for cls in (
+        VideoNotFoundError,
+        NotAVideoError,
+        NoVideoStreamError,
+        CorruptVideoError,
+        NoFramesError,
+        VideoTooShortError,
+    ):
         assert issubclass(cls, VideoError) and issubclass(cls, VATPError)
 
 

@@ -137,6 +137,7 @@ def test_wrong_backbone_is_refused_clearly(tmp_path):
 
 # --------------------------------------------------------------------- official Video Swin checkpoints
 
+
 def official_video_swin(tv_state: dict, depths: tuple[int, ...], n_classes: int = 600) -> dict:
     """Write a torchvision Swin state in the official Video Swin (mmaction2) naming, by the official layout:
     backbone.patch_embed.*, backbone.layers.{i}.blocks.{j}.{norm1, attn.*, norm2, mlp.fc1, mlp.fc2},
@@ -148,9 +149,18 @@ def official_video_swin(tv_state: dict, depths: tuple[int, ...], n_classes: int 
         for j in range(depth):
             tv = f"features.{2 * i}.{j}"
             off = f"backbone.layers.{i}.blocks.{j}"
-            for part in ("norm1.weight", "norm1.bias", "attn.relative_position_bias_table", "attn.relative_position_index",
-                         "attn.qkv.weight", "attn.qkv.bias", "attn.proj.weight", "attn.proj.bias",
-                         "norm2.weight", "norm2.bias"):
+            for part in (
+                "norm1.weight",
+                "norm1.bias",
+                "attn.relative_position_bias_table",
+                "attn.relative_position_index",
+                "attn.qkv.weight",
+                "attn.qkv.bias",
+                "attn.proj.weight",
+                "attn.proj.bias",
+                "norm2.weight",
+                "norm2.bias",
+            ):
                 out[f"{off}.{part}"] = tv_state[f"{tv}.{part}"]
             out[f"{off}.mlp.fc1.weight"] = tv_state[f"{tv}.mlp.0.weight"]
             out[f"{off}.mlp.fc1.bias"] = tv_state[f"{tv}.mlp.0.bias"]
@@ -168,19 +178,26 @@ def official_video_swin(tv_state: dict, depths: tuple[int, ...], n_classes: int 
 
 
 def test_official_key_names_map_to_torchvision():
-    fake = {k: torch.zeros(1) for k in (
-        "backbone.patch_embed.proj.weight",
-        "backbone.layers.0.blocks.0.attn.relative_position_bias_table",
-        "backbone.layers.0.downsample.reduction.weight",
-        "backbone.layers.2.blocks.17.mlp.fc2.bias",
-        "backbone.layers.3.blocks.1.mlp.fc1.weight",
-        "backbone.norm.weight",
-        "cls_head.fc_cls.weight",
-    )}
+    fake = {
+        k: torch.zeros(1)
+        for k in (
+            "backbone.patch_embed.proj.weight",
+            "backbone.layers.0.blocks.0.attn.relative_position_bias_table",
+            "backbone.layers.0.downsample.reduction.weight",
+            "backbone.layers.2.blocks.17.mlp.fc2.bias",
+            "backbone.layers.3.blocks.1.mlp.fc1.weight",
+            "backbone.norm.weight",
+            "cls_head.fc_cls.weight",
+        )
+    }
     converted, rest = wm.convert_official_video_swin(fake)
     assert set(converted) == {
-        "patch_embed.proj.weight", "features.0.0.attn.relative_position_bias_table", "features.1.reduction.weight",
-        "features.4.17.mlp.3.bias", "features.6.1.mlp.0.weight", "norm.weight",
+        "patch_embed.proj.weight",
+        "features.0.0.attn.relative_position_bias_table",
+        "features.1.reduction.weight",
+        "features.4.17.mlp.3.bias",
+        "features.6.1.mlp.0.weight",
+        "norm.weight",
     }
     assert set(rest) == {"cls_head.fc_cls.weight"}
 
@@ -189,9 +206,15 @@ def _check_official_import(name: str, depths: tuple[int, ...], tmp_path: Path, f
     tv_state = full_torchvision_state(name, seed=5)
     import numpy as np
 
-    ckpt = {"meta": {"epoch": 30, "mmaction_version": "0.x", "config": "window_size=(8, 7, 7)",
-                     "hook_msgs": {"best_score": np.float64(0.81), "history": np.arange(3)}},
-            "state_dict": official_video_swin(tv_state, depths)}
+    ckpt = {
+        "meta": {
+            "epoch": 30,
+            "mmaction_version": "0.x",
+            "config": "window_size=(8, 7, 7)",
+            "hook_msgs": {"best_score": np.float64(0.81), "history": np.arange(3)},
+        },
+        "state_dict": official_video_swin(tv_state, depths),
+    }
     src = tmp_path / filename
     torch.save(ckpt, src)
     item = wm.import_weights(src)
@@ -212,12 +235,15 @@ def test_official_video_swin_layout_imports_into_torchvision_t(tmp_path):
 
 @pytest.mark.slow
 def test_official_swin_b_k600_checkpoint_imports_into_swin3d_b(tmp_path):
-    item = _check_official_import("swin3d_b", (2, 2, 18, 2), tmp_path, "swin_base_patch244_window877_kinetics600_22k.pth")
+    item = _check_official_import(
+        "swin3d_b", (2, 2, 18, 2), tmp_path, "swin_base_patch244_window877_kinetics600_22k.pth"
+    )
     assert item.id == "swin3d_b-k600-official"
     assert wm.find_installed("swin3d_b", weights_id="swin3d_b-k600-official").path == item.path
 
 
 # --------------------------------------------------------------------------- downloads and offline
+
 
 def _closed_port() -> int:
     with socket.socket() as s:
@@ -263,8 +289,15 @@ def http_folder(tmp_path):
 def test_download_verifies_and_installs(http_folder, monkeypatch, capsys):
     root, base = http_folder
     served = torchvision_style_file(root, "tiny", full_torchvision_state("tiny"))
-    entry = wm.KnownWeights("tiny-test", "tiny", served.name, f"{base}/{served.name}",
-                            wm.hash_prefix_in_name(served.name), "test server", "test weights")
+    entry = wm.KnownWeights(
+        "tiny-test",
+        "tiny",
+        served.name,
+        f"{base}/{served.name}",
+        wm.hash_prefix_in_name(served.name),
+        "test server",
+        "test weights",
+    )
     monkeypatch.setitem(wm.KNOWN_WEIGHTS, entry.id, entry)
     assert cli_main(["weights", "download", "tiny-test"]) == 0
     assert "SHA-256 verified" in capsys.readouterr().out
@@ -297,13 +330,28 @@ def test_list_says_what_each_installed_pack_needs(tmp_path, capsys):
     from vatp_core.pack import PackManifest, install_pack, save_pack
 
     tiny_state = build_backbone_module("tiny").state_dict()
-    for name, backbone, whash, bstate in (("needs-i3d", "i3d", "", None), ("needs-swin-k600", "swin3d_b", "abcdef0123456789", None),
-                                          ("ships-tiny", "tiny", "", tiny_state)):
-        cfg = VATPConfig.preset("mlp", in_dim=256 if backbone == "tiny" else 1024, hidden_dim=16, d_model=8, n_heads=2,
-                                ffn_dim=16, dropout=0.0)
+    for name, backbone, whash, bstate in (
+        ("needs-i3d", "i3d", "", None),
+        ("needs-swin-k600", "swin3d_b", "abcdef0123456789", None),
+        ("ships-tiny", "tiny", "", tiny_state),
+    ):
+        cfg = VATPConfig.preset(
+            "mlp",
+            in_dim=256 if backbone == "tiny" else 1024,
+            hidden_dim=16,
+            d_model=8,
+            n_heads=2,
+            ffn_dim=16,
+            dropout=0.0,
+        )
         model = VATPNet(cfg).eval()
-        manifest = PackManifest(name=name, backbone=backbone, protocol={"name": "generic", "clip_len": 16, "stride": 16},
-                                model_config=cfg.to_dict(), backbone_weights_hash=whash)
+        manifest = PackManifest(
+            name=name,
+            backbone=backbone,
+            protocol={"name": "generic", "clip_len": 16, "stride": 16},
+            model_config=cfg.to_dict(),
+            backbone_weights_hash=whash,
+        )
         install_pack(save_pack(tmp_path / name, manifest, model, backbone_state=bstate))
     assert cli_main(["weights", "list", "--json"]) == 0
     packs = {row["pack"]: row["status"] for row in json.loads(capsys.readouterr().out)["packs"]}

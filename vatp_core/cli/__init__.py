@@ -18,8 +18,19 @@ from ..errors import VATPError
 
 # One entry per subcommand module, in the order `vatp --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "score", "report", "batch", "packs", "weights", "extract", "train", "eval", "reproduce", "synth", "model",
-    "probe", "info",
+    "score",
+    "report",
+    "batch",
+    "packs",
+    "weights",
+    "extract",
+    "train",
+    "eval",
+    "reproduce",
+    "synth",
+    "model",
+    "probe",
+    "info",
 )
 
 
@@ -44,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never wait on the model hub by accident
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

@@ -9,19 +9,29 @@ from . import CLIError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("batch", help="score every video in a folder (resumable CSV + JSON, optional PDF reports)",
-                       description="Score every video under DIR (recursively). Results are rewritten atomically "
-                                   "after each video; run the same command again to resume a stopped batch "
-                                   "(videos already scored with the same pack are skipped).")
+    p = sub.add_parser(
+        "batch",
+        help="score every video in a folder (resumable CSV + JSON, optional PDF reports)",
+        description="Score every video under DIR (recursively). Results are rewritten atomically "
+        "after each video; run the same command again to resume a stopped batch "
+        "(videos already scored with the same pack are skipped).",
+    )
     p.add_argument("folder", metavar="DIR", help="folder of videos (searched recursively)")
     p.add_argument("--pack", help="model pack name or path (default: the settings' default pack, else the demo)")
-    p.add_argument("--out", help="results CSV (default DIR/results.csv); a JSON with the same name is written beside it")
+    p.add_argument(
+        "--out", help="results CSV (default DIR/results.csv); a JSON with the same name is written beside it"
+    )
     p.add_argument("--reports", metavar="DIR", help="also write one PDF report per video and a summary PDF here")
-    p.add_argument("--labels", help="CSV with file,score[,difficulty]: adds Spearman, R-l2, scatter, CS curve and a "
-                                    "summary PDF ranking the routines (beside the CSV unless --reports is given)")
+    p.add_argument(
+        "--labels",
+        help="CSV with file,score[,difficulty]: adds Spearman, R-l2, scatter, CS curve and a "
+        "summary PDF ranking the routines (beside the CSV unless --reports is given)",
+    )
     p.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"), help="compute device")
     p.add_argument("--page-size", default="A4", choices=("A4", "Letter"), help="paper size of the PDF reports")
-    p.add_argument("--no-prefetch", action="store_true", help="do not decode the next video while scoring the current one")
+    p.add_argument(
+        "--no-prefetch", action="store_true", help="do not decode the next video while scoring the current one"
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
     p.set_defaults(func=run)
 
@@ -54,13 +64,23 @@ def run(args: argparse.Namespace) -> int:
             print(f"scoring {total} video(s) from {folder} → {out}", flush=True)
 
     try:
-        summary = score_folder(folder, args.pack, device=args.device, out_csv=out, labels=args.labels,
-                               prefetch=not args.no_prefetch, progress=progress, on_row=on_row,
-                               make_report=make_report)
+        summary = score_folder(
+            folder,
+            args.pack,
+            device=args.device,
+            out_csv=out,
+            labels=args.labels,
+            prefetch=not args.no_prefetch,
+            progress=progress,
+            on_row=on_row,
+            make_report=make_report,
+        )
     except VATPError as exc:
         raise CLIError(str(exc)) from None
-    print(f"{summary.n_videos} video(s): {summary.n_scored} scored, {summary.n_skipped} already done, "
-          f"{summary.n_failed} failed in {summary.seconds:.1f} s ({summary.videos_per_minute:.1f} videos/min)")
+    print(
+        f"{summary.n_videos} video(s): {summary.n_scored} scored, {summary.n_skipped} already done, "
+        f"{summary.n_failed} failed in {summary.seconds:.1f} s ({summary.videos_per_minute:.1f} videos/min)"
+    )
     print(f"results: {summary.out_csv}  {summary.out_json}")
     if summary.metrics:
         m = summary.metrics
@@ -86,5 +106,6 @@ def _summary_report(summary, path: Path, page_size: str) -> Path:
 
     from app.report import render_batch_summary
 
-    return render_batch_summary(summary.rows, summary.metrics, path, page_size=page_size,
-                                title=f"Batch summary: {summary.folder.name}")
+    return render_batch_summary(
+        summary.rows, summary.metrics, path, page_size=page_size, title=f"Batch summary: {summary.folder.name}"
+    )

@@ -12,19 +12,32 @@ from .train import add_data_args, load_kwargs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="evaluate model packs on a labelled dataset split",
-                       description="Spearman, R-l2 (x100, as CoRe reports it), MSE; Fisher-z average over classes; "
-                                   "the predicted-vs-judged scatter (paper Fig. 6) and cumulative score curve (Fig. 7) "
-                                   "as JSON and PNG.")
-    p.add_argument("--pack", action="append", required=True, metavar="P",
-                   help="model pack (installed name, folder or .zip); repeat for one pack per class")
+    p = sub.add_parser(
+        "eval",
+        help="evaluate model packs on a labelled dataset split",
+        description="Spearman, R-l2 (x100, as CoRe reports it), MSE; Fisher-z average over classes; "
+        "the predicted-vs-judged scatter (paper Fig. 6) and cumulative score curve (Fig. 7) "
+        "as JSON and PNG.",
+    )
+    p.add_argument(
+        "--pack",
+        action="append",
+        required=True,
+        metavar="P",
+        help="model pack (installed name, folder or .zip); repeat for one pack per class",
+    )
     add_data_args(p)
-    p.add_argument("--split", default="test", choices=("test", "train", "all"),
-                   help="which split to evaluate (default test; 'all' for generic folders)")
+    p.add_argument(
+        "--split",
+        default="test",
+        choices=("test", "train", "all"),
+        help="which split to evaluate (default test; 'all' for generic folders)",
+    )
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     p.add_argument("--json", default=None, metavar="OUT", help="write the report as JSON ('-' for stdout)")
-    p.add_argument("--plots", default=None, metavar="DIR",
-                   help="folder for the PNG plots (default: beside --json, else none)")
+    p.add_argument(
+        "--plots", default=None, metavar="DIR", help="folder for the PNG plots (default: beside --json, else none)"
+    )
     p.set_defaults(func=run)
 
 
@@ -78,10 +91,19 @@ def run(args: argparse.Namespace) -> int:
     for cls, r in per_class.items():
         print(f"{cls:>10}: Spearman {r['spearman']:.4f}  R-l2 {r['rl2']:.3f}  MSE {r['mse']:.3f}  n={r['n']}")
     if len(per_class) > 1:
-        print(f"{'average':>10}: Spearman {report['spearman']:.4f} (Fisher-z)  R-l2 {report['rl2']:.3f}  "
-              f"MSE {report['mse']:.3f}")
-    plots_dir = Path(args.plots) if args.plots else (
-        Path(args.json).with_suffix("").parent / (Path(args.json).stem + "_plots") if args.json and args.json != "-" else None)
+        print(
+            f"{'average':>10}: Spearman {report['spearman']:.4f} (Fisher-z)  R-l2 {report['rl2']:.3f}  "
+            f"MSE {report['mse']:.3f}"
+        )
+    plots_dir = (
+        Path(args.plots)
+        if args.plots
+        else (
+            Path(args.json).with_suffix("").parent / (Path(args.json).stem + "_plots")
+            if args.json and args.json != "-"
+            else None
+        )
+    )
     if plots_dir is not None:
         paths = write_plots(report, plots_dir, title=spec.title)
         report["plots"] = [str(p) for p in paths]

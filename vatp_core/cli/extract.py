@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stride", type=int, default=None, help="frames between clip starts (overrides the protocol)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the .npy files")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--weights", default=None, metavar="FILE", help="backbone weights file (default: the installed one)")
+    src.add_argument(
+        "--weights", default=None, metavar="FILE", help="backbone weights file (default: the installed one)"
+    )
     src.add_argument("--pack", default=None, help="take the backbone (and its weights) from this model pack")
     p.add_argument("--device", default=None, help="auto, cuda or cpu (default: the settings)")
     p.add_argument("--batch-size", type=int, default=8, help="clips per batch (default 8)")
@@ -41,8 +43,13 @@ def _videos(source, recursive: bool):
     if not source.is_dir():
         raise CLIError(f"No such file or folder: {source}")
     pattern = "**/*" if recursive else "*"
-    found = sorted(p for p in source.glob(pattern) if p.is_file() and is_video_filename(p.name)
-                   and not any(part.startswith(".") for part in p.relative_to(source).parts))
+    found = sorted(
+        p
+        for p in source.glob(pattern)
+        if p.is_file()
+        and is_video_filename(p.name)
+        and not any(part.startswith(".") for part in p.relative_to(source).parts)
+    )
     if not found:
         raise CLIError(f"No video files in {source}{' (or its subfolders)' if recursive else ''}.")
     return source, found
@@ -79,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
 
             pack = resolve_pack(args.pack)
             if pack.manifest.backbone != get_backbone_spec(args.backbone).name:
-                raise CLIError(f"The pack {pack.manifest.name!r} uses the {pack.manifest.backbone} backbone, not {args.backbone}.")
+                raise CLIError(
+                    f"The pack {pack.manifest.name!r} uses the {pack.manifest.backbone} backbone, not {args.backbone}."
+                )
             backbone = pack.load_backbone(device)
         else:
             backbone = load_backbone(args.backbone, weights=args.weights, device=device)
@@ -98,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
             continue
         bar.set_label(str(rel))
         try:
-            result = extract_features(video, backbone, protocol, batch_size=args.batch_size, progress=bar,
-                                      use_cache=not args.no_cache)
+            result = extract_features(
+                video, backbone, protocol, batch_size=args.batch_size, progress=bar, use_cache=not args.no_cache
+            )
         except VATPError as exc:
             bar.close()
             print(f"{rel}: error: {exc}", file=sys.stderr)
@@ -112,8 +122,10 @@ def run(args: argparse.Namespace) -> int:
         _save_npy(target, result.features)
         done += 1
         clips += result.n_clips
-    parts = [f"Extracted {done} video{'s' if done != 1 else ''} ({clips} clips, {backbone.spec.feature_dim}-d, "
-             f"{backbone.spec.name}, protocol {protocol.name}) to {out}"]
+    parts = [
+        f"Extracted {done} video{'s' if done != 1 else ''} ({clips} clips, {backbone.spec.feature_dim}-d, "
+        f"{backbone.spec.name}, protocol {protocol.name}) to {out}"
+    ]
     if skipped:
         parts.append(f"{skipped} skipped (already there; --overwrite to redo)")
     if failed:

@@ -30,8 +30,9 @@ def _no_action(args: argparse.Namespace) -> int:
     return 0
 
 
-def model_info(preset: str = "vatp", blocks: int | None = None, queries: int | None = None,
-               in_dim: int | None = None) -> dict:
+def model_info(
+    preset: str = "vatp", blocks: int | None = None, queries: int | None = None, in_dim: int | None = None
+) -> dict:
     """Build the model for a preset and report its parameter counts (used by the CLI and tests)."""
     from ..model import PART_DESCRIPTIONS, VATPConfig, VATPNet, count_parameters
 
@@ -53,8 +54,21 @@ def model_info(preset: str = "vatp", blocks: int | None = None, queries: int | N
         details["parseformer.tau"] = pf.tau.numel()
     result = {
         "preset": preset,
-        "config": {k: cfg.to_dict()[k] for k in ("in_dim", "hidden_dim", "d_model", "n_heads", "ffn_dim",
-                                                  "n_queries", "n_blocks", "te_layers", "cd_blocks", "text_dim")},
+        "config": {
+            k: cfg.to_dict()[k]
+            for k in (
+                "in_dim",
+                "hidden_dim",
+                "d_model",
+                "n_heads",
+                "ffn_dim",
+                "n_queries",
+                "n_blocks",
+                "te_layers",
+                "cd_blocks",
+                "text_dim",
+            )
+        },
         "total": total,
         "total_millions": round(total / 1e6, 3),
         "parts": counts,
@@ -79,8 +93,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2, ensure_ascii=False))
         return 0
     c = info["config"]
-    print(f"VATP-Net, preset {info['preset']}: {info['total']:,} trainable parameters "
-          f"({info['total_millions']:.2f} M, backbone excluded)")
+    print(
+        f"VATP-Net, preset {info['preset']}: {info['total']:,} trainable parameters "
+        f"({info['total_millions']:.2f} M, backbone excluded)"
+    )
     shape = f"  input {c['in_dim']} → hidden {c['hidden_dim']} → d={c['d_model']}"
     if "temporal_encoder" in info["parts"] or "parseformer" in info["parts"]:
         shape += f", {c['n_heads']} heads, FFN {c['ffn_dim']}"
@@ -95,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
     for name, n in info["details"].items():
         print(f"    {name:<{width + 12}}  {n:>8,}")
     if "paper_millions" in info:
-        print(f"  paper (Table IV): {info['paper_millions']:.2f} M; difference "
-              f"{100 * info['paper_relative_difference']:.2f}%")
+        print(
+            f"  paper (Table IV): {info['paper_millions']:.2f} M; difference "
+            f"{100 * info['paper_relative_difference']:.2f}%"
+        )
     return 0

@@ -36,9 +36,17 @@ def run(args: argparse.Namespace) -> int:
             default = load_settings().default_pack
             demo = paths.demo_pack_path()
             if args.json:
-                rows = [{"name": i.name, "path": str(i.path), "ok": i.ok, "error": i.error,
-                         "default": i.name == default,
-                         "manifest": i.manifest.to_dict() if i.manifest else None} for i in infos]
+                rows = [
+                    {
+                        "name": i.name,
+                        "path": str(i.path),
+                        "ok": i.ok,
+                        "error": i.error,
+                        "default": i.name == default,
+                        "manifest": i.manifest.to_dict() if i.manifest else None,
+                    }
+                    for i in infos
+                ]
                 print(json.dumps({"packs": rows, "demo_pack": str(demo) if demo.exists() else None}, indent=2))
                 return 0
             if not infos:

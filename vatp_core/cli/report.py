@@ -9,9 +9,12 @@ from . import CLIError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="write a PDF report of a scored routine (from a result JSON or a video)",
-                       description="Make the PDF report of one routine. Give a result JSON (from `vatp score` or the "
-                                   "app) or a video, which is scored first with --pack.")
+    p = sub.add_parser(
+        "report",
+        help="write a PDF report of a scored routine (from a result JSON or a video)",
+        description="Make the PDF report of one routine. Give a result JSON (from `vatp score` or the "
+        "app) or a video, which is scored first with --pack.",
+    )
     p.add_argument("input", metavar="RESULT.json|VIDEO", help="a ScoreResult JSON, or a video to score")
     p.add_argument("--out", "-o", required=True, help="PDF file to write")
     p.add_argument("--pack", help="model pack to score a video with (default: the settings' default, else the demo)")
@@ -55,10 +58,15 @@ def run(args: argparse.Namespace) -> int:
     reference = load_or_score(Path(args.reference), args.pack, args.device) if args.reference else None
     from app.report import ReportFields, render_report
 
-    fields = ReportFields(title=args.title or ReportFields.title, athlete=args.athlete, routine=args.routine,
-                         date=args.date or date.today().isoformat())
+    fields = ReportFields(
+        title=args.title or ReportFields.title,
+        athlete=args.athlete,
+        routine=args.routine,
+        date=args.date or date.today().isoformat(),
+    )
     video = Path(args.video) if args.video else (source if source.suffix.lower() != ".json" else None)
-    out = render_report(result, Path(args.out), fields=fields, reference=reference,
-                        page_size=args.page_size, video_path=video)
+    out = render_report(
+        result, Path(args.out), fields=fields, reference=reference, page_size=args.page_size, video_path=video
+    )
     print(f"report written: {out}")
     return 0

@@ -11,31 +11,51 @@ from . import CLIError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("reproduce", help="reproduce the paper's tables from public features",
-                       description="Train and test every class with the ablation presets and print a table laid out "
-                                   "like the paper's (Table II/X for RG, XI for Fis-V, I/IX for MTL-AQA, XII for FineFS) "
-                                   "with the paper's numbers beside ours, stating the model selection used.")
+    p = sub.add_parser(
+        "reproduce",
+        help="reproduce the paper's tables from public features",
+        description="Train and test every class with the ablation presets and print a table laid out "
+        "like the paper's (Table II/X for RG, XI for Fis-V, I/IX for MTL-AQA, XII for FineFS) "
+        "with the paper's numbers beside ours, stating the model selection used.",
+    )
     p.add_argument("dataset", choices=("rg", "fisv", "mtl", "finefs"))
     p.add_argument("--features", required=True, metavar="DIR", help="feature folder in the published layout")
-    p.add_argument("--annotations", default=None, metavar="DIR", help="split/annotation files (default: beside or above)")
-    p.add_argument("--epochs", type=int, default=None,
-                   help="epochs for every run (default: the paper's per class; use a small number for a quick check)")
+    p.add_argument(
+        "--annotations", default=None, metavar="DIR", help="split/annotation files (default: beside or above)"
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="epochs for every run (default: the paper's per class; use a small number for a quick check)",
+    )
     p.add_argument("--presets", default=None, help="comma-separated presets (default: the paper's ablation rows)")
     p.add_argument("--classes", default=None, help="comma-separated classes (default: all)")
-    p.add_argument("--selection", choices=("best_test", "val", "last"), default="best_test",
-                   help="best_test: best test epoch (the paper's field practice); val: held-out validation split")
+    p.add_argument(
+        "--selection",
+        choices=("best_test", "val", "last"),
+        default="best_test",
+        help="best_test: best test epoch (the paper's field practice); val: held-out validation split",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--init", default=None, metavar="PACK",
-                   help="start every run from this pack's matching weights (e.g. a vatp pack trained on MTL-AQA "
-                        "with text, as the paper does for RG, Fis-V and FineFS)")
+    p.add_argument(
+        "--init",
+        default=None,
+        metavar="PACK",
+        help="start every run from this pack's matching weights (e.g. a vatp pack trained on MTL-AQA "
+        "with text, as the paper does for RG, Fis-V and FineFS)",
+    )
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--packs", default=None, metavar="DIR", help="also write one model pack per run into DIR")
     p.add_argument("--json", default=None, metavar="OUT", help="write all numbers (ours and the paper's) as JSON")
-    p.add_argument("--no-resume", action="store_true",
-                   help="retrain every run (by default each run checkpoints, and a re-run continues where it stopped)")
+    p.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="retrain every run (by default each run checkpoints, and a re-run continues where it stopped)",
+    )
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=run)
 
@@ -55,8 +75,16 @@ def run(args: argparse.Namespace) -> int:
     from .train import TrainProgress
 
     try:
-        tc = TrainConfig(epochs=1, batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device,
-                         selection=args.selection, num_threads=args.threads, init_from=args.init)
+        tc = TrainConfig(
+            epochs=1,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            seed=args.seed,
+            device=args.device,
+            selection=args.selection,
+            num_threads=args.threads,
+            init_from=args.init,
+        )
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
 
@@ -71,8 +99,18 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_resume:
         ckpt_root = data_dir() / "checkpoints" / f"reproduce-{args.dataset}"
     try:
-        res = reproduce(args.dataset, args.features, tc, epochs=args.epochs, presets=presets, classes=classes,
-                        annotations=args.annotations, packs_dir=args.packs, on_run=on_run, checkpoint_root=ckpt_root)
+        res = reproduce(
+            args.dataset,
+            args.features,
+            tc,
+            epochs=args.epochs,
+            presets=presets,
+            classes=classes,
+            annotations=args.annotations,
+            packs_dir=args.packs,
+            on_run=on_run,
+            checkpoint_root=ckpt_root,
+        )
     except (VATPError, ValueError) as exc:
         raise CLIError(str(exc)) from exc
     sys.stderr.flush()

@@ -12,15 +12,27 @@ from . import CLIError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score a routine video and explain the score")
     p.add_argument("video", help="video file")
-    p.add_argument("--pack", default=None,
-                   help="model pack: installed name, folder or .zip (default: settings, else the bundled demo pack)")
+    p.add_argument(
+        "--pack",
+        default=None,
+        help="model pack: installed name, folder or .zip (default: settings, else the bundled demo pack)",
+    )
     p.add_argument("--json", metavar="OUT", default=None, help="write the full result as JSON ('-' for stdout)")
     p.add_argument("--sidecar", action="store_true", help="also save the result beside the video as VIDEO.vatp.json")
     p.add_argument("--device", default=None, choices=["auto", "cuda", "cpu"], help="compute device (default: settings)")
-    p.add_argument("--difficulty", type=float, default=None, metavar="DD",
-                   help="difficulty degree, for packs that predict score ÷ DD (MTL-AQA diving)")
-    p.add_argument("--dive-code", default=None, metavar="CODE",
-                   help="dive code (e.g. 407C), looked up in the pack's difficulty table")
+    p.add_argument(
+        "--difficulty",
+        type=float,
+        default=None,
+        metavar="DD",
+        help="difficulty degree, for packs that predict score ÷ DD (MTL-AQA diving)",
+    )
+    p.add_argument(
+        "--dive-code",
+        default=None,
+        metavar="CODE",
+        help="dive code (e.g. 407C), looked up in the pack's difficulty table",
+    )
     p.add_argument("--no-cache", action="store_true", help="recompute the clip features even if cached")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=run)
@@ -72,8 +84,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         from ..pipeline import score_video
 
-        result = score_video(video, args.pack, device=device, progress=progress, difficulty=args.difficulty,
-                             dive_code=args.dive_code, use_cache=not args.no_cache)
+        result = score_video(
+            video,
+            args.pack,
+            device=device,
+            progress=progress,
+            difficulty=args.difficulty,
+            dive_code=args.dive_code,
+            use_cache=not args.no_cache,
+        )
     except VATPError as exc:
         progress.close()
         raise CLIError(str(exc)) from None

@@ -26,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--n", type=int, default=100, help="number of routines (default 100)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--size", type=_size, default=(160, 120), help="frame size WIDTHxHEIGHT, even numbers (default 160x120)")
+    p.add_argument(
+        "--size", type=_size, default=(160, 120), help="frame size WIDTHxHEIGHT, even numbers (default 160x120)"
+    )
     p.add_argument("--fps", type=float, default=25.0, help="frame rate (default 25)")
     p.add_argument("--no-idle", action="store_true", help="no idle frames (label -1) before and after the routine")
     p.add_argument("--workers", type=int, default=2, help="parallel processes, at most 2 (default 2)")
@@ -34,8 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import CLIError
     from ..synth import SynthConfig, generate_dataset
+    from . import CLIError
 
     if args.n < 1:
         raise CLIError("--n must be at least 1")
@@ -58,5 +60,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CLIError(f"cannot write to {args.out}: {exc}") from exc
     frames = sum(len(it.frame_labels) for it in items)
-    print(f"wrote {len(items)} routines ({frames} frames) and labels.csv to {args.out} in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"wrote {len(items)} routines ({frames} frames) and labels.csv to {args.out} in {time.perf_counter() - t0:.1f} s"
+    )
     return 0

@@ -17,24 +17,56 @@ PRESET_CHOICES = ("mlp", "te", "pd", "te+pd", "vatp")
 
 def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True) -> None:
     """--dataset/--features/--class/--annotations and the generic-layout options (shared with eval)."""
-    p.add_argument("--dataset", required=True, choices=DATASET_CHOICES,
-                   help="rg, fisv, mtl (MTL-AQA), finefs, or generic (a folder with labels.csv)")
-    p.add_argument("--features", required=True, metavar="DIR",
-                   help="feature folder (or, for generic, the folder with labels.csv and videos / feature files)")
+    p.add_argument(
+        "--dataset",
+        required=True,
+        choices=DATASET_CHOICES,
+        help="rg, fisv, mtl (MTL-AQA), finefs, or generic (a folder with labels.csv)",
+    )
+    p.add_argument(
+        "--features",
+        required=True,
+        metavar="DIR",
+        help="feature folder (or, for generic, the folder with labels.csv and videos / feature files)",
+    )
     if with_class:
-        p.add_argument("--class", dest="cls", default=None, metavar="C",
-                       help="class: RG apparatus (Ball, Clubs, Hoop, Ribbon), Fis-V TES/PCS, FineFS SP-TES …")
-    p.add_argument("--annotations", default=None, metavar="DIR",
-                   help="folder with the split/annotation files (default: beside or above --features); "
-                        "for generic, a labels CSV file")
-    p.add_argument("--difficulty", choices=("none", "divide"), default=None,
-                   help="generic only: 'divide' regresses score ÷ difficulty (needs a difficulty column)")
-    p.add_argument("--backbone", default=None,
-                   help="generic only: backbone for videos (default tiny), or the one that made the feature files")
-    p.add_argument("--backbone-weights", default=None, metavar="FILE",
-                   help="generic videos only: backbone weights file (default: the installed ones)")
-    p.add_argument("--text-encoder", default="hash", metavar="ENC",
-                   help="phrase embeddings: 'hash' (built in) or a local BERT folder")
+        p.add_argument(
+            "--class",
+            dest="cls",
+            default=None,
+            metavar="C",
+            help="class: RG apparatus (Ball, Clubs, Hoop, Ribbon), Fis-V TES/PCS, FineFS SP-TES …",
+        )
+    p.add_argument(
+        "--annotations",
+        default=None,
+        metavar="DIR",
+        help="folder with the split/annotation files (default: beside or above --features); "
+        "for generic, a labels CSV file",
+    )
+    p.add_argument(
+        "--difficulty",
+        choices=("none", "divide"),
+        default=None,
+        help="generic only: 'divide' regresses score ÷ difficulty (needs a difficulty column)",
+    )
+    p.add_argument(
+        "--backbone",
+        default=None,
+        help="generic only: backbone for videos (default tiny), or the one that made the feature files",
+    )
+    p.add_argument(
+        "--backbone-weights",
+        default=None,
+        metavar="FILE",
+        help="generic videos only: backbone weights file (default: the installed ones)",
+    )
+    p.add_argument(
+        "--text-encoder",
+        default="hash",
+        metavar="ENC",
+        help="phrase embeddings: 'hash' (built in) or a local BERT folder",
+    )
 
 
 def load_kwargs(args: argparse.Namespace) -> dict:
@@ -52,35 +84,64 @@ def load_kwargs(args: argparse.Namespace) -> dict:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train VATP-Net on clip features and write a model pack",
-                       description="Train VATP-Net (Adam, lr 1e-3, weight decay 0, per-dataset epochs from the paper) "
-                                   "and write a model pack whose manifest records data, split, preset and metrics. "
-                                   "An interrupted run resumes from its last checkpoint when run again.")
+    p = sub.add_parser(
+        "train",
+        help="train VATP-Net on clip features and write a model pack",
+        description="Train VATP-Net (Adam, lr 1e-3, weight decay 0, per-dataset epochs from the paper) "
+        "and write a model pack whose manifest records data, split, preset and metrics. "
+        "An interrupted run resumes from its last checkpoint when run again.",
+    )
     add_data_args(p)
     p.add_argument("--preset", default="vatp", choices=PRESET_CHOICES, help="model / ablation preset (default vatp)")
-    p.add_argument("--epochs", type=int, default=None, help="epochs (default: RG the paper's 300/400/500/300 per apparatus; "
-                        "our choice elsewhere: Fis-V and FineFS 300, MTL-AQA 200, generic 100)")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="epochs (default: RG the paper's 300/400/500/300 per apparatus; "
+        "our choice elsewhere: Fis-V and FineFS 300, MTL-AQA 200, generic 100)",
+    )
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--selection", choices=("best_test", "val", "last"), default="best_test",
-                   help="model selection: best_test (best epoch on the test set, the paper's practice), "
-                        "val (on a held-out part of the training set), last")
+    p.add_argument(
+        "--selection",
+        choices=("best_test", "val", "last"),
+        default="best_test",
+        help="model selection: best_test (best epoch on the test set, the paper's practice), "
+        "val (on a held-out part of the training set), last",
+    )
     p.add_argument("--val-fraction", type=float, default=0.2, help="share held out for --selection val")
-    p.add_argument("--crop", type=int, default=None, metavar="N",
-                   help="random crop of N clips in training (default: dataset's, RG 68; 0 = full sequences)")
-    p.add_argument("--init", default=None, metavar="PACK",
-                   help="start from a pack's weights where they fit (the paper fine-tunes a ParseFormer trained "
-                        "with text on MTL-AQA for RG, Fis-V and FineFS)")
+    p.add_argument(
+        "--crop",
+        type=int,
+        default=None,
+        metavar="N",
+        help="random crop of N clips in training (default: dataset's, RG 68; 0 = full sequences)",
+    )
+    p.add_argument(
+        "--init",
+        default=None,
+        metavar="PACK",
+        help="start from a pack's weights where they fit (the paper fine-tunes a ParseFormer trained "
+        "with text on MTL-AQA for RG, Fis-V and FineFS)",
+    )
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     p.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
-    p.add_argument("--checkpoint", default=None, metavar="DIR",
-                   help="checkpoint folder (default: one per pack name in the user data folder)")
+    p.add_argument(
+        "--checkpoint",
+        default=None,
+        metavar="DIR",
+        help="checkpoint folder (default: one per pack name in the user data folder)",
+    )
     p.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
-    p.add_argument("--out", default=None, metavar="PACK",
-                   help="pack folder or .zip to write (default: install into the user's packs folder)")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="PACK",
+        help="pack folder or .zip to write (default: install into the user's packs folder)",
+    )
     p.add_argument("--name", default=None, help="pack name (default: <dataset>-<class>-<preset>)")
     p.add_argument("--json", default=None, metavar="OUT", help="write the run summary as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -122,9 +183,15 @@ class TrainProgress:
         bar = "#" * int(round(20 * frac)) + "." * (20 - int(round(20 * frac)))
         per = sum(self.epoch_times[-10:]) / len(self.epoch_times[-10:])
         eta = per * (self.total - e.epoch)
-        val = f"  val ρ {e.val_spearman:.3f} (best {self.best[0]:.3f} @ {self.best[1]})" if e.val_spearman is not None else ""
-        self.last_line = (f"{self.label}epoch {e.epoch}/{self.total} [{bar}] loss {e.loss:.4f}{val}  "
-                          f"{per:.1f} s/epoch  ETA {_duration(eta)}")
+        val = (
+            f"  val ρ {e.val_spearman:.3f} (best {self.best[0]:.3f} @ {self.best[1]})"
+            if e.val_spearman is not None
+            else ""
+        )
+        self.last_line = (
+            f"{self.label}epoch {e.epoch}/{self.total} [{bar}] loss {e.loss:.4f}{val}  "
+            f"{per:.1f} s/epoch  ETA {_duration(eta)}"
+        )
         if self.tty:
             self.stream.write("\r" + self.last_line + " " * 12)
             if e.epoch == self.total:
@@ -162,10 +229,22 @@ def run(args: argparse.Namespace) -> int:
     auto_ckpt = args.checkpoint is None
     ckpt = Path(args.checkpoint) if args.checkpoint else data_dir() / "checkpoints" / name
     try:
-        tc = TrainConfig(epochs=1, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-                         seed=args.seed, device=args.device, amp=not args.no_amp, train_crop=args.crop,
-                         selection=args.selection, val_fraction=args.val_fraction, checkpoint_dir=str(ckpt),
-                         resume=not args.no_resume, num_threads=args.threads, init_from=args.init)
+        tc = TrainConfig(
+            epochs=1,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            weight_decay=args.weight_decay,
+            seed=args.seed,
+            device=args.device,
+            amp=not args.no_amp,
+            train_crop=args.crop,
+            selection=args.selection,
+            val_fraction=args.val_fraction,
+            checkpoint_dir=str(ckpt),
+            resume=not args.no_resume,
+            num_threads=args.threads,
+            init_from=args.init,
+        )
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
     epochs = args.epochs or default_epochs(spec.name, cls)
@@ -183,33 +262,70 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         try:
-            outcome = run_class(spec.name, args.features, cls, args.preset, tc, epochs=epochs,
-                                annotations=args.annotations, progress=bar, on_epoch=bar.epoch, **kw)
+            outcome = run_class(
+                spec.name,
+                args.features,
+                cls,
+                args.preset,
+                tc,
+                epochs=epochs,
+                annotations=args.annotations,
+                progress=bar,
+                on_epoch=bar.epoch,
+                **kw,
+            )
         except CheckpointError:
             if not auto_ckpt:
                 raise
             shutil.rmtree(ckpt, ignore_errors=True)  # our own folder from an earlier, different run
-            outcome = run_class(spec.name, args.features, cls, args.preset, tc, epochs=epochs,
-                                annotations=args.annotations, progress=bar, on_epoch=bar.epoch, **kw)
+            outcome = run_class(
+                spec.name,
+                args.features,
+                cls,
+                args.preset,
+                tc,
+                epochs=epochs,
+                annotations=args.annotations,
+                progress=bar,
+                on_epoch=bar.epoch,
+                **kw,
+            )
         res = outcome.result
         out = Path(args.out) if args.out else packs_dir() / name
-        path = save_trained_pack(out, res, outcome.train_set, name=name, test_metrics=outcome.test, backbone=args.backbone,
-                                 test_set=outcome.test_set, sport=spec.sport,
-                                 event=f"{spec.event_prefix} {outcome.cls}".strip())
+        path = save_trained_pack(
+            out,
+            res,
+            outcome.train_set,
+            name=name,
+            test_metrics=outcome.test,
+            backbone=args.backbone,
+            test_set=outcome.test_set,
+            sport=spec.sport,
+            event=f"{spec.event_prefix} {outcome.cls}".strip(),
+        )
     except (VATPError, ValueError) as exc:
         raise CLIError(str(exc)) from exc
     t = outcome.test
-    print(f"{name}: test Spearman {t['spearman']:.4f}  R-l2 {t['rl2']:.3f}  MSE {t['mse']:.3f}  "
-          f"(n={t['n']}, epoch {res.best_epoch} of {epochs})")
+    print(
+        f"{name}: test Spearman {t['spearman']:.4f}  R-l2 {t['rl2']:.3f}  MSE {t['mse']:.3f}  "
+        f"(n={t['n']}, epoch {res.best_epoch} of {epochs})"
+    )
     print(f"model selection: {res.selection_text}")
     for note in res.notes:
         print(f"note: {note}")
     print(f"pack written to {path}  ({time.perf_counter() - t0:.0f} s)")
     if args.json:
-        summary = {"pack": str(path), "name": name, "dataset": spec.name, "class": outcome.cls, "preset": args.preset,
-                   "training": res.summary(), "best_epoch": res.best_epoch,
-                   "selection_metrics": res.val_metrics,
-                   "test": evaluation_report({outcome.cls: t})}
+        summary = {
+            "pack": str(path),
+            "name": name,
+            "dataset": spec.name,
+            "class": outcome.cls,
+            "preset": args.preset,
+            "training": res.summary(),
+            "best_epoch": res.best_epoch,
+            "selection_metrics": res.val_metrics,
+            "test": evaluation_report({outcome.cls: t}),
+        }
         _write_json(args.json, summary)
     return 0
 

@@ -60,16 +60,24 @@ def _pack_needs() -> list[dict]:
         if m.backbone_in_pack:
             status = "in the pack"
         else:
-            ok = [w for w in installed if w.backbone == m.backbone
-                  and (not m.backbone_weights_hash or w.state_hash == m.backbone_weights_hash)]
+            ok = [
+                w
+                for w in installed
+                if w.backbone == m.backbone and (not m.backbone_weights_hash or w.state_hash == m.backbone_weights_hash)
+            ]
             if ok:
                 status = f"installed ({ok[0].path.name})"
             else:
                 spec_id = get_backbone_spec(m.backbone).weights_id
                 hint = wm.KNOWN_WEIGHTS[spec_id].filename if spec_id in wm.KNOWN_WEIGHTS else m.backbone
-                status = (f"MISSING: weights hash {m.backbone_weights_hash}" if m.backbone_weights_hash
-                          else f"MISSING: {hint}")
-        rows.append({"pack": info.name, "backbone": m.backbone, "weights_hash": m.backbone_weights_hash, "status": status})
+                status = (
+                    f"MISSING: weights hash {m.backbone_weights_hash}"
+                    if m.backbone_weights_hash
+                    else f"MISSING: {hint}"
+                )
+        rows.append(
+            {"pack": info.name, "backbone": m.backbone, "weights_hash": m.backbone_weights_hash, "status": status}
+        )
     return rows
 
 
@@ -80,15 +88,29 @@ def _list(args: argparse.Namespace) -> int:
     installed = wm.list_installed()
     by_id = {w.id: w for w in installed}
     known = [
-        {"id": k.id, "backbone": k.backbone, "file": k.filename, "installed": k.id in by_id,
-         "how": f"vatp weights download {k.id}" if k.url else f"import (get it from {k.source})",
-         "description": k.description}
+        {
+            "id": k.id,
+            "backbone": k.backbone,
+            "file": k.filename,
+            "installed": k.id in by_id,
+            "how": f"vatp weights download {k.id}" if k.url else f"import (get it from {k.source})",
+            "description": k.description,
+        }
         for k in wm.KNOWN_WEIGHTS.values()
     ]
     packs = _pack_needs()
     if args.json:
-        print(json.dumps({"folder": str(paths.weights_dir()), "known": known,
-                          "installed": [w.to_dict() for w in installed], "packs": packs}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "folder": str(paths.weights_dir()),
+                    "known": known,
+                    "installed": [w.to_dict() for w in installed],
+                    "packs": packs,
+                },
+                indent=2,
+            )
+        )
         return 0
     print(f"Weights folder: {paths.weights_dir()}")
     print("\nKnown weights:")
@@ -101,7 +123,9 @@ def _list(args: argparse.Namespace) -> int:
     if not installed:
         print("  (none)")
     for w in installed:
-        print(f"  {w.path.name:<48} {w.backbone:<9} hash {w.state_hash}  {w.size / 2**20:.1f} MB  from {w.original_name}")
+        print(
+            f"  {w.path.name:<48} {w.backbone:<9} hash {w.state_hash}  {w.size / 2**20:.1f} MB  from {w.original_name}"
+        )
     print("\nModel packs:")
     if not packs:
         print("  (none installed)")
@@ -138,8 +162,10 @@ def _import(args: argparse.Namespace) -> int:
         item = wm.import_weights(source, backbone=args.backbone, weights_id=args.weights_id, progress=bar)
     finally:
         bar.close()
-    print(f"Installed {item.path.name} for {item.backbone} (SHA-256 {item.source_sha256[:12]}… verified; "
-          f"weights hash {item.state_hash}).")
+    print(
+        f"Installed {item.path.name} for {item.backbone} (SHA-256 {item.source_sha256[:12]}… verified; "
+        f"weights hash {item.state_hash})."
+    )
     return 0
 
 

@@ -17,9 +17,22 @@ from .mtl_aqa import MTL_CLASSES, MTL_EPOCHS, load_mtl_aqa
 from .rg import RG_CLASSES, RG_EPOCHS, load_rg
 
 __all__ = [
-    "DATASETS", "DatasetError", "DatasetSpec", "FeatureDataset", "Item", "Sample", "as_clip_matrix",
-    "dataset_spec", "load_split", "read_feature_file", "read_labels_csv",
-    "load_rg", "load_fisv", "load_mtl_aqa", "load_finefs", "load_generic",
+    "DATASETS",
+    "DatasetError",
+    "DatasetSpec",
+    "FeatureDataset",
+    "Item",
+    "Sample",
+    "as_clip_matrix",
+    "dataset_spec",
+    "load_split",
+    "read_feature_file",
+    "read_labels_csv",
+    "load_rg",
+    "load_fisv",
+    "load_mtl_aqa",
+    "load_finefs",
+    "load_generic",
 ]
 
 
@@ -53,8 +66,15 @@ def dataset_spec(name: str) -> DatasetSpec:
     return DATASETS[key]
 
 
-def load_split(name: str, features: str | Path, cls: str | None, split: str, *,
-               annotations: str | Path | None = None, **kwargs: Any) -> FeatureDataset:
+def load_split(
+    name: str,
+    features: str | Path,
+    cls: str | None,
+    split: str,
+    *,
+    annotations: str | Path | None = None,
+    **kwargs: Any,
+) -> FeatureDataset:
     """Load one class's train or test split of a named dataset (``cls`` None for single-class datasets)."""
     spec = dataset_spec(name)
     if spec.name == "generic":  # one class: the folder (its name is what packs record)

@@ -26,20 +26,20 @@ class Sample:
     """One labelled routine: where its features are and what the judges gave it."""
 
     name: str
-    score: float                       # the judged score, as published
-    source: Path | None = None         # feature file (or video, for the generic layout)
-    difficulty: float | None = None    # MTL-AQA degree of difficulty
-    phrases: tuple[str, ...] = ()      # ordered sub-action descriptions, when the dataset has them
+    score: float  # the judged score, as published
+    source: Path | None = None  # feature file (or video, for the generic layout)
+    difficulty: float | None = None  # MTL-AQA degree of difficulty
+    phrases: tuple[str, ...] = ()  # ordered sub-action descriptions, when the dataset has them
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 class Item(NamedTuple):
     """What a dataset yields: unpacks as ``features, score, phrases, phrase_set_id``."""
 
-    features: np.ndarray               # (T, D) float32
-    score: float                       # training target (score, or score ÷ DD when difficulty="divide")
-    phrases: np.ndarray | None         # (L, 768) float32 phrase embeddings, or None
-    phrase_set_id: int                 # equal for samples with the same phrase set (e.g. same dive number); -1 if none
+    features: np.ndarray  # (T, D) float32
+    score: float  # training target (score, or score ÷ DD when difficulty="divide")
+    phrases: np.ndarray | None  # (L, 768) float32 phrase embeddings, or None
+    phrase_set_id: int  # equal for samples with the same phrase set (e.g. same dive number); -1 if none
 
 
 def read_feature_file(path: str | Path) -> np.ndarray:
@@ -248,10 +248,19 @@ class FeatureDataset:
         """A dataset over some of these samples that shares the loaded features."""
         idx = [int(i) for i in indices]
         sub = FeatureDataset(
-            [self.samples[i] for i in idx], dataset=self.dataset, cls=self.cls, split=split,
-            score_range=self.score_range, difficulty_mode=self.difficulty_mode, train_crop=self.train_crop,
-            protocol=self.protocol, backbone=self.backbone, feature_root=self.feature_root,
-            phrase_encoder=self.phrase_encoder, loader=self._loader, description=self.description,
+            [self.samples[i] for i in idx],
+            dataset=self.dataset,
+            cls=self.cls,
+            split=split,
+            score_range=self.score_range,
+            difficulty_mode=self.difficulty_mode,
+            train_crop=self.train_crop,
+            protocol=self.protocol,
+            backbone=self.backbone,
+            feature_root=self.feature_root,
+            phrase_encoder=self.phrase_encoder,
+            loader=self._loader,
+            description=self.description,
             extractor=self.extractor,
         )
         sub._features = {new: self._features[old] for new, old in enumerate(idx) if old in self._features}
@@ -272,11 +281,18 @@ class FeatureDataset:
     def info(self) -> dict[str, Any]:
         """What a model pack's manifest records about the data."""
         return {
-            "dataset": self.dataset, "class": self.cls, "split": self.split, "n": len(self),
-            "score_range": list(self.score_range), "difficulty": self.difficulty_mode,
-            "train_crop": self.train_crop, "protocol": self.protocol, "backbone": self.backbone,
+            "dataset": self.dataset,
+            "class": self.cls,
+            "split": self.split,
+            "n": len(self),
+            "score_range": list(self.score_range),
+            "difficulty": self.difficulty_mode,
+            "train_crop": self.train_crop,
+            "protocol": self.protocol,
+            "backbone": self.backbone,
             "features": str(self.feature_root) if self.feature_root else None,
-            "has_phrases": self.has_phrases, "description": self.description,
+            "has_phrases": self.has_phrases,
+            "description": self.description,
         }
 
     def __repr__(self) -> str:

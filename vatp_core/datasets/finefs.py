@@ -41,13 +41,17 @@ def finefs_dirs(features: Path, annotations: str | Path | None) -> tuple[Path, P
         feat_dir = features / "data" / "video_features"
     else:
         feat_dir = features
-    candidates = [Path(annotations)] if annotations else [feat_dir.parent / "annotation", features / "annotation",
-                                                          features / "data" / "annotation"]
+    candidates = (
+        [Path(annotations)]
+        if annotations
+        else [feat_dir.parent / "annotation", features / "annotation", features / "data" / "annotation"]
+    )
     for c in candidates:
         if c.is_dir():
             return feat_dir, c
-    raise DatasetError(f"FineFS annotation folder not found (looked in {', '.join(map(str, candidates))}); "
-                       "pass --annotations DIR")
+    raise DatasetError(
+        f"FineFS annotation folder not found (looked in {', '.join(map(str, candidates))}); pass --annotations DIR"
+    )
 
 
 def read_finefs_annotation(path: Path) -> dict:
@@ -63,8 +67,14 @@ def read_finefs_annotation(path: Path) -> dict:
     return data
 
 
-def load_finefs(features: str | Path, cls: str, split: str = "train", *, annotations: str | Path | None = None,
-                phrase_encoder: str = "hash") -> FeatureDataset:
+def load_finefs(
+    features: str | Path,
+    cls: str,
+    split: str = "train",
+    *,
+    annotations: str | Path | None = None,
+    phrase_encoder: str = "hash",
+) -> FeatureDataset:
     """One of SP-PCS, SP-TES, FS-PCS, FS-TES, train or test."""
     if cls not in FINEFS_CLASSES:
         raise DatasetError(f"unknown FineFS class {cls!r}; choose from {', '.join(FINEFS_CLASSES)}")
@@ -80,15 +90,33 @@ def load_finefs(features: str | Path, cls: str, split: str = "train", *, annotat
     for i in ids:
         a = annotations_by_id[i]
         elements = a.get("executed_element") or {}
-        names = [str(e.get("element", "")) for _, e in sorted(elements.items(), key=lambda kv: int(kv[0]))
-                 if isinstance(e, dict)] if isinstance(elements, dict) else []
-        samples.append(Sample(name=str(i), score=float(a[key]),
-                              meta={"TES": float(a[SCORE_KEYS["TES"]]), "PCS": float(a[SCORE_KEYS["PCS"]]),
-                                    "elements": names}))
+        names = (
+            [
+                str(e.get("element", ""))
+                for _, e in sorted(elements.items(), key=lambda kv: int(kv[0]))
+                if isinstance(e, dict)
+            ]
+            if isinstance(elements, dict)
+            else []
+        )
+        samples.append(
+            Sample(
+                name=str(i),
+                score=float(a[key]),
+                meta={"TES": float(a[SCORE_KEYS["TES"]]), "PCS": float(a[SCORE_KEYS["PCS"]]), "elements": names},
+            )
+        )
     samples = with_sources(samples, feat_dir, lambda s: (f"{s.name}.pkl", f"{s.name}.npy"))
     return FeatureDataset(
-        samples, dataset="finefs", cls=cls, split=split, score_range=full_range(all_scores),
-        train_crop=FINEFS_TRAIN_CROP, protocol="vst-gdlt", backbone="swin3d_b", feature_root=feat_dir,
+        samples,
+        dataset="finefs",
+        cls=cls,
+        split=split,
+        score_range=full_range(all_scores),
+        train_crop=FINEFS_TRAIN_CROP,
+        protocol="vst-gdlt",
+        backbone="swin3d_b",
+        feature_root=feat_dir,
         phrase_encoder=phrase_encoder,
         description=f"FineFS {program} {target}, seeded 4:1 {split} split ({ann_dir})",
     )

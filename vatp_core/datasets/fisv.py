@@ -27,8 +27,14 @@ def read_fisv_split(path: str | Path) -> list[dict]:
         if len(parts) < 3:
             raise DatasetError(f"{p}:{n}: expected 'id TES PCS [deductions]', got {line[:60]!r}")
         try:
-            rows.append({"id": parts[0], "TES": float(parts[1]), "PCS": float(parts[2]),
-                         "deductions": float(parts[3]) if len(parts) > 3 else 0.0})
+            rows.append(
+                {
+                    "id": parts[0],
+                    "TES": float(parts[1]),
+                    "PCS": float(parts[2]),
+                    "deductions": float(parts[3]) if len(parts) > 3 else 0.0,
+                }
+            )
         except ValueError as exc:
             raise DatasetError(f"{p}:{n}: not a number in {line[:60]!r}") from exc
     return rows
@@ -39,8 +45,14 @@ def _candidates(s: Sample) -> tuple[str, ...]:
     return tuple(f"{n}{ext}" for ext in (".npy", ".npz", ".pkl") for n in names)
 
 
-def load_fisv(features: str | Path, target: str, split: str = "train", *, annotations: str | Path | None = None,
-              phrase_encoder: str = "hash") -> FeatureDataset:
+def load_fisv(
+    features: str | Path,
+    target: str,
+    split: str = "train",
+    *,
+    annotations: str | Path | None = None,
+    phrase_encoder: str = "hash",
+) -> FeatureDataset:
     """The TES or PCS train/test set."""
     if target not in FISV_CLASSES:
         raise DatasetError(f"Fis-V target must be TES or PCS, not {target!r}")
@@ -49,15 +61,26 @@ def load_fisv(features: str | Path, target: str, split: str = "train", *, annota
     features = Path(features)
     found = find_file(_SPLIT_FILES["train"], Path(annotations) if annotations else None, features, features.parent)
     if found is None:
-        raise DatasetError(f"Fis-V split files (train_dataset.txt, test_dataset.txt) not found near {features}; "
-                           "pass --annotations DIR")
+        raise DatasetError(
+            f"Fis-V split files (train_dataset.txt, test_dataset.txt) not found near {features}; pass --annotations DIR"
+        )
     all_rows = {s: read_fisv_split(found.parent / f) for s, f in _SPLIT_FILES.items()}
-    samples = [Sample(name=r["id"], score=r[target], meta={"TES": r["TES"], "PCS": r["PCS"], "deductions": r["deductions"]})
-               for r in all_rows[split]]
+    samples = [
+        Sample(name=r["id"], score=r[target], meta={"TES": r["TES"], "PCS": r["PCS"], "deductions": r["deductions"]})
+        for r in all_rows[split]
+    ]
     samples = with_sources(samples, features, _candidates)
     rng = full_range([r[target] for rows in all_rows.values() for r in rows])
     return FeatureDataset(
-        samples, dataset="fisv", cls=target, split=split, score_range=rng, train_crop=FISV_TRAIN_CROP,
-        protocol="vst-gdlt", backbone="swin3d_b", feature_root=features, phrase_encoder=phrase_encoder,
+        samples,
+        dataset="fisv",
+        cls=target,
+        split=split,
+        score_range=rng,
+        train_crop=FISV_TRAIN_CROP,
+        protocol="vst-gdlt",
+        backbone="swin3d_b",
+        feature_root=features,
+        phrase_encoder=phrase_encoder,
         description=f"Fis-V ladies' short program, {target}, official {split} split ({found.parent})",
     )

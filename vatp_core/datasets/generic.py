@@ -89,9 +89,7 @@ class _VideoFeatures:
     @property
     def protocol(self):
         if self._protocol is None:
-            from ..protocols import get_protocol
-
-            from ..protocols import ClipProtocol
+            from ..protocols import ClipProtocol, get_protocol
 
             spec = self.backbone.spec
             if isinstance(self.protocol_name, ClipProtocol):
@@ -108,8 +106,7 @@ class _VideoFeatures:
         from ..features import extract_features
         from .base import as_clip_matrix
 
-        out = extract_features(sample.source, self.backbone, self.protocol, cancel=self.cancel,
-                               progress=self.progress)
+        out = extract_features(sample.source, self.backbone, self.protocol, cancel=self.cancel, progress=self.progress)
         return as_clip_matrix(out.features, sample.source)
 
 
@@ -119,11 +116,23 @@ def _protocol_name(protocol) -> str | None:
     return protocol.get("name") if isinstance(protocol, dict) else getattr(protocol, "name", None)
 
 
-def load_generic(folder: str | Path, split: str = "train", *, labels: str | Path | None = None,
-                 difficulty_mode: str = "none", test_fraction: float = 0.2, seed: int = 0,
-                 backbone: str | None = None, protocol=None, device: str = "auto",
-                 backbone_weights=None, train_crop: int | None = None, phrase_encoder: str = "hash",
-                 progress: Callable[[str, int, int], None] | None = None, cancel=None) -> FeatureDataset:
+def load_generic(
+    folder: str | Path,
+    split: str = "train",
+    *,
+    labels: str | Path | None = None,
+    difficulty_mode: str = "none",
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    backbone: str | None = None,
+    protocol=None,
+    device: str = "auto",
+    backbone_weights=None,
+    train_crop: int | None = None,
+    phrase_encoder: str = "hash",
+    progress: Callable[[str, int, int], None] | None = None,
+    cancel=None,
+) -> FeatureDataset:
     """The train, test or all routines of a club folder.
 
     For videos, ``backbone_weights`` (a file or state dict) overrides the installed weights of ``backbone``;
@@ -138,13 +147,23 @@ def load_generic(folder: str | Path, split: str = "train", *, labels: str | Path
         raise DatasetError(f"split must be train, test or all, not {split!r}")
     missing = [r["file"] for r in rows if not (folder / r["file"]).is_file()]
     if missing:
-        raise DatasetError(f"{len(missing)} files listed in {labels_path.name} are missing in {folder} "
-                           f"(first: {missing[0]})")
-    kinds = {"video" if is_video_filename(r["file"]) else
-             "features" if Path(r["file"]).suffix.lower() in FEATURE_SUFFIXES else "other" for r in rows}
+        raise DatasetError(
+            f"{len(missing)} files listed in {labels_path.name} are missing in {folder} (first: {missing[0]})"
+        )
+    kinds = {
+        "video"
+        if is_video_filename(r["file"])
+        else "features"
+        if Path(r["file"]).suffix.lower() in FEATURE_SUFFIXES
+        else "other"
+        for r in rows
+    }
     if "other" in kinds:
-        bad = next(r["file"] for r in rows if not is_video_filename(r["file"])
-                   and Path(r["file"]).suffix.lower() not in FEATURE_SUFFIXES)
+        bad = next(
+            r["file"]
+            for r in rows
+            if not is_video_filename(r["file"]) and Path(r["file"]).suffix.lower() not in FEATURE_SUFFIXES
+        )
         raise DatasetError(f"{bad}: neither a video nor a feature file ({', '.join(FEATURE_SUFFIXES)})")
     if len(kinds) > 1:
         raise DatasetError(f"{labels_path} mixes videos and feature files; use one kind per folder")
@@ -166,19 +185,41 @@ def load_generic(folder: str | Path, split: str = "train", *, labels: str | Path
         chosen = [r for i, r in enumerate(rows) if (i in test_idx) == (split == "test")]
     if not chosen:
         raise DatasetError(f"no routines in the {split} split of {labels_path}")
-    samples = [Sample(name=r["file"], score=r["score"], source=folder / r["file"], difficulty=r["difficulty"],
-                      phrases=r["phrases"], meta={"split": r["split"]}) for r in chosen]
+    samples = [
+        Sample(
+            name=r["file"],
+            score=r["score"],
+            source=folder / r["file"],
+            difficulty=r["difficulty"],
+            phrases=r["phrases"],
+            meta={"split": r["split"]},
+        )
+        for r in chosen
+    ]
     if kind == "video":
         loader = _VideoFeatures(backbone or "tiny", protocol, device, progress, cancel, backbone_weights)
         backbone_name, protocol_name = backbone or "tiny", _protocol_name(protocol)
     else:
         # feature files: the backbone that made them is whatever the user says it was
-        loader, backbone_name, protocol_name = (lambda s: read_feature_file(s.source)), backbone, _protocol_name(protocol)
+        loader, backbone_name, protocol_name = (
+            (lambda s: read_feature_file(s.source)),
+            backbone,
+            _protocol_name(protocol),
+        )
     ds = FeatureDataset(
-        samples, dataset="generic", cls=folder.name or "routines", split=split,
-        score_range=full_range([r["score"] for r in rows]), difficulty_mode=difficulty_mode, train_crop=train_crop,
-        protocol=protocol_name, backbone=backbone_name, feature_root=folder, phrase_encoder=phrase_encoder,
-        loader=loader, extractor=loader if kind == "video" else None,
+        samples,
+        dataset="generic",
+        cls=folder.name or "routines",
+        split=split,
+        score_range=full_range([r["score"] for r in rows]),
+        difficulty_mode=difficulty_mode,
+        train_crop=train_crop,
+        protocol=protocol_name,
+        backbone=backbone_name,
+        feature_root=folder,
+        phrase_encoder=phrase_encoder,
+        loader=loader,
+        extractor=loader if kind == "video" else None,
         description=f"{kind} in {folder} labelled by {labels_path.name}, {split} split",
     )
     return ds

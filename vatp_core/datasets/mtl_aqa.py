@@ -29,7 +29,9 @@ def mtl_annotation_dir(features: Path | None, annotations: str | Path | None) ->
         dirs += [Path(features), Path(features).parent]
     found = find_file(ANNOTATION_FILE, *dirs)
     if found is None:
-        raise DatasetError(f"{ANNOTATION_FILE} not found in {annotations or features} or its parent; pass --annotations DIR")
+        raise DatasetError(
+            f"{ANNOTATION_FILE} not found in {annotations or features} or its parent; pass --annotations DIR"
+        )
     return found.parent
 
 
@@ -70,16 +72,29 @@ def dive_phrases(a: dict, lexicon: list[str] | None) -> tuple[str, ...]:
     try:
         return tuple(dive_code_phrases(code, lexicon))
     except PhraseError:
-        return tuple(mtl_aqa_phrases(int(a["rotation_type"]), int(a["ss_no"]), int(a["tw_no"]), int(a["position"]),
-                                     bool(a.get("armstand", 0))))
+        return tuple(
+            mtl_aqa_phrases(
+                int(a["rotation_type"]),
+                int(a["ss_no"]),
+                int(a["tw_no"]),
+                int(a["position"]),
+                bool(a.get("armstand", 0)),
+            )
+        )
 
 
 def feature_name(key: tuple[int, int]) -> str:
     return f"{key[0]:02d}_{key[1]:02d}"
 
 
-def load_mtl_aqa(features: str | Path, split: str = "train", *, annotations: str | Path | None = None,
-                 phrase_encoder: str = "hash", with_phrases: bool = True) -> FeatureDataset:
+def load_mtl_aqa(
+    features: str | Path,
+    split: str = "train",
+    *,
+    annotations: str | Path | None = None,
+    phrase_encoder: str = "hash",
+    with_phrases: bool = True,
+) -> FeatureDataset:
     """The 1059-dive train or 353-dive test set, target = final score ÷ difficulty."""
     if split not in SPLIT_FILES:
         raise DatasetError(f"MTL-AQA split must be 'train' or 'test', not {split!r}")
@@ -92,16 +107,37 @@ def load_mtl_aqa(features: str | Path, split: str = "train", *, annotations: str
         a = ann[key]
         code = str(a.get("dive_number", ""))
         phrases = dive_phrases(a, lexicon) if with_phrases else ()
-        samples.append(Sample(
-            name=feature_name(key), score=float(a["final_score"]), difficulty=float(a["difficulty"]), phrases=phrases,
-            meta={"key": list(key), "dive_number": code, "start_frame": int(a["start_frame"]),
-                  "end_frame": int(a["end_frame"]), "judge_scores": [float(v) for v in a.get("judge_scores", [])]},
-        ))
-    samples = with_sources(samples, features, lambda s: (
-        f"{s.name}.npy", f"{s.meta['key'][0]}_{s.meta['key'][1]}.npy", f"{s.name}.npz", f"{s.name}.pkl"))
+        samples.append(
+            Sample(
+                name=feature_name(key),
+                score=float(a["final_score"]),
+                difficulty=float(a["difficulty"]),
+                phrases=phrases,
+                meta={
+                    "key": list(key),
+                    "dive_number": code,
+                    "start_frame": int(a["start_frame"]),
+                    "end_frame": int(a["end_frame"]),
+                    "judge_scores": [float(v) for v in a.get("judge_scores", [])],
+                },
+            )
+        )
+    samples = with_sources(
+        samples,
+        features,
+        lambda s: (f"{s.name}.npy", f"{s.meta['key'][0]}_{s.meta['key'][1]}.npy", f"{s.name}.npz", f"{s.name}.pkl"),
+    )
     rng = full_range([float(a["final_score"]) for a in ann.values()])
     return FeatureDataset(
-        samples, dataset="mtl", cls="diving", split=split, score_range=rng, difficulty_mode="divide",
-        protocol="i3d-mtl", backbone="i3d", feature_root=features, phrase_encoder=phrase_encoder,
+        samples,
+        dataset="mtl",
+        cls="diving",
+        split=split,
+        score_range=rng,
+        difficulty_mode="divide",
+        protocol="i3d-mtl",
+        backbone="i3d",
+        feature_root=features,
+        phrase_encoder=phrase_encoder,
         description=f"MTL-AQA diving, final score ÷ DD, CoRe split_0 {split} ({ann_dir})",
     )

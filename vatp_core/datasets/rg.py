@@ -49,13 +49,22 @@ def rg_annotation_dir(features: Path, annotations: str | Path | None) -> Path:
     features = Path(features)
     found = find_file("train.txt", Path(annotations) if annotations else None, features, features.parent)
     if found is None:
-        raise DatasetError(f"RG split files (train.txt, test.txt) not found in {annotations or features} or its parent; "
-                           "pass --annotations DIR")
+        raise DatasetError(
+            f"RG split files (train.txt, test.txt) not found in {annotations or features} or its parent; "
+            "pass --annotations DIR"
+        )
     return found.parent
 
 
-def load_rg(features: str | Path, apparatus: str, split: str = "train", *, annotations: str | Path | None = None,
-            score: str = "Total_Score", phrase_encoder: str = "hash") -> FeatureDataset:
+def load_rg(
+    features: str | Path,
+    apparatus: str,
+    split: str = "train",
+    *,
+    annotations: str | Path | None = None,
+    score: str = "Total_Score",
+    phrase_encoder: str = "hash",
+) -> FeatureDataset:
     """One apparatus' train or test set, with feature files checked up front."""
     if apparatus not in RG_CLASSES:
         raise DatasetError(f"unknown RG apparatus {apparatus!r}; choose from {', '.join(RG_CLASSES)}")
@@ -65,18 +74,29 @@ def load_rg(features: str | Path, apparatus: str, split: str = "train", *, annot
         raise DatasetError(f"RG score must be one of {RG_SCORES}")
     features = Path(features)
     ann = rg_annotation_dir(features, annotations)
-    all_rows = {s: [r for r in read_rg_split(ann / f"{s}.txt") if r["Video_Name"].split("_")[0] == apparatus]
-                for s in ("train", "test")}
+    all_rows = {
+        s: [r for r in read_rg_split(ann / f"{s}.txt") if r["Video_Name"].split("_")[0] == apparatus]
+        for s in ("train", "test")
+    }
     rows = all_rows[split]
     if not rows:
         raise DatasetError(f"no {apparatus} routines in {ann / (split + '.txt')}")
-    samples = [Sample(name=r["Video_Name"], score=r[score],
-                      meta={k: v for k, v in r.items() if k != "Video_Name"}) for r in rows]
+    samples = [
+        Sample(name=r["Video_Name"], score=r[score], meta={k: v for k, v in r.items() if k != "Video_Name"})
+        for r in rows
+    ]
     samples = with_sources(samples, features, lambda s: (f"{s.name}.npy", f"{s.name}.npz", f"{s.name}.pkl"))
     rng = full_range([r[score] for rows_ in all_rows.values() for r in rows_])
     return FeatureDataset(
-        samples, dataset="rg", cls=apparatus, split=split, score_range=rng,
-        train_crop=RG_TRAIN_CROP, protocol="vst-gdlt", backbone="swin3d_b", feature_root=features,
+        samples,
+        dataset="rg",
+        cls=apparatus,
+        split=split,
+        score_range=rng,
+        train_crop=RG_TRAIN_CROP,
+        protocol="vst-gdlt",
+        backbone="swin3d_b",
+        feature_root=features,
         phrase_encoder=phrase_encoder,
         description=f"Rhythmic Gymnastics {apparatus}, {score}, official {split} split ({ann})",
     )

@@ -28,8 +28,9 @@ class SyntheticSpec:
     seed: int = 0
 
 
-def make_routine(rng: np.random.Generator, protos: np.ndarray, dirs: np.ndarray, spec: SyntheticSpec,
-                 idle: np.ndarray) -> tuple[np.ndarray, float]:
+def make_routine(
+    rng: np.random.Generator, protos: np.ndarray, dirs: np.ndarray, spec: SyntheticSpec, idle: np.ndarray
+) -> tuple[np.ndarray, float]:
     """One routine's (T, dim) features and its score."""
     n_parts = spec.n_parts
     t_total = int(rng.integers(spec.clips[0], spec.clips[1] + 1))
@@ -64,8 +65,14 @@ def _bases(spec: SyntheticSpec, rng: np.random.Generator) -> tuple[np.ndarray, n
     return protos, dirs, idle
 
 
-def write_synthetic_rg(folder: str | Path, *, classes: tuple[str, ...] = RG_CLASSES, n_train: int = 200,
-                       n_test: int = 50, spec: SyntheticSpec = SyntheticSpec()) -> Path:
+def write_synthetic_rg(
+    folder: str | Path,
+    *,
+    classes: tuple[str, ...] = RG_CLASSES,
+    n_train: int = 200,
+    n_test: int = 50,
+    spec: SyntheticSpec = SyntheticSpec(),
+) -> Path:
     """Write ``<folder>/<Class>_NNN.npy`` and ``train.txt`` / ``test.txt`` exactly as the RG release lays them out."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -91,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m vatp_core.datasets.synthetic_features OUT``: write a generated RG-layout feature set."""
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m vatp_core.datasets.synthetic_features",
-                                description="Write generated clip features + train.txt/test.txt in the RG layout.")
+    p = argparse.ArgumentParser(
+        prog="python -m vatp_core.datasets.synthetic_features",
+        description="Write generated clip features + train.txt/test.txt in the RG layout.",
+    )
     p.add_argument("out")
     p.add_argument("--dim", type=int, default=1024)
     p.add_argument("--train", type=int, default=200)
@@ -100,8 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--classes", default=",".join(RG_CLASSES))
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
-    folder = write_synthetic_rg(a.out, classes=tuple(c.strip() for c in a.classes.split(",")), n_train=a.train,
-                                n_test=a.test, spec=SyntheticSpec(dim=a.dim, seed=a.seed))
+    folder = write_synthetic_rg(
+        a.out,
+        classes=tuple(c.strip() for c in a.classes.split(",")),
+        n_train=a.train,
+        n_test=a.test,
+        spec=SyntheticSpec(dim=a.dim, seed=a.seed),
+    )
     print(f"wrote {folder}")
     return 0
 

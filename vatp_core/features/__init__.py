@@ -46,8 +46,21 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "BACKBONE_NAMES", "BackboneSpec", "IncompatibleWeightsError", "LoadedBackbone", "UnknownBackboneError",
-    "get_backbone_spec", "load_backbone", "state_dict_hash", "KNOWN_WEIGHTS", "MissingWeightsError",
-    "WeightsDownloadError", "WeightsError", "WeightsVerificationError", "find_installed", "import_weights",
-    "list_installed", *_LAZY,
+    "BACKBONE_NAMES",
+    "BackboneSpec",
+    "IncompatibleWeightsError",
+    "LoadedBackbone",
+    "UnknownBackboneError",
+    "get_backbone_spec",
+    "load_backbone",
+    "state_dict_hash",
+    "KNOWN_WEIGHTS",
+    "MissingWeightsError",
+    "WeightsDownloadError",
+    "WeightsError",
+    "WeightsVerificationError",
+    "find_installed",
+    "import_weights",
+    "list_installed",
+    *_LAZY,
 ]

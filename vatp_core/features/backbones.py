@@ -39,11 +39,11 @@ class BackboneSpec:
     name: str
     feature_dim: int
     clip_len: int
-    input_size: int          # square centre crop fed to the network
-    short_side: int          # frames are resized to this short side before cropping
+    input_size: int  # square centre crop fed to the network
+    short_side: int  # frames are resized to this short side before cropping
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
-    weights_id: str | None   # default entry of the weights manager; None when weights ship in the pack
+    weights_id: str | None  # default entry of the weights manager; None when weights ship in the pack
     ships_in_pack: bool
     description: str = ""
 
@@ -52,16 +52,66 @@ class BackboneSpec:
 
 
 BACKBONES: dict[str, BackboneSpec] = {
-    "swin3d_t": BackboneSpec("swin3d_t", 768, 32, 224, 256, IMAGENET_MEAN, IMAGENET_STD, "swin3d_t-k400", False,
-                             "Video Swin-T (torchvision, Kinetics-400)"),
-    "swin3d_s": BackboneSpec("swin3d_s", 768, 32, 224, 256, IMAGENET_MEAN, IMAGENET_STD, "swin3d_s-k400", False,
-                             "Video Swin-S (torchvision, Kinetics-400)"),
-    "swin3d_b": BackboneSpec("swin3d_b", 1024, 32, 224, 256, IMAGENET_MEAN, IMAGENET_STD, "swin3d_b-k400", False,
-                             "Video Swin-B (torchvision layout; Kinetics-400, or the official Kinetics-600 checkpoint imported)"),
-    "i3d": BackboneSpec("i3d", 1024, 16, 224, 256, INCEPTION_MEAN, INCEPTION_STD, "i3d-rgb-imagenet", False,
-                        "I3D, Inception-v1 inflated (public RGB checkpoint layout)"),
-    "tiny": BackboneSpec("tiny", 256, 16, 112, 128, IMAGENET_MEAN, IMAGENET_STD, None, True,
-                         "small 3-D CNN, weights inside the model pack (demo, CPU-only machines)"),
+    "swin3d_t": BackboneSpec(
+        "swin3d_t",
+        768,
+        32,
+        224,
+        256,
+        IMAGENET_MEAN,
+        IMAGENET_STD,
+        "swin3d_t-k400",
+        False,
+        "Video Swin-T (torchvision, Kinetics-400)",
+    ),
+    "swin3d_s": BackboneSpec(
+        "swin3d_s",
+        768,
+        32,
+        224,
+        256,
+        IMAGENET_MEAN,
+        IMAGENET_STD,
+        "swin3d_s-k400",
+        False,
+        "Video Swin-S (torchvision, Kinetics-400)",
+    ),
+    "swin3d_b": BackboneSpec(
+        "swin3d_b",
+        1024,
+        32,
+        224,
+        256,
+        IMAGENET_MEAN,
+        IMAGENET_STD,
+        "swin3d_b-k400",
+        False,
+        "Video Swin-B (torchvision layout; Kinetics-400, or the official Kinetics-600 checkpoint imported)",
+    ),
+    "i3d": BackboneSpec(
+        "i3d",
+        1024,
+        16,
+        224,
+        256,
+        INCEPTION_MEAN,
+        INCEPTION_STD,
+        "i3d-rgb-imagenet",
+        False,
+        "I3D, Inception-v1 inflated (public RGB checkpoint layout)",
+    ),
+    "tiny": BackboneSpec(
+        "tiny",
+        256,
+        16,
+        112,
+        128,
+        IMAGENET_MEAN,
+        IMAGENET_STD,
+        None,
+        True,
+        "small 3-D CNN, weights inside the model pack (demo, CPU-only machines)",
+    ),
 }
 BACKBONE_NAMES = tuple(BACKBONES)
 
@@ -247,6 +297,10 @@ def load_into(module: "nn.Module", state: Mapping[str, "torch.Tensor"], name: st
             parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
         if wrong:
             k = wrong[0]
-            parts.append(f"{len(wrong)} of the wrong shape (e.g. {k}: {tuple(state[k].shape)} vs {tuple(own[k].shape)})")
-        raise IncompatibleWeightsError(f"These weights do not fit the {name} backbone: " + "; ".join(parts) + " parameters.")
+            parts.append(
+                f"{len(wrong)} of the wrong shape (e.g. {k}: {tuple(state[k].shape)} vs {tuple(own[k].shape)})"
+            )
+        raise IncompatibleWeightsError(
+            f"These weights do not fit the {name} backbone: " + "; ".join(parts) + " parameters."
+        )
     module.load_state_dict(state, strict=True)

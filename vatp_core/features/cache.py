@@ -54,11 +54,24 @@ def video_content_hash(path: str | os.PathLike) -> str:
     return digest
 
 
-def feature_cache_key(content_hash: str, backbone: str, weights_hash: str, protocol: dict[str, Any],
-                      start: int = 0, end: int | None = None) -> str:
+def feature_cache_key(
+    content_hash: str,
+    backbone: str,
+    weights_hash: str,
+    protocol: dict[str, Any],
+    start: int = 0,
+    end: int | None = None,
+) -> str:
     """The cache key of one extraction (everything that changes the features goes in)."""
-    spec = {"v": 1, "video": content_hash, "backbone": backbone, "weights": weights_hash,
-            "protocol": protocol, "start": int(start), "end": None if end is None else int(end)}
+    spec = {
+        "v": 1,
+        "video": content_hash,
+        "backbone": backbone,
+        "weights": weights_hash,
+        "protocol": protocol,
+        "start": int(start),
+        "end": None if end is None else int(end),
+    }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:40]
 
 
@@ -66,7 +79,7 @@ def feature_cache_key(content_hash: str, backbone: str, weights_hash: str, proto
 class CachedFeatures:
     """One cache entry."""
 
-    features: np.ndarray                 # (T, D) float32
+    features: np.ndarray  # (T, D) float32
     clip_ranges: list[tuple[int, int]]
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -105,8 +118,9 @@ class FeatureCache:
             pass
         return CachedFeatures(features, ranges, meta)
 
-    def put(self, key: str, features: np.ndarray, clip_ranges: list[tuple[int, int]],
-            meta: dict[str, Any] | None = None) -> Path:
+    def put(
+        self, key: str, features: np.ndarray, clip_ranges: list[tuple[int, int]], meta: dict[str, Any] | None = None
+    ) -> Path:
         """Write an entry atomically (temporary file + os.replace), then trim the cache to its limit."""
         path = self.path_for(key)
         with atomic_open(path, "wb", fsync=True) as fh:

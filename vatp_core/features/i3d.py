@@ -49,8 +49,16 @@ def _same_pad(x: torch.Tensor, kernel: tuple[int, int, int], stride: tuple[int, 
 class Unit3D(nn.Module):
     """Conv3d (no bias) + BatchNorm + ReLU with SAME padding; the logits unit has a bias and no BN/ReLU."""
 
-    def __init__(self, c_in: int, c_out: int, kernel=1, stride=1, batch_norm: bool = True,
-                 activation: bool = True, bias: bool = False) -> None:
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        kernel=1,
+        stride=1,
+        batch_norm: bool = True,
+        activation: bool = True,
+        bias: bool = False,
+    ) -> None:
         super().__init__()
         self.kernel, self.stride = _triple(kernel), _triple(stride)
         self.conv3d = nn.Conv3d(c_in, c_out, self.kernel, self.stride, padding=0, bias=bias)
@@ -119,12 +127,26 @@ class InceptionI3d(nn.Module):
         # Optional classifier, only for checking a checkpoint's predictions; extraction never uses it.
         self.logits = (
             Unit3D(I3D_FEATURE_DIM, num_classes, 1, batch_norm=False, activation=False, bias=True)
-            if num_classes else None
+            if num_classes
+            else None
         )
         self._order = [
-            "Conv3d_1a_7x7", "MaxPool3d_2a_3x3", "Conv3d_2b_1x1", "Conv3d_2c_3x3", "MaxPool3d_3a_3x3",
-            "Mixed_3b", "Mixed_3c", "MaxPool3d_4a_3x3", "Mixed_4b", "Mixed_4c", "Mixed_4d", "Mixed_4e",
-            "Mixed_4f", "MaxPool3d_5a_2x2", "Mixed_5b", "Mixed_5c",
+            "Conv3d_1a_7x7",
+            "MaxPool3d_2a_3x3",
+            "Conv3d_2b_1x1",
+            "Conv3d_2c_3x3",
+            "MaxPool3d_3a_3x3",
+            "Mixed_3b",
+            "Mixed_3c",
+            "MaxPool3d_4a_3x3",
+            "Mixed_4b",
+            "Mixed_4c",
+            "Mixed_4d",
+            "Mixed_4e",
+            "Mixed_4f",
+            "MaxPool3d_5a_2x2",
+            "Mixed_5b",
+            "Mixed_5c",
         ]
 
     def feature_map(self, x: torch.Tensor) -> torch.Tensor:

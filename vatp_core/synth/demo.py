@@ -11,7 +11,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,8 +122,12 @@ def ensure_backbone(work: Path, cfg: DemoConfig, progress: Progress | None = Non
     res = train_tiny_backbone(routines, cfg.backbone, progress=progress)
     state = {k: v.contiguous() for k, v in res.state_dict.items()}
     save_file(state, str(path))
-    path.with_suffix(".json").write_text(json.dumps({"history": res.history, "steps": res.steps,
-                                                     "seconds": round(res.seconds, 1), "config": res.config}, indent=1))
+    path.with_suffix(".json").write_text(
+        json.dumps(
+            {"history": res.history, "steps": res.steps, "seconds": round(res.seconds, 1), "config": res.config},
+            indent=1,
+        )
+    )
     return state
 
 
@@ -140,8 +143,9 @@ def load_tiny(state: dict, device: str = "cpu"):
     return load_backbone("tiny", weights=state, device=device)
 
 
-def ensure_features(work: Path, tag: str, routines: Sequence[DecodedRoutine], backbone,
-                    progress: Progress | None = None) -> list[np.ndarray]:
+def ensure_features(
+    work: Path, tag: str, routines: Sequence[DecodedRoutine], backbone, progress: Progress | None = None
+) -> list[np.ndarray]:
     """Clip features of decoded routines under the demo protocol (cached in the work folder by backbone hash)."""
     path = work / f"features_{tag}_{backbone.weights_hash}_s{CLIP_STRIDE}.npz"
     names = [r.name for r in routines]
@@ -160,10 +164,19 @@ def feature_dataset(routines: Sequence[DecodedRoutine], feats: Sequence[np.ndarr
 
     samples = [Sample(name=r.name, score=r.score, phrases=tuple(r.phrases)) for r in routines]
     table = {r.name: f for r, f in zip(routines, feats)}
-    return FeatureDataset(samples, dataset="synthaqa", cls="dive", split=split, score_range=SCORE_RANGE,
-                          train_crop=0, protocol="generic", backbone="tiny", phrase_encoder="hash",
-                          loader=lambda s: table[s.name],
-                          description="SynthAQA rendered dive routines (synthetic)")
+    return FeatureDataset(
+        samples,
+        dataset="synthaqa",
+        cls="dive",
+        split=split,
+        score_range=SCORE_RANGE,
+        train_crop=0,
+        protocol="generic",
+        backbone="tiny",
+        phrase_encoder="hash",
+        loader=lambda s: table[s.name],
+        description="SynthAQA rendered dive routines (synthetic)",
+    )
 
 
 def model_config(preset: str, cfg: DemoConfig | None = None):
@@ -181,13 +194,31 @@ def train_preset(preset: str, train_ds, cfg: DemoConfig, progress: Progress | No
     from ..training.trainer import train_model
 
     fit, val = train_ds.split_validation(cfg.val_fraction, seed=cfg.seed)
-    tc = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed, device="cpu",
-                     train_crop=0, selection="val", num_threads=1, eval_every=2)
+    tc = TrainConfig(
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        seed=cfg.seed,
+        device="cpu",
+        train_crop=0,
+        selection="val",
+        num_threads=1,
+        eval_every=2,
+    )
     return train_model(fit, val, model_config(preset, cfg), tc, progress=progress)
 
 
-def save_demo_pack(path: Path, result, backbone_state: dict, train_ds, cfg: DemoConfig, *, preset: str,
-                   metrics: dict | None = None, phrases: Sequence[str] | None = None) -> Path:
+def save_demo_pack(
+    path: Path,
+    result,
+    backbone_state: dict,
+    train_ds,
+    cfg: DemoConfig,
+    *,
+    preset: str,
+    metrics: dict | None = None,
+    phrases: Sequence[str] | None = None,
+) -> Path:
     """Write a model pack (backbone inside) labelled as a synthetic demo.
 
     With ``phrases`` the pack stores their embeddings and the explanation orders and names the sub-actions
@@ -210,20 +241,30 @@ def save_demo_pack(path: Path, result, backbone_state: dict, train_ds, cfg: Demo
         sport="SynthAQA",
         event="synthetic platform dive",
         description="Trained on rendered stick-figure dive routines (SynthAQA). It demonstrates the app; "
-                    "its scores mean nothing for real athletes.",
+        "its scores mean nothing for real athletes.",
         not_for_judging=True,
         label=DEMO_LABEL,
         subaction_names=list(SUBACTION_NAMES),  # routine order
         phrases=phrases if use_text else [],
-        training={"data": f"SynthAQA n={cfg.n_train} seed={cfg.train_seed} size={cfg.size[0]}x{cfg.size[1]}; "
-                          f"backbone trained on n={cfg.n_backbone} seed={cfg.backbone_seed}",
-                  "split": f"{1 - cfg.val_fraction:.0%} fit / {cfg.val_fraction:.0%} validation (epoch selection)",
-                  "preset": preset, "backbone_training": dataclasses.asdict(cfg.backbone), **result.summary()},
+        training={
+            "data": f"SynthAQA n={cfg.n_train} seed={cfg.train_seed} size={cfg.size[0]}x{cfg.size[1]}; "
+            f"backbone trained on n={cfg.n_backbone} seed={cfg.backbone_seed}",
+            "split": f"{1 - cfg.val_fraction:.0%} fit / {cfg.val_fraction:.0%} validation (epoch selection)",
+            "preset": preset,
+            "backbone_training": dataclasses.asdict(cfg.backbone),
+            **result.summary(),
+        },
         metrics=dict(metrics or result.val_metrics or {}),
     )
     emb = embed_phrases(phrases, encoder="hash") if use_text else None
-    return save_pack(path, manifest, result.model, phrase_embeddings=emb,
-                     baseline_subactions=result.baseline_subactions, backbone_state=backbone_state)
+    return save_pack(
+        path,
+        manifest,
+        result.model,
+        phrase_embeddings=emb,
+        baseline_subactions=result.baseline_subactions,
+        backbone_state=backbone_state,
+    )
 
 
 # ------------------------------------------------------------------------------------------- demo video
@@ -260,12 +301,17 @@ def frame_labels_from_segments(segments, n_frames: int) -> np.ndarray:
     """Per-frame predicted sub-action (display order index) from a ScoreResult's segments; −1 elsewhere."""
     out = np.full(n_frames, -1, dtype=np.int64)
     for seg in segments:
-        out[seg.start_frame:seg.end_frame + 1] = seg.index
+        out[seg.start_frame : seg.end_frame + 1] = seg.index
     return out
 
 
-def evaluate_pack(pack, routines: Sequence[DecodedRoutine], feats: Sequence[np.ndarray], fps: float = 25.0,
-                  progress: Progress | None = None) -> list[RoutineEval]:
+def evaluate_pack(
+    pack,
+    routines: Sequence[DecodedRoutine],
+    feats: Sequence[np.ndarray],
+    fps: float = 25.0,
+    progress: Progress | None = None,
+) -> list[RoutineEval]:
     """Score held-out routines through the scoring pipeline's model + explanation half (`Scorer.score_features`)."""
     from ..pipeline import Scorer
 
@@ -275,8 +321,9 @@ def evaluate_pack(pack, routines: Sequence[DecodedRoutine], feats: Sequence[np.n
     for k, (r, f) in enumerate(zip(routines, feats)):
         n = len(r.frames)
         info = SimpleNamespace(n_frames=n, fps=fps, duration=n / fps, width=r.frames.shape[2], height=r.frames.shape[1])
-        cf = SimpleNamespace(features=f, clip_ranges=proto.clip_ranges(n), video=info, from_cache=False, timings={},
-                             content_hash=r.name)
+        cf = SimpleNamespace(
+            features=f, clip_ranges=proto.clip_ranges(n), video=info, from_cache=False, timings={}, content_hash=r.name
+        )
         res = scorer.score_features(f"{r.name}.mp4", cf)
         acc = act = None
         if res.segments or scorer.model.cfg.use_pd:
@@ -302,15 +349,30 @@ def summarise(evals: Sequence[RoutineEval]) -> dict:
         "mae": float(np.abs(pred - true).mean()),
         "frame_acc": float(np.mean(accs)) if accs else None,
         "frame_acc_active": float(np.mean([e.frame_acc_active for e in evals if e.frame_acc_active is not None]))
-        if accs else None,
+        if accs
+        else None,
     }
 
 
 __all__ = [
-    "CLIP_STRIDE", "DEMO_LABEL", "DEMO_PACK_NAME", "DemoConfig", "RoutineEval", "decode_set", "demo_protocol",
-    "demo_spec", "ensure_backbone", "ensure_features", "ensure_set", "evaluate_pack", "feature_dataset",
-    "frame_labels_from_segments", "load_tiny", "model_config", "save_demo_pack", "summarise", "train_preset",
+    "CLIP_STRIDE",
+    "DEMO_LABEL",
+    "DEMO_PACK_NAME",
+    "DemoConfig",
+    "RoutineEval",
+    "decode_set",
+    "demo_protocol",
+    "demo_spec",
+    "ensure_backbone",
+    "ensure_features",
+    "ensure_set",
+    "evaluate_pack",
+    "feature_dataset",
+    "frame_labels_from_segments",
+    "load_tiny",
+    "model_config",
+    "save_demo_pack",
+    "summarise",
+    "train_preset",
     "write_demo_video",
 ]
-
-

@@ -114,6 +114,7 @@ def _phase_index(spec: RoutineSpec, frame: int) -> int:
 
 # ---- key poses shared between phases ------------------------------------------------------------
 
+
 def _takeoff_end(spec: RoutineSpec) -> tuple[float, float, float]:
     q = spec.quality[1]
     jump = 0.01 + 0.11 * q
@@ -137,7 +138,9 @@ def figure_state(spec: RoutineSpec, frame: int) -> FigureState:
     k = _phase_index(spec, frame)
     label, t, tau = _phase_time(spec, frame)
     q = spec.quality
-    straight = dict(hip_angles=(0.0, 0.0), knee_angles=(0.0, 0.0), shoulder_angles=(0.15, -0.1), elbow_angles=(0.2, 0.2))
+    straight = dict(
+        hip_angles=(0.0, 0.0), knee_angles=(0.0, 0.0), shoulder_angles=(0.15, -0.1), elbow_angles=(0.2, 0.2)
+    )
     none_fx = dict(splash=0.0, splash_t=0.0, ripple=0.0, entry_u=ENTRY_U)
 
     if k == 0:  # idle: standing still at the back of the platform
@@ -177,7 +180,9 @@ def figure_state(spec: RoutineSpec, frame: int) -> FigureState:
             phi = phi_end * f
             u = _lerp(u_start, u_end, f)
             v = _lerp(_standing_hip_v(), v_end, rise)
-        return FigureState(label, True, (u, v), phi, (a_h, a_h * 0.9), (a_k, a_k), (a_s, a_s * 0.97), (bad * 0.9, bad * 0.9), **none_fx)
+        return FigureState(
+            label, True, (u, v), phi, (a_h, a_h * 0.9), (a_k, a_k), (a_s, a_s * 0.97), (bad * 0.9, bad * 0.9), **none_fx
+        )
 
     u_a, v_a, phi_a = _takeoff_end(spec)
     turns = 2 * math.pi * spec.somersaults
@@ -215,11 +220,33 @@ def figure_state(spec: RoutineSpec, frame: int) -> FigureState:
         u = ENTRY_U + math.sin(tilt) * depth * 0.5
         v = v_w + depth * math.cos(tilt)
         legs = bad * 0.5
-        fx = dict(splash=splash_size * math.sin(math.pi * min(1.0, t / 0.95)) if t < 0.95 else 0.0, splash_t=t,
-                  ripple=t, entry_u=entry_u)
-        return FigureState(label, True, (u, v), turns + tilt, (legs, -legs), (bad * 0.9, bad * 0.9), (math.pi, math.pi),
-                           (0.0, 0.0), **fx)
+        fx = dict(
+            splash=splash_size * math.sin(math.pi * min(1.0, t / 0.95)) if t < 0.95 else 0.0,
+            splash_t=t,
+            ripple=t,
+            entry_u=entry_u,
+        )
+        return FigureState(
+            label,
+            True,
+            (u, v),
+            turns + tilt,
+            (legs, -legs),
+            (bad * 0.9, bad * 0.9),
+            (math.pi, math.pi),
+            (0.0, 0.0),
+            **fx,
+        )
 
     # idle after: calm water with fading rings
-    return FigureState(label, False, (ENTRY_U, WATER_V + 0.3), turns, **straight, splash=0.0, splash_t=1.0, ripple=1.0 + tau,
-                       entry_u=entry_u)
+    return FigureState(
+        label,
+        False,
+        (ENTRY_U, WATER_V + 0.3),
+        turns,
+        **straight,
+        splash=0.0,
+        splash_t=1.0,
+        ripple=1.0 + tau,
+        entry_u=entry_u,
+    )

@@ -59,8 +59,9 @@ def encode_video(frames, path: Path, fps: float, size: tuple[int, int], crf: int
 
     One thread, and no macroblock-tree rate control: x264's mb-tree gave different bytes from run to run.
     """
-    import av
     from fractions import Fraction
+
+    import av
 
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
@@ -70,8 +71,14 @@ def encode_video(frames, path: Path, fps: float, size: tuple[int, int], crf: int
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         stream.codec_context.thread_count = 1
-        stream.options = {"crf": str(crf), "preset": "veryfast", "threads": "1", "g": str(int(round(fps)) * 2), "bf": "2",
-                          "x264-params": "no-mbtree=1:sliced-threads=0"}
+        stream.options = {
+            "crf": str(crf),
+            "preset": "veryfast",
+            "threads": "1",
+            "g": str(int(round(fps)) * 2),
+            "bf": "2",
+            "x264-params": "no-mbtree=1:sliced-threads=0",
+        }
         for i, img in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
             frame.pts = i
@@ -132,9 +139,14 @@ def labels_csv_text(items: list[SynthItem]) -> str:
     return buf.getvalue()
 
 
-def generate_dataset(out_dir: str | Path, cfg: SynthConfig, *, workers: int = 2,
-                     progress: Callable[[str, int, int], None] | None = None,
-                     cancel: Callable[[], bool] | None = None) -> list[SynthItem]:
+def generate_dataset(
+    out_dir: str | Path,
+    cfg: SynthConfig,
+    *,
+    workers: int = 2,
+    progress: Callable[[str, int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> list[SynthItem]:
     """Write `cfg.n` routines to `out_dir` (in parallel over at most `workers` processes) and `labels.csv`."""
     from ..errors import check_cancel
 

@@ -41,7 +41,9 @@ class Renderer:
         self.background = self._draw_background()
         rng = np.random.default_rng(spec.phase_seeds[3])
         n_drops = 60
-        self._drops = np.stack([rng.uniform(-1.0, 1.0, n_drops), rng.uniform(0.3, 1.0, n_drops), rng.uniform(0.5, 1.0, n_drops)], 1)
+        self._drops = np.stack(
+            [rng.uniform(-1.0, 1.0, n_drops), rng.uniform(0.3, 1.0, n_drops), rng.uniform(0.5, 1.0, n_drops)], 1
+        )
 
     # -- coordinates ---------------------------------------------------------------------------
     def px(self, u: float) -> float:
@@ -64,7 +66,12 @@ class Renderer:
             sky = (1 - ramp) * np.array(sc.sky_top, np.float32) + ramp * np.array(sc.sky_bottom, np.float32)
             img[:wy] = sky[:, None, :].astype(np.uint8)
         for u0, v0, u1, v1, r, g, b in sc.stands:
-            x0, y0, x1, y1 = (int(round(self.px(u0))), int(round(self.py(v0))), int(round(self.px(u1))), int(round(self.py(v1))))
+            x0, y0, x1, y1 = (
+                int(round(self.px(u0))),
+                int(round(self.py(v0))),
+                int(round(self.px(u1))),
+                int(round(self.py(v1))),
+            )
             y1 = min(y1, wy - 1)
             if y1 > y0:
                 cv2.rectangle(img, (x0, y0), (x1, y1), (r, g, b), -1)
@@ -78,7 +85,13 @@ class Renderer:
         y_top, y_bot = int(round(self.py(PLATFORM_V))), int(round(self.py(PLATFORM_V + 0.035)))
         cv2.rectangle(img, (-10, y_top), (x_edge, y_bot), plat, -1)
         dark = tuple(int(c * 0.7) for c in sc.platform)
-        cv2.rectangle(img, (int(round(self.px(PLATFORM_EDGE_U - 0.16))), y_bot), (int(round(self.px(PLATFORM_EDGE_U - 0.10))), wy), dark, -1)
+        cv2.rectangle(
+            img,
+            (int(round(self.px(PLATFORM_EDGE_U - 0.16))), y_bot),
+            (int(round(self.px(PLATFORM_EDGE_U - 0.10))), wy),
+            dark,
+            -1,
+        )
         return img
 
     # -- one frame -----------------------------------------------------------------------------
@@ -114,8 +127,17 @@ class Renderer:
         j = st.joints()
         col = tuple(int(c) for c in self.spec.scene.figure)
         t = self.thickness
-        bones = [("hip", "neck"), ("hip", "knee0"), ("knee0", "foot0"), ("hip", "knee1"), ("knee1", "foot1"),
-                 ("neck", "elbow0"), ("elbow0", "hand0"), ("neck", "elbow1"), ("elbow1", "hand1")]
+        bones = [
+            ("hip", "neck"),
+            ("hip", "knee0"),
+            ("knee0", "foot0"),
+            ("hip", "knee1"),
+            ("knee1", "foot1"),
+            ("neck", "elbow0"),
+            ("elbow0", "hand0"),
+            ("neck", "elbow1"),
+            ("elbow1", "hand1"),
+        ]
         for a, b in bones:
             cv2.line(img, self._pt(j[a]), self._pt(j[b]), col, t, cv2.LINE_AA, _SHIFT)
         r = int(round(HEAD_R * self.scale * _ONE))
@@ -129,8 +151,18 @@ class Renderer:
             rx, ry = rad * self.scale, rad * self.scale * 0.12
             if fade * (1 - ring * 0.25) < 0.1:
                 continue
-            cv2.ellipse(img, self._pt((st.entry_u, WATER_V + 0.01)), (int(rx * _ONE), max(int(ry * _ONE), _ONE)), 0, 0, 360, col,
-                        1, cv2.LINE_AA, _SHIFT)
+            cv2.ellipse(
+                img,
+                self._pt((st.entry_u, WATER_V + 0.01)),
+                (int(rx * _ONE), max(int(ry * _ONE), _ONE)),
+                0,
+                0,
+                360,
+                col,
+                1,
+                cv2.LINE_AA,
+                _SHIFT,
+            )
 
     def _draw_splash(self, img: np.ndarray, st: FigureState) -> None:
         """A white fan of water and droplets above the entry point; its size is the splash amount."""
@@ -139,15 +171,30 @@ class Renderer:
         layer = img.copy()
         half = (0.015 + 0.035 * s) * self.scale
         top = (0.03 + 0.13 * s) * self.scale
-        poly = np.array([[base_x - half, base_y], [base_x - half * 0.3, base_y - top], [base_x + half * 0.3, base_y - top * 0.95],
-                         [base_x + half, base_y]], dtype=np.float64)
+        poly = np.array(
+            [
+                [base_x - half, base_y],
+                [base_x - half * 0.3, base_y - top],
+                [base_x + half * 0.3, base_y - top * 0.95],
+                [base_x + half, base_y],
+            ],
+            dtype=np.float64,
+        )
         cv2.fillPoly(layer, [np.round(poly * _ONE).astype(np.int32)], SPLASH_RGB.tolist(), cv2.LINE_AA, _SHIFT)
         n = int(8 + 30 * min(s, 1.7))
         rad = max(1, int(round(0.008 * self.scale)))
         for dx, dy, sp in self._drops[:n]:
             x = base_x + dx * (0.02 + 0.09 * s) * self.scale
             y = base_y - dy * sp * (0.02 + 0.16 * s) * self.scale * math.sin(math.pi * min(1.0, st.splash_t * 1.05))
-            cv2.circle(layer, (int(round(x * _ONE)), int(round(y * _ONE))), rad * _ONE, SPLASH_RGB.tolist(), -1, cv2.LINE_AA, _SHIFT)
+            cv2.circle(
+                layer,
+                (int(round(x * _ONE)), int(round(y * _ONE))),
+                rad * _ONE,
+                SPLASH_RGB.tolist(),
+                -1,
+                cv2.LINE_AA,
+                _SHIFT,
+            )
         cv2.addWeighted(layer, 0.85, img, 0.15, 0.0, dst=img)
 
 

@@ -131,7 +131,15 @@ def sample_routine(rng: np.random.Generator, *, fps: float = 25.0, idle: bool = 
     stands = []
     for _ in range(int(rng.integers(2, 7))):
         u0, v0 = rng.uniform(-0.6, 1.4), rng.uniform(-0.4, 0.55)
-        stands.append((float(u0), float(v0), float(u0 + rng.uniform(0.1, 0.5)), float(v0 + rng.uniform(0.05, 0.2)), *_color(rng, 70, 220)))
+        stands.append(
+            (
+                float(u0),
+                float(v0),
+                float(u0 + rng.uniform(0.1, 0.5)),
+                float(v0 + rng.uniform(0.05, 0.2)),
+                *_color(rng, 70, 220),
+            )
+        )
     scene = Scene(
         zoom=float(rng.uniform(0.78, 0.98)),
         offset=(float(rng.uniform(-0.05, 0.05)), float(rng.uniform(-0.04, 0.04))),

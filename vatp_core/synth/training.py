@@ -114,8 +114,11 @@ def _layers(net) -> list:
     return [net.stem, net.stage1, net.stage2, net.stage3, net.project]
 
 
-def train_tiny_backbone(routines: Sequence[DecodedRoutine], cfg: BackboneTrainConfig,
-                        progress: Callable[[str, int, int], None] | None = None) -> BackboneTrainResult:
+def train_tiny_backbone(
+    routines: Sequence[DecodedRoutine],
+    cfg: BackboneTrainConfig,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> BackboneTrainResult:
     """Supervised training of the tiny backbone: phase shares (soft cross-entropy) + clip quality (weighted MSE)."""
     import torch
     from torch import nn
@@ -132,13 +135,13 @@ def train_tiny_backbone(routines: Sequence[DecodedRoutine], cfg: BackboneTrainCo
     index = [(r, s) for r in range(len(routines)) for s in clip_starts(len(routines[r].frames), L, cfg.stride)]
     if not index:
         raise ValueError("no clips to train on")
-    tgt = [clip_targets(routines[r].frame_labels[s:s + L], routines[r].quality) for r, s in index]
+    tgt = [clip_targets(routines[r].frame_labels[s : s + L], routines[r].quality) for r, s in index]
     shares_all = torch.from_numpy(np.stack([t[0] for t in tgt]))
     q_all = torch.tensor([t[1] for t in tgt], dtype=torch.float32)
     w_all = torch.tensor([t[2] for t in tgt], dtype=torch.float32)
     net = TinyBackbone(feature_dim=spec.feature_dim)
     layers = _layers(net)
-    frozen, trained = layers[:cfg.frozen_layers], layers[cfg.frozen_layers:]
+    frozen, trained = layers[: cfg.frozen_layers], layers[cfg.frozen_layers :]
     norm = _normaliser(spec)
     t0 = time.perf_counter()
 
@@ -156,7 +159,7 @@ def train_tiny_backbone(routines: Sequence[DecodedRoutine], cfg: BackboneTrainCo
                 perm, gain, shift = rng.permutation(3), rng.uniform(0.75, 1.25), rng.uniform(-25, 25)
             else:
                 perm, gain, shift = perms[i], gains[i], shifts[i]
-            c = routines[index[i][0]].frames[index[i][1]:index[i][1] + L][..., perm]
+            c = routines[index[i][0]].frames[index[i][1] : index[i][1] + L][..., perm]
             if cfg.augment:
                 c = np.clip(c.astype(np.float32) * gain + shift, 0, 255).astype(np.uint8)
             out.append(c)
@@ -174,12 +177,12 @@ def train_tiny_backbone(routines: Sequence[DecodedRoutine], cfg: BackboneTrainCo
                 if isinstance(m, nn.BatchNorm3d):
                     m.reset_running_stats()
                     m.momentum = None  # cumulative average
-        calib = rng.permutation(len(index))[:cfg.calib_clips]
+        calib = rng.permutation(len(index))[: cfg.calib_clips]
         with torch.no_grad():
             for mod in frozen:
                 mod.train()
             for i in range(0, len(calib), 16):
-                trunk(norm(clips_of(calib[i:i + 16])))
+                trunk(norm(clips_of(calib[i : i + 16])))
         for mod in frozen:
             mod.eval().requires_grad_(False)
             for m in mod.modules():
@@ -192,7 +195,7 @@ def train_tiny_backbone(routines: Sequence[DecodedRoutine], cfg: BackboneTrainCo
                 z = trunk(norm(clips_of(range(i, min(i + 16, len(index)))))).numpy()
                 if cache is None:
                     cache = np.empty((len(index),) + z.shape[1:], dtype=np.float32)
-                cache[i:i + len(z)] = z
+                cache[i : i + len(z)] = z
                 if progress:
                     progress("backbone-cache", min(i + 16, len(index)), len(index))
         # 3. train the remaining layers and a head for phase shares + clip quality
@@ -210,7 +213,7 @@ def train_tiny_backbone(routines: Sequence[DecodedRoutine], cfg: BackboneTrainCo
             order = rng.permutation(len(index))
             run = {"loss": 0.0, "ce": 0.0, "q": 0.0, "acc": 0.0}
             for k in range(steps_per_epoch):
-                ids = order[k * cfg.batch_size:(k + 1) * cfg.batch_size]
+                ids = order[k * cfg.batch_size : (k + 1) * cfg.batch_size]
                 x = torch.from_numpy(cache[ids]) if cache is not None else norm(clips_of(ids, fresh=True))
                 for mod in trained:
                     x = mod(x)
@@ -231,8 +234,13 @@ def train_tiny_backbone(routines: Sequence[DecodedRoutine], cfg: BackboneTrainCo
                 run["acc"] += float((logits.argmax(1) == sh.argmax(1)).float().mean())
                 if progress:
                     progress("backbone", step, total)
-            history.append({"epoch": epoch, **{k: round(v / steps_per_epoch, 4) for k, v in run.items()},
-                            "s": round(time.perf_counter() - t0, 1)})
+            history.append(
+                {
+                    "epoch": epoch,
+                    **{k: round(v / steps_per_epoch, 4) for k, v in run.items()},
+                    "s": round(time.perf_counter() - t0, 1),
+                }
+            )
     finally:
         torch.set_num_threads(prev_threads)
     net.eval()
@@ -240,8 +248,14 @@ def train_tiny_backbone(routines: Sequence[DecodedRoutine], cfg: BackboneTrainCo
     return BackboneTrainResult(state, history, step, time.perf_counter() - t0, asdict(cfg))
 
 
-def routine_features(routines: Sequence[DecodedRoutine], backbone, protocol, *, batch_size: int = 16,
-                     progress: Callable[[str, int, int], None] | None = None) -> list[np.ndarray]:
+def routine_features(
+    routines: Sequence[DecodedRoutine],
+    backbone,
+    protocol,
+    *,
+    batch_size: int = 16,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[np.ndarray]:
     """(T, D) clip features of decoded routines under `protocol`, with a loaded backbone (eval mode).
 
     The same frames and normalisation as the scoring pipeline; used to featurise many short videos
@@ -256,7 +270,7 @@ def routine_features(routines: Sequence[DecodedRoutine], backbone, protocol, *, 
             clips = protocol.clip_indices(len(r.frames))
             feats = []
             for i in range(0, len(clips), batch_size):
-                x = np.stack([r.frames[c] for c in clips[i:i + batch_size]])
+                x = np.stack([r.frames[c] for c in clips[i : i + batch_size]])
                 feats.append(backbone.module(norm(x).to(backbone.device)).float().cpu().numpy())
             out.append(np.concatenate(feats).astype(np.float32))
             if progress:
@@ -268,12 +282,20 @@ def clip_phase_labels(frame_labels: np.ndarray, clip_ranges: Sequence[Sequence[i
     """Majority ground-truth label of each clip (−1 idle), for probes and checks."""
     out = []
     for a, b in clip_ranges:
-        vals, counts = np.unique(np.asarray(frame_labels)[a:b + 1], return_counts=True)
+        vals, counts = np.unique(np.asarray(frame_labels)[a : b + 1], return_counts=True)
         out.append(int(vals[counts.argmax()]))
     return np.array(out, dtype=np.int64)
 
 
 __all__ = [
-    "BackboneTrainConfig", "BackboneTrainResult", "DecodedRoutine", "N_PHASES", "clip_phase_labels", "clip_starts",
-    "clip_targets", "load_routine", "routine_features", "train_tiny_backbone",
+    "BackboneTrainConfig",
+    "BackboneTrainResult",
+    "DecodedRoutine",
+    "N_PHASES",
+    "clip_phase_labels",
+    "clip_starts",
+    "clip_targets",
+    "load_routine",
+    "routine_features",
+    "train_tiny_backbone",
 ]

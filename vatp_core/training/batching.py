@@ -13,20 +13,23 @@ from ..datasets.base import FeatureDataset
 
 @dataclass
 class Batch:
-    features: torch.Tensor            # (B, T, D) float32, zero-padded
-    mask: torch.Tensor                # (B, T) bool, True = valid clip
-    target: torch.Tensor              # (B,) float32 (normalised when the trainer normalises)
-    phrases: torch.Tensor | None      # (B, L, 768)
+    features: torch.Tensor  # (B, T, D) float32, zero-padded
+    mask: torch.Tensor  # (B, T) bool, True = valid clip
+    target: torch.Tensor  # (B,) float32 (normalised when the trainer normalises)
+    phrases: torch.Tensor | None  # (B, L, 768)
     phrase_mask: torch.Tensor | None  # (B, L) bool
     phrase_set_ids: list[int]
 
     def to(self, device: torch.device) -> "Batch":
         nb = device.type == "cuda"
-        return Batch(self.features.to(device, non_blocking=nb), self.mask.to(device, non_blocking=nb),
-                     self.target.to(device, non_blocking=nb),
-                     None if self.phrases is None else self.phrases.to(device, non_blocking=nb),
-                     None if self.phrase_mask is None else self.phrase_mask.to(device, non_blocking=nb),
-                     self.phrase_set_ids)
+        return Batch(
+            self.features.to(device, non_blocking=nb),
+            self.mask.to(device, non_blocking=nb),
+            self.target.to(device, non_blocking=nb),
+            None if self.phrases is None else self.phrases.to(device, non_blocking=nb),
+            None if self.phrase_mask is None else self.phrase_mask.to(device, non_blocking=nb),
+            self.phrase_set_ids,
+        )
 
 
 def random_crop(features: np.ndarray, length: int, generator: torch.Generator) -> np.ndarray:
@@ -35,7 +38,7 @@ def random_crop(features: np.ndarray, length: int, generator: torch.Generator) -
     if length <= 0 or t <= length:
         return features
     start = int(torch.randint(0, t - length + 1, (1,), generator=generator))
-    return features[start:start + length]
+    return features[start : start + length]
 
 
 def pad_sequences(seqs: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,8 +53,15 @@ def pad_sequences(seqs: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tenso
     return out, mask
 
 
-def make_batch(dataset: FeatureDataset, indices: Sequence[int], *, norm: tuple[float, float] = (0.0, 1.0),
-               crop: int = 0, generator: torch.Generator | None = None, with_phrases: bool = True) -> Batch:
+def make_batch(
+    dataset: FeatureDataset,
+    indices: Sequence[int],
+    *,
+    norm: tuple[float, float] = (0.0, 1.0),
+    crop: int = 0,
+    generator: torch.Generator | None = None,
+    with_phrases: bool = True,
+) -> Batch:
     """Collate samples; phrases are used only when every sample of the batch has a phrase set."""
     feats, targets, phrase_list, set_ids = [], [], [], []
     for i in indices:

@@ -18,16 +18,16 @@ class TrainConfig:
     """How to train: Adam (lr 1e-3, weight decay 0) as the paper; epochs default per dataset/class."""
 
     epochs: int = 100
-    batch_size: int = 8            # FSPN (same authors) used 8
+    batch_size: int = 8  # FSPN (same authors) used 8
     lr: float = 1e-3
     weight_decay: float = 0.0
     seed: int = 0
     device: str = "auto"
-    amp: bool = True               # mixed precision, used on CUDA only
+    amp: bool = True  # mixed precision, used on CUDA only
     train_crop: int | None = None  # clips per training crop; None → the dataset's default (RG 68), 0 → full sequence
-    selection: str = "best_test"   # see SELECTIONS
-    val_fraction: float = 0.2      # for selection "val"
-    normalize: bool = True         # regress (target − mean) / std of the training targets
+    selection: str = "best_test"  # see SELECTIONS
+    val_fraction: float = 0.2  # for selection "val"
+    normalize: bool = True  # regress (target − mean) / std of the training targets
     eval_every: int = 1
     checkpoint_dir: str | None = None
     checkpoint_every: int = 1
@@ -35,7 +35,7 @@ class TrainConfig:
     num_threads: int | None = None  # None → half the cores on CPU (faster on small shared machines)
     grad_clip: float | None = None
     eval_batch_size: int = 16
-    init_from: str | None = None   # a model pack to start from (the paper fine-tunes a text-trained ParseFormer)
+    init_from: str | None = None  # a model pack to start from (the paper fine-tunes a text-trained ParseFormer)
 
     def __post_init__(self) -> None:
         if self.epochs < 1:

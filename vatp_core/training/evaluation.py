@@ -15,14 +15,18 @@ from .trainer import Prediction, predict
 def class_report(pred: Prediction, score_range: tuple[float, float], n_alphas: int = 50) -> dict[str, Any]:
     """Metrics of one class with its scatter (Fig. 6) and cumulative-score curve (Fig. 7) data."""
     m = regression_metrics(pred.pred, pred.true, score_range)
-    alphas, shares = cumulative_score_curve(pred.pred, pred.true,
-                                            np.linspace(0.0, max(float(np.abs(pred.pred - pred.true).max()), 1e-6),
-                                                        n_alphas))
+    alphas, shares = cumulative_score_curve(
+        pred.pred, pred.true, np.linspace(0.0, max(float(np.abs(pred.pred - pred.true).max()), 1e-6), n_alphas)
+    )
     return {
         **m.to_dict(),
         "score_range": [float(score_range[0]), float(score_range[1])],
-        "scatter": {"names": list(pred.names), "true": [round(float(v), 4) for v in pred.true],
-                    "pred": [round(float(v), 4) for v in pred.pred], "sigma": [round(float(v), 4) for v in pred.sigma]},
+        "scatter": {
+            "names": list(pred.names),
+            "true": [round(float(v), 4) for v in pred.true],
+            "pred": [round(float(v), 4) for v in pred.pred],
+            "sigma": [round(float(v), 4) for v in pred.sigma],
+        },
         "cs_curve": {"alpha": [round(float(a), 4) for a in alphas], "share": [round(float(s), 4) for s in shares]},
     }
 
@@ -59,23 +63,28 @@ def evaluation_report(per_class: dict[str, dict[str, Any]], **extra: Any) -> dic
     return out
 
 
-def predict_with_pack(pack, dataset: FeatureDataset, device: str = "auto", batch_size: int = 16,
-                      cancel=None) -> Prediction:
+def predict_with_pack(
+    pack, dataset: FeatureDataset, device: str = "auto", batch_size: int = 16, cancel=None
+) -> Prediction:
     """Score a labelled dataset with a model pack (normalisation and ÷DD as the pack says)."""
     from ..devices import resolve_device
 
     m = pack.manifest
     if m.difficulty == "divide" and dataset.difficulty_mode != "divide":
-        raise DatasetError(f"pack {m.name!r} predicts score ÷ difficulty, but this dataset has no difficulty degrees "
-                           "(use a dataset with difficulty, or a pack trained without it)")
+        raise DatasetError(
+            f"pack {m.name!r} predicts score ÷ difficulty, but this dataset has no difficulty degrees "
+            "(use a dataset with difficulty, or a pack trained without it)"
+        )
     if m.difficulty != "divide" and dataset.difficulty_mode == "divide":
         raise DatasetError(f"pack {m.name!r} predicts the score itself; load the dataset without difficulty division")
     dev = resolve_device(device)
     model = pack.build_model(dev)
     dataset.preload(cancel=cancel)
     if dataset.feature_dim != model.cfg.in_dim:
-        raise DatasetError(f"pack {m.name!r} expects {model.cfg.in_dim}-d clip features, these files have "
-                           f"{dataset.feature_dim} (extracted with another backbone?)")
+        raise DatasetError(
+            f"pack {m.name!r} expects {model.cfg.in_dim}-d clip features, these files have "
+            f"{dataset.feature_dim} (extracted with another backbone?)"
+        )
     return predict(model, dataset, score_norm=m.score_norm, device=dev, batch_size=batch_size, cancel=cancel)
 
 
@@ -90,9 +99,15 @@ def write_plots(report: dict[str, Any], folder: str | Path, title: str = "") -> 
     for cls, r in classes.items():
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(cls))
         sc = r["scatter"]
-        paths.append(scatter_png(sc["true"], sc["pred"], folder / f"scatter_{safe}.png",
-                                 title=f"{title} {cls}: Spearman {r['spearman']:.3f}".strip(),
-                                 score_range=r.get("score_range")))
+        paths.append(
+            scatter_png(
+                sc["true"],
+                sc["pred"],
+                folder / f"scatter_{safe}.png",
+                title=f"{title} {cls}: Spearman {r['spearman']:.3f}".strip(),
+                score_range=r.get("score_range"),
+            )
+        )
     curves = {str(cls): (r["cs_curve"]["alpha"], r["cs_curve"]["share"]) for cls, r in classes.items()}
     paths.append(cs_curve_png(curves, folder / "cs_curve.png", title=f"{title} cumulative score curve".strip()))
     return paths

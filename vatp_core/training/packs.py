@@ -11,6 +11,7 @@ import numpy as np
 from ..datasets.base import FeatureDataset
 from .trainer import TrainResult
 
+
 def _protocol_and_backbone(train_set: FeatureDataset, backbone: str | None, protocol: str | None):
     """(backbone name, weights hash, backbone state to ship or None, protocol dict) for the manifest."""
     from ..protocols import get_protocol
@@ -31,8 +32,10 @@ def backbone_problem(train_set: FeatureDataset, backbone: str | None = None) -> 
         return None
     name = backbone or train_set.backbone
     if not name:
-        return (f"the backbone that made these {train_set.feature_dim}-d features is unknown: "
-                "pass --backbone NAME so the pack can score videos")
+        return (
+            f"the backbone that made these {train_set.feature_dim}-d features is unknown: "
+            "pass --backbone NAME so the pack can score videos"
+        )
     from ..features import get_backbone_spec
 
     try:
@@ -40,8 +43,10 @@ def backbone_problem(train_set: FeatureDataset, backbone: str | None = None) -> 
     except Exception as exc:  # unknown name: the features module says which ones exist
         return str(exc)
     if spec.feature_dim != train_set.feature_dim:
-        return (f"these features are {train_set.feature_dim}-d but the {spec.name} backbone gives {spec.feature_dim}-d; "
-                "a pack must use features of the backbone that will score the videos")
+        return (
+            f"these features are {train_set.feature_dim}-d but the {spec.name} backbone gives {spec.feature_dim}-d; "
+            "a pack must use features of the backbone that will score the videos"
+        )
     return None
 
 
@@ -84,13 +89,25 @@ def difficulty_table(train_set: FeatureDataset) -> dict[str, float]:
     return {code: next(iter(dds)) for code, dds in sorted(seen.items()) if len(dds) == 1}
 
 
-def save_trained_pack(path: str | Path, result: TrainResult, train_set: FeatureDataset, *,
-                      name: str | None = None, test_metrics: dict[str, Any] | None = None,
-                      test_set: FeatureDataset | None = None, sport: str = "", event: str = "",
-                      description: str = "", label: str = "", not_for_judging: bool = False,
-                      backbone: str | None = None, protocol: str | None = None,
-                      backbone_state: dict | None = None, extra_training: dict[str, Any] | None = None,
-                      zip: bool = False) -> Path:
+def save_trained_pack(
+    path: str | Path,
+    result: TrainResult,
+    train_set: FeatureDataset,
+    *,
+    name: str | None = None,
+    test_metrics: dict[str, Any] | None = None,
+    test_set: FeatureDataset | None = None,
+    sport: str = "",
+    event: str = "",
+    description: str = "",
+    label: str = "",
+    not_for_judging: bool = False,
+    backbone: str | None = None,
+    protocol: str | None = None,
+    backbone_state: dict | None = None,
+    extra_training: dict[str, Any] | None = None,
+    zip: bool = False,
+) -> Path:
     """Write the trained model as a pack; the manifest records data, split, preset, selection, metrics, protocol, backbone."""
     from ..pack import PackError, PackManifest, save_pack
 
@@ -108,36 +125,62 @@ def save_trained_pack(path: str | Path, result: TrainResult, train_set: FeatureD
         "data": data,
         "dataset": train_set.dataset,
         "class": train_set.cls,
-        "split": {"train": train_set.split, "n_train": len(train_set),
-                  "test": test_set.split if test_set is not None else None,
-                  "n_test": len(test_set) if test_set is not None else None},
+        "split": {
+            "train": train_set.split,
+            "n_train": len(train_set),
+            "test": test_set.split if test_set is not None else None,
+            "n_test": len(test_set) if test_set is not None else None,
+        },
         "preset": cfg.preset_name,
         "backbone": bb_name,
         "protocol": proto.get("name"),
         **result.summary(),
-        "history": [{"epoch": h.epoch, "loss": round(h.loss, 5),
-                     "val_spearman": None if h.val_spearman is None else round(h.val_spearman, 5)}
-                    for h in result.history],
+        "history": [
+            {
+                "epoch": h.epoch,
+                "loss": round(h.loss, 5),
+                "val_spearman": None if h.val_spearman is None else round(h.val_spearman, 5),
+            }
+            for h in result.history
+        ],
         **(extra_training or {}),
     }
     metrics: dict[str, Any] = {"selection": result.selection, "best_epoch": result.best_epoch}
     if result.val_metrics:
-        metrics["selection_set"] = {k: result.val_metrics[k] for k in ("spearman", "rl2", "mse", "n")
-                                    if k in result.val_metrics}
+        metrics["selection_set"] = {
+            k: result.val_metrics[k] for k in ("spearman", "rl2", "mse", "n") if k in result.val_metrics
+        }
     if test_metrics:
         metrics["test"] = {k: test_metrics[k] for k in ("spearman", "rl2", "mse", "mae", "n") if k in test_metrics}
     lo, hi = train_set.score_range
     manifest = PackManifest(
         name=name or f"{train_set.dataset}-{train_set.cls}-{cfg.preset_name}".lower(),
-        backbone=bb_name, backbone_weights_hash=bb_hash, protocol=proto, model_config=cfg.to_dict(),
-        score_range=[float(lo), float(hi)], score_norm=dict(result.score_norm),
-        difficulty=train_set.difficulty_mode, sport=sport, event=event or train_set.cls,
-        description=description or train_set.description, not_for_judging=not_for_judging, label=label,
+        backbone=bb_name,
+        backbone_weights_hash=bb_hash,
+        protocol=proto,
+        model_config=cfg.to_dict(),
+        score_range=[float(lo), float(hi)],
+        score_norm=dict(result.score_norm),
+        difficulty=train_set.difficulty_mode,
+        sport=sport,
+        event=event or train_set.cls,
+        description=description or train_set.description,
+        not_for_judging=not_for_judging,
+        label=label,
         subaction_names=subaction_names(train_set, n_queries) if cfg.use_pd else [],
-        phrases=phrases, training=training, metrics=metrics,
+        phrases=phrases,
+        training=training,
+        metrics=metrics,
     )
     if train_set.difficulty_mode == "divide" and hasattr(manifest, "difficulty_table"):
         manifest.difficulty_table = difficulty_table(train_set)
     baseline = result.baseline_subactions
-    return save_pack(path, manifest, result.model, phrase_embeddings=phrase_emb,
-                     baseline_subactions=baseline, backbone_state=bb_state, zip=zip)
+    return save_pack(
+        path,
+        manifest,
+        result.model,
+        phrase_embeddings=phrase_emb,
+        baseline_subactions=baseline,
+        backbone_state=bb_state,
+        zip=zip,
+    )

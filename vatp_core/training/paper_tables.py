@@ -39,16 +39,24 @@ PAPER_TABLES: dict[str, dict] = {
         "tables": "Table I (components) and Table IX (comparison, with DD)",
         "columns": ["diving"],
         "presets": {"mlp": [0.9450], "te": [0.9516], "pd": [0.9454], "te+pd": [0.9531], "vatp": [0.9588]},
-        "baselines": {"CoRe": [0.9512], "TAP": [0.9607], "FSPN": [0.9601], "USDL": [0.9231], "MUSDL": [0.9273],
-                      "H-GCN": [0.9563]},
+        "baselines": {
+            "CoRe": [0.9512],
+            "TAP": [0.9607],
+            "FSPN": [0.9601],
+            "USDL": [0.9231],
+            "MUSDL": [0.9273],
+            "H-GCN": [0.9563],
+        },
         "backbone": "I3D",
     },
     "finefs": {
         "tables": "Table XII",
         "columns": ["SP-PCS", "SP-TES", "SP Avg.", "FS-PCS", "FS-TES", "FS Avg."],
         "presets": {"vatp": [0.809, 0.691, 0.750, 0.868, 0.721, 0.795]},
-        "baselines": {"GDLT": [0.783, 0.644, 0.721, 0.800, 0.633, 0.727],
-                      "LUSD-Net": [0.813, 0.689, 0.758, 0.863, 0.779, 0.826]},
+        "baselines": {
+            "GDLT": [0.783, 0.644, 0.721, 0.800, 0.633, 0.727],
+            "LUSD-Net": [0.813, 0.689, 0.758, 0.863, 0.779, 0.826],
+        },
         "backbone": "VST",
     },
 }

@@ -36,9 +36,15 @@ def default_epochs(dataset: str, cls: str) -> int:
     return int(spec.epochs.get(cls, next(iter(spec.epochs.values()), 100)))
 
 
-def load_for_training(dataset: str, features: str | Path, cls: str | None, train_cfg: TrainConfig, *,
-                      annotations: str | Path | None = None, **load_kwargs: Any
-                      ) -> tuple[FeatureDataset, FeatureDataset | None, FeatureDataset]:
+def load_for_training(
+    dataset: str,
+    features: str | Path,
+    cls: str | None,
+    train_cfg: TrainConfig,
+    *,
+    annotations: str | Path | None = None,
+    **load_kwargs: Any,
+) -> tuple[FeatureDataset, FeatureDataset | None, FeatureDataset]:
     """(train, selection set, test) for the configured model selection."""
     train = load_split(dataset, features, cls, "train", annotations=annotations, **load_kwargs)
     test = load_split(dataset, features, cls, "test", annotations=annotations, **load_kwargs)
@@ -48,16 +54,40 @@ def load_for_training(dataset: str, features: str | Path, cls: str | None, train
     return train, test, test  # best_test selects on it; last only shows it while training
 
 
-def run_class(dataset: str, features: str | Path, cls: str | None, preset: str, train_cfg: TrainConfig, *,
-              epochs: int | None = None, annotations: str | Path | None = None,
-              cfg_overrides: dict[str, Any] | None = None, progress: Callable[[str, int, int], None] | None = None,
-              on_epoch: Callable[[EpochLog], None] | None = None, cancel=None, **load_kwargs: Any) -> ClassRun:
+def run_class(
+    dataset: str,
+    features: str | Path,
+    cls: str | None,
+    preset: str,
+    train_cfg: TrainConfig,
+    *,
+    epochs: int | None = None,
+    annotations: str | Path | None = None,
+    cfg_overrides: dict[str, Any] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    on_epoch: Callable[[EpochLog], None] | None = None,
+    cancel=None,
+    **load_kwargs: Any,
+) -> ClassRun:
     """Train one class with one preset and report on its test split."""
     train, val, test = load_for_training(dataset, features, cls, train_cfg, annotations=annotations, **load_kwargs)
     tc = replace(train_cfg, epochs=epochs or default_epochs(dataset, train.cls))
     cfg = VATPConfig.preset(preset, **(cfg_overrides or {}))
     result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch)
-    pred = predict(result.model, test, score_norm=result.score_norm, device=result.device,
-                   batch_size=tc.eval_batch_size, cancel=cancel)
-    return ClassRun(dataset=dataset_spec(dataset).name, cls=train.cls, preset=preset, result=result,
-                    train_set=train, test_set=test, test=class_report(pred, test.score_range))
+    pred = predict(
+        result.model,
+        test,
+        score_norm=result.score_norm,
+        device=result.device,
+        batch_size=tc.eval_batch_size,
+        cancel=cancel,
+    )
+    return ClassRun(
+        dataset=dataset_spec(dataset).name,
+        cls=train.cls,
+        preset=preset,
+        result=result,
+        train_set=train,
+        test_set=test,
+        test=class_report(pred, test.score_range),
+    )

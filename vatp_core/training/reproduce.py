@@ -27,9 +27,17 @@ class ReproduceResult:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "selection": self.selection, "selection_text": SELECTION_TEXT[self.selection],
-                "epochs": self.epochs, "seed": self.seed, "runs": self.runs, "notes": self.notes,
-                "seconds": round(self.seconds, 1), "paper": PAPER_TABLES[self.dataset]}
+        return {
+            "dataset": self.dataset,
+            "selection": self.selection,
+            "selection_text": SELECTION_TEXT[self.selection],
+            "epochs": self.epochs,
+            "seed": self.seed,
+            "runs": self.runs,
+            "notes": self.notes,
+            "seconds": round(self.seconds, 1),
+            "paper": PAPER_TABLES[self.dataset],
+        }
 
 
 def _columns(dataset: str, per_class: dict[str, float]) -> list[float | None]:
@@ -51,12 +59,20 @@ def _columns(dataset: str, per_class: dict[str, float]) -> list[float | None]:
     return out
 
 
-def reproduce(dataset: str, features: str | Path, train_cfg: TrainConfig, *, epochs: int | None = None,
-              presets: tuple[str, ...] | None = None, classes: tuple[str, ...] | None = None,
-              annotations: str | Path | None = None, packs_dir: str | Path | None = None,
-              checkpoint_root: str | Path | None = None,
-              on_run: Callable[[int, int, str, str, int], Callable | None] | None = None,
-              cancel=None) -> ReproduceResult:
+def reproduce(
+    dataset: str,
+    features: str | Path,
+    train_cfg: TrainConfig,
+    *,
+    epochs: int | None = None,
+    presets: tuple[str, ...] | None = None,
+    classes: tuple[str, ...] | None = None,
+    annotations: str | Path | None = None,
+    packs_dir: str | Path | None = None,
+    checkpoint_root: str | Path | None = None,
+    on_run: Callable[[int, int, str, str, int], Callable | None] | None = None,
+    cancel=None,
+) -> ReproduceResult:
     """Train and test every (preset, class); ``on_run(i, n, preset, cls, epochs)`` may return an on_epoch callback.
 
     With ``checkpoint_root`` every run keeps a checkpoint there, so an interrupted reproduction picks up where
@@ -81,19 +97,42 @@ def reproduce(dataset: str, features: str | Path, train_cfg: TrainConfig, *, epo
         ckpt = Path(checkpoint_root) / f"{cls}-{preset}".replace("+", "") if checkpoint_root else None
         tc = replace(train_cfg, checkpoint_dir=str(ckpt) if ckpt else None, resume=True)
         try:
-            run: ClassRun = run_class(spec.name, features, cls, preset, tc, epochs=n_epochs, annotations=annotations,
-                                      on_epoch=cb, cancel=cancel)
+            run: ClassRun = run_class(
+                spec.name,
+                features,
+                cls,
+                preset,
+                tc,
+                epochs=n_epochs,
+                annotations=annotations,
+                on_epoch=cb,
+                cancel=cancel,
+            )
         except CheckpointError:  # left by a reproduction with other settings: start this run afresh
             shutil.rmtree(ckpt, ignore_errors=True)
-            run = run_class(spec.name, features, cls, preset, tc, epochs=n_epochs, annotations=annotations,
-                            on_epoch=cb, cancel=cancel)
+            run = run_class(
+                spec.name,
+                features,
+                cls,
+                preset,
+                tc,
+                epochs=n_epochs,
+                annotations=annotations,
+                on_epoch=cb,
+                cancel=cancel,
+            )
         r = run.result
         last = r.history[-1].val_spearman if r.history else None
         res.runs.setdefault(preset, {})[run.cls] = {
-            "spearman": run.test["spearman"], "rl2": run.test["rl2"], "mse": run.test["mse"], "n": run.test["n"],
-            "best_epoch": r.best_epoch, "epochs": n_epochs,
+            "spearman": run.test["spearman"],
+            "rl2": run.test["rl2"],
+            "mse": run.test["mse"],
+            "n": run.test["n"],
+            "best_epoch": r.best_epoch,
+            "epochs": n_epochs,
             "last_epoch_test_spearman": last if train_cfg.selection != "val" else None,
-            "selection_spearman": (r.val_metrics or {}).get("spearman"), "seconds": round(r.seconds, 1),
+            "selection_spearman": (r.val_metrics or {}).get("spearman"),
+            "seconds": round(r.seconds, 1),
         }
         for note in r.notes:
             if note.startswith("initialised from pack"):
@@ -105,8 +144,14 @@ def reproduce(dataset: str, features: str | Path, train_cfg: TrainConfig, *, epo
         if packs_dir is not None:
             from .packs import save_trained_pack
 
-            save_trained_pack(Path(packs_dir) / f"{spec.name}-{run.cls}-{preset}".lower().replace("+", ""), r,
-                              run.train_set, test_metrics=run.test, test_set=run.test_set, sport=spec.sport)
+            save_trained_pack(
+                Path(packs_dir) / f"{spec.name}-{run.cls}-{preset}".lower().replace("+", ""),
+                r,
+                run.train_set,
+                test_metrics=run.test,
+                test_set=run.test_set,
+                sport=spec.sport,
+            )
     res.seconds = time.perf_counter() - t0
     return res
 
@@ -120,11 +165,17 @@ def format_table(res: ReproduceResult, features: str | Path | None = None) -> st
     label_w = 24
     lines = [f"{spec.title}: Spearman's ρ on the official test split, laid out as the paper's {paper['tables']}"]
     if res.epochs:
-        lines.append(f"epochs: {res.epochs} for every class (override; the paper's schedule: "
-                     + ", ".join(f"{c} {default_epochs(res.dataset, c)}" for c in spec.classes) + ")")
+        lines.append(
+            f"epochs: {res.epochs} for every class (override; the paper's schedule: "
+            + ", ".join(f"{c} {default_epochs(res.dataset, c)}" for c in spec.classes)
+            + ")"
+        )
     else:
-        lines.append("epochs: " + ", ".join(f"{c} {default_epochs(res.dataset, c)}" for c in spec.classes)
-                     + (" (the paper's)" if spec.epochs_from_paper else " (the paper does not say; our default)"))
+        lines.append(
+            "epochs: "
+            + ", ".join(f"{c} {default_epochs(res.dataset, c)}" for c in spec.classes)
+            + (" (the paper's)" if spec.epochs_from_paper else " (the paper does not say; our default)")
+        )
     lines.append(f"model selection: {SELECTION_TEXT[res.selection]}; seed {res.seed}")
     if features:
         lines.append(f"features: {features}")
@@ -142,8 +193,11 @@ def format_table(res: ReproduceResult, features: str | Path | None = None) -> st
         ours = _columns(res.dataset, {c: v["spearman"] for c, v in per_class.items()})
         lines.append(f"{'':<{label_w}}{'ours':<7}" + "".join(fmt(v) for v in ours))
         if res.selection == "best_test":
-            last = {c: v["last_epoch_test_spearman"] for c, v in per_class.items()
-                    if v.get("last_epoch_test_spearman") is not None}
+            last = {
+                c: v["last_epoch_test_spearman"]
+                for c, v in per_class.items()
+                if v.get("last_epoch_test_spearman") is not None
+            }
             if last:
                 lines.append(f"{'':<{label_w}}{'last':<7}" + "".join(fmt(v) for v in _columns(res.dataset, last)))
     if paper["baselines"]:
@@ -157,8 +211,10 @@ def format_table(res: ReproduceResult, features: str | Path | None = None) -> st
         cells = "  ".join(f"{c} {v['rl2']:.3f}/{v['mse']:.3f}" for c, v in per_class.items())
         lines.append(f"  {preset_label(res.dataset, preset):<{label_w - 2}}{cells}")
     if res.selection == "best_test":
-        lines.append("'ours' picks the best test epoch, as the paper's field does; 'last' is the final epoch's test ρ "
-                     "(no selection). Use --selection val for an estimate that never looks at the test set.")
+        lines.append(
+            "'ours' picks the best test epoch, as the paper's field does; 'last' is the final epoch's test ρ "
+            "(no selection). Use --selection val for an estimate that never looks at the test set."
+        )
     for note in res.notes:
         lines.append(f"note: {note}")
     lines.append(f"({len([1 for p in res.runs.values() for _ in p])} runs in {res.seconds:.0f} s)")

@@ -63,10 +63,18 @@ class TrainResult:
     def summary(self) -> dict[str, Any]:
         """Plain-data account of the run for a pack manifest."""
         return {
-            "epochs": self.train_cfg.epochs, "best_epoch": self.best_epoch, "selection": self.selection,
-            "selection_text": self.selection_text, "seed": self.train_cfg.seed, "batch_size": self.train_cfg.batch_size,
-            "lr": self.train_cfg.lr, "weight_decay": self.train_cfg.weight_decay, "optimizer": "Adam",
-            "score_norm": dict(self.score_norm), "notes": list(self.notes), "seconds": round(self.seconds, 1),
+            "epochs": self.train_cfg.epochs,
+            "best_epoch": self.best_epoch,
+            "selection": self.selection,
+            "selection_text": self.selection_text,
+            "seed": self.train_cfg.seed,
+            "batch_size": self.train_cfg.batch_size,
+            "lr": self.train_cfg.lr,
+            "weight_decay": self.train_cfg.weight_decay,
+            "optimizer": "Adam",
+            "score_norm": dict(self.score_norm),
+            "notes": list(self.notes),
+            "seconds": round(self.seconds, 1),
             "device": self.device,
         }
 
@@ -81,8 +89,10 @@ def fit_config_to_data(cfg: VATPConfig, dataset: FeatureDataset) -> tuple[VATPCo
         notes.append(f"input size set to the features' {dim}")
     if cfg.use_text and not dataset.has_phrases:
         changes.update(use_text=False, use_alg=False, use_gc=False)
-        notes.append("no sub-action phrases in this dataset: text branch off, trained with L_reg + β·L_div "
-                     "(the paper fine-tunes a text-trained ParseFormer here)")
+        notes.append(
+            "no sub-action phrases in this dataset: text branch off, trained with L_reg + β·L_div "
+            "(the paper fine-tunes a text-trained ParseFormer here)"
+        )
     return (cfg.replace(**changes) if changes else cfg), notes
 
 
@@ -126,21 +136,34 @@ def _autocast(device: torch.device, enabled: bool):
 def _as_float(out):
     from dataclasses import fields, replace
 
-    return replace(out, **{f.name: getattr(out, f.name).float() for f in fields(out)
-                           if isinstance(getattr(out, f.name), torch.Tensor) and getattr(out, f.name).is_floating_point()})
+    return replace(
+        out,
+        **{
+            f.name: getattr(out, f.name).float()
+            for f in fields(out)
+            if isinstance(getattr(out, f.name), torch.Tensor) and getattr(out, f.name).is_floating_point()
+        },
+    )
 
 
 def _batches(n: int, size: int, order: torch.Tensor) -> list[list[int]]:
     idx = order.tolist()
-    out = [idx[i:i + size] for i in range(0, n, size)]
+    out = [idx[i : i + size] for i in range(0, n, size)]
     if len(out) > 1 and len(out[-1]) == 1:  # a lone sample makes BatchNorm statistics meaningless
         out[-2].extend(out.pop())
     return out
 
 
 @torch.no_grad()
-def predict(model: VATPNet, dataset: FeatureDataset, *, score_norm: dict[str, float] | None = None,
-            device: torch.device | str = "cpu", batch_size: int = 16, cancel=None) -> Prediction:
+def predict(
+    model: VATPNet,
+    dataset: FeatureDataset,
+    *,
+    score_norm: dict[str, float] | None = None,
+    device: torch.device | str = "cpu",
+    batch_size: int = 16,
+    cancel=None,
+) -> Prediction:
     """Full-sequence predictions (μ, σ) for every sample, mapped back to judged scores."""
     dev = torch.device(device) if isinstance(device, str) else device
     norm = score_norm or {"mean": 0.0, "std": 1.0}
@@ -165,7 +188,9 @@ def predict(model: VATPNet, dataset: FeatureDataset, *, score_norm: dict[str, fl
 
 
 @torch.no_grad()
-def mean_subactions(model: VATPNet, dataset: FeatureDataset, device: torch.device, batch_size: int = 16) -> np.ndarray | None:
+def mean_subactions(
+    model: VATPNet, dataset: FeatureDataset, device: torch.device, batch_size: int = 16
+) -> np.ndarray | None:
     """Average sub-action vectors over a set: the 'absent sub-action' baseline for Shapley explanations."""
     if model.parseformer is None or len(dataset) == 0:
         return None
@@ -190,21 +215,47 @@ def init_from_pack(model: VATPNet, pack_ref: str) -> str:
         raise DatasetError(f"pack {pack.name!r} shares no weights with this model (different sizes?)")
     model.load_state_dict(take, strict=False)
     parts = sorted({k.split(".")[0] for k in take})
-    return (f"initialised from pack {pack.name!r}: {len(take)} of {len(own)} tensors ({', '.join(parts)}), "
-            f"then fine-tuned")
+    return (
+        f"initialised from pack {pack.name!r}: {len(take)} of {len(own)} tensors ({', '.join(parts)}), then fine-tuned"
+    )
 
 
 def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig) -> str:
-    keep = {k: v for k, v in tc.to_dict().items()
-            if k not in ("epochs", "checkpoint_dir", "checkpoint_every", "resume", "device", "num_threads", "amp",
-                         "eval_batch_size")}
-    return run_fingerprint({"train": [train_set.dataset, train_set.cls, train_set.names, train_set.targets().tolist()],
-                            "val": None if val_set is None else val_set.names, "cfg": cfg.to_dict(), "tc": keep})
+    keep = {
+        k: v
+        for k, v in tc.to_dict().items()
+        if k
+        not in (
+            "epochs",
+            "checkpoint_dir",
+            "checkpoint_every",
+            "resume",
+            "device",
+            "num_threads",
+            "amp",
+            "eval_batch_size",
+        )
+    }
+    return run_fingerprint(
+        {
+            "train": [train_set.dataset, train_set.cls, train_set.names, train_set.targets().tolist()],
+            "val": None if val_set is None else val_set.names,
+            "cfg": cfg.to_dict(),
+            "tc": keep,
+        }
+    )
 
 
-def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: VATPConfig, train_cfg: TrainConfig,
-                progress: Progress | None = None, *, cancel=None,
-                on_epoch: Callable[[EpochLog], None] | None = None) -> TrainResult:
+def train_model(
+    train_set: FeatureDataset,
+    val_set: FeatureDataset | None,
+    cfg: VATPConfig,
+    train_cfg: TrainConfig,
+    progress: Progress | None = None,
+    *,
+    cancel=None,
+    on_epoch: Callable[[EpochLog], None] | None = None,
+) -> TrainResult:
     """Train and return the model of the selected epoch (see `TrainConfig.selection`)."""
     t0 = time.perf_counter()
     tc = train_cfg
@@ -233,8 +284,11 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
         if tc.init_from:
             notes.append(init_from_pack(model, tc.init_from))
         optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
-        scaler = torch.amp.GradScaler("cuda", enabled=use_amp and not torch.cuda.is_bf16_supported()) \
-            if device.type == "cuda" else None
+        scaler = (
+            torch.amp.GradScaler("cuda", enabled=use_amp and not torch.cuda.is_bf16_supported())
+            if device.type == "cuda"
+            else None
+        )
         generator = torch.Generator().manual_seed(tc.seed)
         history: list[EpochLog] = []
         best = {"epoch": 0, "spearman": -math.inf, "state": None, "metrics": None}
@@ -244,11 +298,15 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
         if ckpt is not None and tc.resume and ckpt.is_file():
             state = load_checkpoint(ckpt)
             if state.get("fingerprint") != fingerprint:
-                raise CheckpointError(f"{ckpt} belongs to a different run (data, model or settings changed); "
-                                      "use another checkpoint folder or turn resuming off")
+                raise CheckpointError(
+                    f"{ckpt} belongs to a different run (data, model or settings changed); "
+                    "use another checkpoint folder or turn resuming off"
+                )
             if int(state["epoch"]) > tc.epochs:
-                raise CheckpointError(f"{ckpt} is at epoch {state['epoch']}, past the {tc.epochs} epochs asked for; "
-                                      "start afresh or ask for more epochs")
+                raise CheckpointError(
+                    f"{ckpt} is at epoch {state['epoch']}, past the {tc.epochs} epochs asked for; "
+                    "start afresh or ask for more epochs"
+                )
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
             if scaler is not None and state.get("scaler"):
@@ -258,8 +316,12 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
             if device.type == "cuda" and state.get("cuda_rng") is not None:
                 torch.cuda.set_rng_state(state["cuda_rng"])
             history = [EpochLog(**h) for h in state["history"]]
-            best = {"epoch": state["best_epoch"], "spearman": state["best_spearman"], "state": state["best_state"],
-                    "metrics": state["best_metrics"]}
+            best = {
+                "epoch": state["best_epoch"],
+                "spearman": state["best_spearman"],
+                "state": state["best_state"],
+                "metrics": state["best_metrics"],
+            }
             start_epoch = int(state["epoch"]) + 1
             notes.append(f"resumed after epoch {state['epoch']}")
             log.info("resuming %s from epoch %d", ckpt, start_epoch)
@@ -274,8 +336,14 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
             batches = _batches(n, tc.batch_size, order)
             for bi, idx in enumerate(batches):
                 check_cancel(cancel)
-                batch = make_batch(train_set, idx, norm=(norm["mean"], norm["std"]), crop=crop,
-                                   generator=generator, with_phrases=cfg.use_text).to(device)
+                batch = make_batch(
+                    train_set,
+                    idx,
+                    norm=(norm["mean"], norm["std"]),
+                    crop=crop,
+                    generator=generator,
+                    with_phrases=cfg.use_text,
+                ).to(device)
                 with _autocast(device, use_amp):
                     out = model(batch.features, batch.mask, batch.phrases, batch.phrase_mask)
                 if use_amp:  # losses (Drop-DTW, InfoNCE, MSE) in float32
@@ -298,17 +366,29 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
                     sums[k] += v * len(idx)
                 if progress:
                     progress("batch", bi + 1, len(batches))
-            entry = EpochLog(epoch=epoch, loss=sums["total"] / n, reg=sums["reg"] / n, div=sums["div"] / n,
-                             alg=sums["alg"] / n, gc=sums["gc"] / n)
+            entry = EpochLog(
+                epoch=epoch,
+                loss=sums["total"] / n,
+                reg=sums["reg"] / n,
+                div=sums["div"] / n,
+                alg=sums["alg"] / n,
+                gc=sums["gc"] / n,
+            )
             if not all(math.isfinite(v) for v in (entry.loss, entry.reg)):
                 raise DatasetError(f"training diverged at epoch {epoch} (loss {entry.loss}); try a lower --lr")
             if val_set is not None and (epoch % tc.eval_every == 0 or epoch == tc.epochs):
-                p = predict(model, val_set, score_norm=norm, device=device, batch_size=tc.eval_batch_size, cancel=cancel)
+                p = predict(
+                    model, val_set, score_norm=norm, device=device, batch_size=tc.eval_batch_size, cancel=cancel
+                )
                 m = regression_metrics(p.pred, p.true, val_set.score_range)
                 entry.val_spearman, entry.val_rl2 = m.spearman, m.rl2
                 if tc.selection in ("best_test", "val") and m.spearman > best["spearman"]:
-                    best = {"epoch": epoch, "spearman": m.spearman, "metrics": m.to_dict(),
-                            "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
+                    best = {
+                        "epoch": epoch,
+                        "spearman": m.spearman,
+                        "metrics": m.to_dict(),
+                        "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+                    }
             entry.seconds = time.perf_counter() - te
             history.append(entry)
             if on_epoch:
@@ -316,15 +396,27 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
             if progress:
                 progress("train", epoch, tc.epochs)
             if ckpt is not None and (epoch % tc.checkpoint_every == 0 or epoch == tc.epochs):
-                save_checkpoint(ckpt, {
-                    "fingerprint": fingerprint, "epoch": epoch, "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict() if scaler is not None else None,
-                    "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
-                    "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
-                    "history": [h.to_dict() for h in history], "best_epoch": best["epoch"],
-                    "best_spearman": best["spearman"], "best_state": best["state"], "best_metrics": best["metrics"],
-                    "cfg": cfg.to_dict(), "train_cfg": tc.to_dict(), "score_norm": norm,
-                })
+                save_checkpoint(
+                    ckpt,
+                    {
+                        "fingerprint": fingerprint,
+                        "epoch": epoch,
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scaler": scaler.state_dict() if scaler is not None else None,
+                        "generator": generator.get_state(),
+                        "torch_rng": torch.get_rng_state(),
+                        "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
+                        "history": [h.to_dict() for h in history],
+                        "best_epoch": best["epoch"],
+                        "best_spearman": best["spearman"],
+                        "best_state": best["state"],
+                        "best_metrics": best["metrics"],
+                        "cfg": cfg.to_dict(),
+                        "train_cfg": tc.to_dict(),
+                        "score_norm": norm,
+                    },
+                )
 
         if tc.selection == "last" or best["state"] is None:
             best_epoch = tc.epochs
@@ -339,8 +431,18 @@ def train_model(train_set: FeatureDataset, val_set: FeatureDataset | None, cfg: 
         baseline = mean_subactions(model, train_set, device, tc.eval_batch_size)
 
     return TrainResult(
-        model=model, cfg=cfg, train_cfg=tc, score_norm=norm, best_epoch=best_epoch, selection=tc.selection,
-        selection_text=SELECTION_TEXT[tc.selection], history=history, val_metrics=val_metrics,
-        baseline_subactions=baseline, notes=notes, seconds=time.perf_counter() - t0,
-        resumed_from_epoch=resumed_from, device=str(device),
+        model=model,
+        cfg=cfg,
+        train_cfg=tc,
+        score_norm=norm,
+        best_epoch=best_epoch,
+        selection=tc.selection,
+        selection_text=SELECTION_TEXT[tc.selection],
+        history=history,
+        val_metrics=val_metrics,
+        baseline_subactions=baseline,
+        notes=notes,
+        seconds=time.perf_counter() - t0,
+        resumed_from_epoch=resumed_from,
+        device=str(device),
     )

@@ -165,8 +165,9 @@ def to_rgb(
     if (sw, sh) == (frame.width, frame.height):
         arr = frame.reformat(format="rgb24", threads=threads).to_ndarray()
     else:
-        arr = frame.reformat(width=sw, height=sh, format="rgb24", interpolation=interpolation,
-                             threads=threads).to_ndarray()
+        arr = frame.reformat(
+            width=sw, height=sh, format="rgb24", interpolation=interpolation, threads=threads
+        ).to_ndarray()
     if rotation:
         arr = np.rot90(arr, k=-(rotation // 90))
     if crop is not None:

@@ -20,9 +20,24 @@ from .errors import (
 
 # First bytes of container formats: a file that starts like a video but won't open is damaged, not "not a video".
 _MAGIC_AT_4 = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot")
-_STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "tiff_pipe", "webp_pipe",
-                        "pgm_pipe", "ppm_pipe", "pam_pipe", "svg_pipe", "jpegxl_pipe", "qoi_pipe", "dds_pipe",
-                        "exr_pipe", "psd_pipe", "j2k_pipe"}
+_STILL_IMAGE_FORMATS = {
+    "image2",
+    "png_pipe",
+    "jpeg_pipe",
+    "bmp_pipe",
+    "tiff_pipe",
+    "webp_pipe",
+    "pgm_pipe",
+    "ppm_pipe",
+    "pam_pipe",
+    "svg_pipe",
+    "jpegxl_pipe",
+    "qoi_pipe",
+    "dds_pipe",
+    "exr_pipe",
+    "psd_pipe",
+    "j2k_pipe",
+}
 
 
 @dataclass
@@ -118,7 +133,9 @@ def open_container(path: Path):
     import av
 
     if not path.exists():
-        raise VideoNotFoundError(f"Video file not found: {path}. It may have been moved, renamed or be on a drive that is not connected.")
+        raise VideoNotFoundError(
+            f"Video file not found: {path}. It may have been moved, renamed or be on a drive that is not connected."
+        )
     if path.is_dir():
         raise NotAVideoError(f"{path} is a folder, not a video file.")
     if not path.is_file():  # a pipe or device would block FFmpeg's probe forever
@@ -190,7 +207,12 @@ def build_index(container, stream, path: Path) -> FrameIndex:
             break
         if packet.size == 0 or packet.is_discard:
             continue
-        if packet.is_corrupt and file_size is not None and packet.pos is not None and packet.pos + packet.size > file_size:
+        if (
+            packet.is_corrupt
+            and file_size is not None
+            and packet.pos is not None
+            and packet.pos + packet.size > file_size
+        ):
             truncated = True  # the file ends inside this packet: it cannot give a frame
             continue
         n_packets += 1

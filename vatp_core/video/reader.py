@@ -51,8 +51,9 @@ class _Prefetcher:
             self._job = (i, variant, direction)
             self._cv.notify()
             if self._thread is None:
-                self._thread = threading.Thread(target=_prefetch_loop, args=(self._ref, self), daemon=True,
-                                                name="vatp-frame-prefetch")
+                self._thread = threading.Thread(
+                    target=_prefetch_loop, args=(self._ref, self), daemon=True, name="vatp-frame-prefetch"
+                )
                 self._thread.start()
 
     def take(self, timeout: float) -> tuple[int, int | None, int] | None:
@@ -406,8 +407,11 @@ class VideoReader:
                 s.set_skip_nonref(False)
 
     def _back_window(self, variant: int | None) -> int:
-        w, h = (self.info.width, self.info.height) if variant is None else preview_size(
-            self.info.width, self.info.height, variant)
+        w, h = (
+            (self.info.width, self.info.height)
+            if variant is None
+            else preview_size(self.info.width, self.info.height, variant)
+        )
         return min(BACK_WINDOW, max(0, self._cache.capacity_for(w * h * 3) // 2 - 1))
 
     def _prefetch_target(self, i: int, variant: int | None, direction: int) -> int | None:
