@@ -17,7 +17,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", default="generic", help="clip protocol: vst-gdlt, i3d-mtl or generic (default)")
     p.add_argument("--clip-len", type=int, default=None, help="frames per clip (overrides the protocol)")
     p.add_argument("--stride", type=int, default=None, help="frames between clip starts (overrides the protocol)")
+    p.add_argument(
+        "--preprocess",
+        default=None,
+        choices=("square-v1", "gdlt-v2"),
+        help="frame preprocessing (default: the protocol's; vst-gdlt uses gdlt-v2, as the public features)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the .npy files")
+    p.add_argument(
+        "--save-input",
+        default=None,
+        metavar="FILE.npy",
+        help="also save the normalised backbone input of the first video's first clip, (C, T, H, W) float32",
+    )
     src = p.add_mutually_exclusive_group()
     src.add_argument(
         "--weights", default=None, metavar="FILE", help="backbone weights file (default: the installed one)"
@@ -79,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
         from ..features import get_backbone_spec, load_backbone
         from ..protocols import get_protocol
 
-        overrides = {k: v for k, v in (("clip_len", args.clip_len), ("stride", args.stride)) if v is not None}
+        pairs = (("clip_len", args.clip_len), ("stride", args.stride), ("preprocess", args.preprocess))
+        overrides = {k: v for k, v in pairs if v is not None}
         protocol = get_protocol(args.protocol, **overrides)
         if args.pack:
             from ..pack import resolve_pack
@@ -99,16 +112,24 @@ def run(args: argparse.Namespace) -> int:
 
     bar = ProgressBar(enabled=not args.quiet)
     done = skipped = failed = clips = 0
+    save_input = Path(args.save_input).expanduser() if args.save_input else None
     for video in videos:
         rel = video.relative_to(root) if args.recursive else Path(video.name)
         target = out / rel.with_suffix(".npy")
-        if target.exists() and not args.overwrite:
+        keep_input = save_input is not None
+        if target.exists() and not args.overwrite and not keep_input:
             skipped += 1
             continue
         bar.set_label(str(rel))
         try:
             result = extract_features(
-                video, backbone, protocol, batch_size=args.batch_size, progress=bar, use_cache=not args.no_cache
+                video,
+                backbone,
+                protocol,
+                batch_size=args.batch_size,
+                progress=bar,
+                use_cache=not args.no_cache,
+                keep_first_input=keep_input,
             )
         except VATPError as exc:
             bar.close()
@@ -119,6 +140,14 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
             raise
         bar.close()
+        if keep_input and result.first_input is not None:
+            assert save_input is not None
+            _save_npy(save_input, result.first_input.astype("float32"))
+            print(f"Saved the first clip's input {tuple(result.first_input.shape)} of {rel} to {save_input}")
+            save_input = None
+            if target.exists() and not args.overwrite:
+                skipped += 1
+                continue
         _save_npy(target, result.features)
         done += 1
         clips += result.n_clips
