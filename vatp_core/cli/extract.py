@@ -34,6 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument(
         "--weights", default=None, metavar="FILE", help="backbone weights file (default: the installed one)"
     )
+    src.add_argument(
+        "--weights-id",
+        default=None,
+        metavar="ID",
+        help="installed weights to use (see `vatp weights list`); default: the protocol's (vst-gdlt + swin3d_b: "
+        "the official Kinetics-600 model the public features used, when installed), else the backbone's",
+    )
     src.add_argument("--pack", default=None, help="take the backbone (and its weights) from this model pack")
     p.add_argument("--device", default=None, help="auto, cuda or cpu (default: the settings)")
     p.add_argument("--batch-size", type=int, default=8, help="clips per batch (default 8)")
@@ -76,6 +83,24 @@ def _save_npy(path, array) -> None:
         np.save(fh, array, allow_pickle=False)
 
 
+def _write_manifest(out, backbone, protocol) -> None:
+    """``extraction.json`` beside the features: which backbone, weights and protocol (with its preprocessing)."""
+    import json
+
+    from .. import __version__
+    from ..atomic import atomic_write
+
+    record = {
+        "backbone": backbone.spec.name,
+        "weights_id": backbone.weights_id,
+        "weights_hash": backbone.weights_hash,
+        "weights_source": backbone.weights_source,
+        "protocol": protocol.to_dict(),
+        "vatp_version": __version__,
+    }
+    atomic_write(out / "extraction.json", json.dumps(record, indent=2))
+
+
 def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
@@ -104,12 +129,19 @@ def run(args: argparse.Namespace) -> int:
                 )
             backbone = pack.load_backbone(device)
         else:
-            backbone = load_backbone(args.backbone, weights=args.weights, device=device)
+            from ..features.weights import find_installed, preferred_weights_id
+
+            name = get_backbone_spec(args.backbone).name
+            if args.weights_id:
+                find_installed(name, weights_id=args.weights_id)  # a clear error when it is not installed
+            prefer = args.weights_id or preferred_weights_id(name, protocol.name)
+            backbone = load_backbone(name, weights=args.weights, device=device, prefer_weights=prefer)
     except VATPError as exc:
         raise CLIError(str(exc)) from exc
 
     from ..features import extract_features
 
+    _write_manifest(out, backbone, protocol)
     bar = ProgressBar(enabled=not args.quiet)
     done = skipped = failed = clips = 0
     save_input = Path(args.save_input).expanduser() if args.save_input else None
@@ -151,9 +183,10 @@ def run(args: argparse.Namespace) -> int:
         _save_npy(target, result.features)
         done += 1
         clips += result.n_clips
+    weights = backbone.weights_id or backbone.weights_source
     parts = [
         f"Extracted {done} video{'s' if done != 1 else ''} ({clips} clips, {backbone.spec.feature_dim}-d, "
-        f"{backbone.spec.name}, protocol {protocol.name}) to {out}"
+        f"{backbone.spec.name} {weights}, protocol {protocol.name}, preprocessing {protocol.preprocess}) to {out}"
     ]
     if skipped:
         parts.append(f"{skipped} skipped (already there; --overwrite to redo)")
