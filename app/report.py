@@ -46,6 +46,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vatp_core.time_format import clock as _fmt_time
+
 log = logging.getLogger(__name__)
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
@@ -614,11 +616,6 @@ def key_frames(result: Any, video_path: str | Path | None = None) -> tuple[list[
 
 
 # --- the routine report ----------------------------------------------------------------------------
-def _fmt_time(seconds: float) -> str:
-    m, s = divmod(max(0.0, float(seconds)), 60.0)
-    return f"{int(m)}:{s:05.2f}"
-
-
 def _fmt_value(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
