@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import time
@@ -243,35 +244,26 @@ def run(args: argparse.Namespace) -> int:
     bar = TrainProgress(epochs, label=f"{name}: ", enabled=not args.quiet)
     t0 = time.perf_counter()
     try:
+        train = functools.partial(
+            run_class,
+            spec.name,
+            args.features,
+            cls,
+            args.preset,
+            tc,
+            epochs=epochs,
+            annotations=args.annotations,
+            progress=bar,
+            on_epoch=bar.epoch,
+            **kw,
+        )
         try:
-            outcome = run_class(
-                spec.name,
-                args.features,
-                cls,
-                args.preset,
-                tc,
-                epochs=epochs,
-                annotations=args.annotations,
-                progress=bar,
-                on_epoch=bar.epoch,
-                **kw,
-            )
+            outcome = train()
         except CheckpointError:
             if not auto_ckpt:
                 raise
             shutil.rmtree(ckpt, ignore_errors=True)  # our own folder from an earlier, different run
-            outcome = run_class(
-                spec.name,
-                args.features,
-                cls,
-                args.preset,
-                tc,
-                epochs=epochs,
-                annotations=args.annotations,
-                progress=bar,
-                on_epoch=bar.epoch,
-                **kw,
-            )
+            outcome = train()
         res = outcome.result
         out = Path(args.out) if args.out else packs_dir() / name
         path = save_trained_pack(
