@@ -17,7 +17,7 @@ from vatp_core.identity import digest_part
 from vatp_core.time_format import clock as fmt_time
 
 from .attention import draw_attention_strip
-from .canvas import ACCENT, INK, MUTED, WARN_BG, WARN_FG, Canvas, subaction_qcolor
+from .canvas import ACCENT, INK, MUTED, WARN_BG, WARN_FG, Canvas, pdf_canvas, subaction_qcolor
 from .keyframes import key_frames
 from .painter import draw_chart
 from .provenance import fmt_value, not_for_judging, pack_manifest, protocol_text
@@ -54,11 +54,8 @@ def render_report(
     footer = f"VATP Studio {__version__} · {result.video_name} · pack {pack.get('name', '?')}"
     if warning:
         footer += f" · {warning}"
-    c = Canvas(out, page_size, fields.title or "Routine score report", footer)
-    try:
+    with pdf_canvas(out, page_size, fields.title or "Routine score report", footer) as c:
         _report_body(c, result, fields, reference, pack, video, warning, video_path)
-    finally:
-        c.finish()
     return out
 
 

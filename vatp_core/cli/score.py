@@ -46,6 +46,13 @@ def run(args: argparse.Namespace) -> int:
     video = Path(args.video)
     if not video.exists():
         raise CLIError(f"No such file: {video}")
+    from ..atomic import check_writable
+    from ..result import ScoreResult
+
+    if args.json and args.json != "-":
+        check_writable(args.json)  # a folder or a read-only path fails now, not after a minute of scoring
+    if args.sidecar:
+        check_writable(ScoreResult.sidecar_path(video))
     device = args.device or load_settings().device or "auto"
     progress = ProgressBar(not args.quiet, lines=1)  # off a terminal: one line as each stage ends
     try:
