@@ -57,13 +57,48 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Settings":
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        """Known keys of the right type are kept; a value of the wrong type falls back to its default, with one warning."""
+        defaults = cls()
+        values = {}
+        for f in fields(cls):
+            if f.name == "version" or f.name not in data:
+                continue
+            value, default = data[f.name], getattr(defaults, f.name)
+            checked = _checked(f.name, value, default)
+            if checked is _WRONG:
+                log.warning("settings: %r is not a valid value for %r; using the default %r", value, f.name, default)
+                continue
+            values[f.name] = checked
         values["version"] = SETTINGS_VERSION
         settings = cls(**values)
         # New shortcuts added in later versions get their defaults.
         settings.shortcuts = {**DEFAULT_SHORTCUTS, **(settings.shortcuts or {})}
         return settings
+
+
+_WRONG = object()
+_CHOICES = {"device": ("auto", "cuda", "cpu")}
+
+
+def _checked(name: str, value, default):
+    """``value`` when it has the type of ``default`` (and is one of the allowed choices), else ``_WRONG``."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return value if isinstance(value, bool) and isinstance(default, bool) else _WRONG
+    if isinstance(default, int):
+        return value if isinstance(value, int) and value >= 0 else _WRONG
+    if isinstance(default, float):
+        return float(value) if isinstance(value, (int, float)) and value == value else _WRONG
+    if isinstance(default, str):
+        if not isinstance(value, str) or (name in _CHOICES and value.split(":")[0] not in _CHOICES[name]):
+            return _WRONG
+        return value
+    if isinstance(default, list):
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else _WRONG
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            return _WRONG
+        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+    return value
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -73,11 +108,12 @@ def load_settings(path: Path | None = None) -> Settings:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("settings file is not a JSON object")
-        if int(data.get("version", 0)) > SETTINGS_VERSION:
+        version = data.get("version", 0)
+        if isinstance(version, int) and version > SETTINGS_VERSION:
             log.warning("settings file %s is from a newer version; using defaults", path)
             return Settings()
         return Settings.from_dict(data)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return Settings()
     except (OSError, ValueError, TypeError) as exc:
         log.warning("could not read settings %s (%s); using defaults", path, exc)

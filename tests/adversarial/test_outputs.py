@@ -124,3 +124,22 @@ def test_score_refuses_an_unwritable_json_before_scoring(tmp_path):
     proc = run_cli("score", str(video), "--json", str(tmp_path), "-q")
     assert proc.returncode != 0 and proc.stdout == ""  # nothing scored, nothing printed
     assert "is a folder" in one_line_error(proc)
+
+
+def test_closed_stdout_pipe_is_not_a_traceback(tmp_path):
+    """Issue 16 item 11: `vatp score V | head -1` printed a BrokenPipeError traceback (here: a pipe closed first)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "vatp_core.cli", "info"],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
+    assert proc.returncode == 141
