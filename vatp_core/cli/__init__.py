@@ -124,5 +124,6 @@ def _silence_stdout() -> None:
     except (OSError, ValueError):
         pass
 
+
 if __name__ == "__main__":
     sys.exit(main())
