@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vatp_core.batch import spearman_text
+
 from .report import PAGE_SIZES
 
 log = logging.getLogger(__name__)
@@ -367,7 +369,7 @@ class BatchDialog(QDialog):
             text = "Cancelled. " + text
         if s.metrics:
             m = s.metrics
-            text += f"\nLabels: n={m['n']}, Spearman {m['spearman']:.3f}, R-ℓ2 {m['rl2']:.3f}, MSE {m['mse']:.3f}"
+            text += f"\nLabels: n={m['n']}, Spearman {spearman_text(m)}, R-ℓ2 {m['rl2']:.3f}, MSE {m['mse']:.3f}"
         report = getattr(s, "summary_pdf", None)
         if report:
             text += f"\nSummary report: {report}"

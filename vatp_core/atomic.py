@@ -142,6 +142,29 @@ def atomic_open(
             raise OutputError(f"Cannot write {path}: only part of the file reached the disk (nothing was changed).")
 
 
+def verify_pdf(path: Path) -> None:
+    """An `atomic_path` check: a PDF must start with %PDF- and end with %%EOF (a full disk cuts it short)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(5)
+            fh.seek(max(0, size - 64))
+            tail = fh.read().rstrip()
+    except OSError as exc:
+        raise OutputError(f"The PDF could not be read back: {exc.strerror or exc}") from None
+    if head != b"%PDF-" or not tail.endswith(b"%%EOF"):
+        raise OutputError(f"The PDF came out incomplete ({size} bytes; the disk may be full); nothing was replaced.")
+
+
+def pdf_is_complete(path: Path) -> bool:
+    """True for a whole PDF file (a 0-byte or cut-off one left by an older version is made again)."""
+    try:
+        verify_pdf(path)
+    except OutputError:
+        return False
+    return True
+
+
 def _fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

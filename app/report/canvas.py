@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, 
 from PySide6.QtWidgets import QApplication
 
 from vatp_core import palette
-from vatp_core.atomic import OutputError, atomic_path
+from vatp_core.atomic import OutputError, atomic_path, verify_pdf
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 RESOLUTION = 300  # dots per inch of the PDF's device space; drawing happens in points (1/72 in)
@@ -196,24 +196,10 @@ class Canvas:
             raise OutputError("The PDF could not be completed.")
 
 
-def check_pdf(path: Path) -> None:
-    """Refuse a PDF that did not reach the disk whole: it must start with %PDF- and end with %%EOF."""
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(5)
-            fh.seek(max(0, size - 64))
-            tail = fh.read()
-    except OSError as exc:
-        raise OutputError(f"The PDF could not be read back: {exc.strerror or exc}") from None
-    if head != b"%PDF-" or b"%%EOF" not in tail.rstrip()[-8:]:
-        raise OutputError(f"The PDF came out incomplete ({size} bytes; the disk may be full); nothing was replaced.")
-
-
 @contextmanager
 def pdf_canvas(out: Path, page_size: str, title: str, footer: str) -> Iterator[Canvas]:
     """A Canvas drawing into a temporary file that replaces ``out`` only once it is a complete PDF."""
-    with atomic_path(out, verify=check_pdf) as tmp:
+    with atomic_path(out, verify=verify_pdf) as tmp:
         c = Canvas(tmp, page_size, title, footer)
         try:
             yield c

@@ -10,6 +10,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from vatp_core import palette
+from vatp_core.batch import spearman_text
 from vatp_core.charts import cs_curve_chart, scatter_chart
 
 from .canvas import MUTED, WARN_FG, pdf_canvas
@@ -48,7 +49,7 @@ def render_batch_summary(
             c.heading("Agreement with the labels", keep_with=200)
             c.text(
                 QRectF(M, c.y, W, 14),
-                f"n = {metrics['n']}    Spearman ρ = {metrics['spearman']:.3f}    "
+                f"n = {metrics['n']}    Spearman ρ = {spearman_text(metrics)}    "
                 f"R-ℓ2 = {metrics['rl2']:.3f}    MSE = {metrics['mse']:.3f}    MAE = {metrics.get('mae', 0):.3f}",
                 10,
                 bold=True,

@@ -29,10 +29,17 @@ def read_labels(path: str | Path) -> dict[str, Label]:
         )
     dd_col = table.find("difficulty", "dd")
     labels: dict[str, Label] = {}
+    first_line: dict[str, int] = {}
     for row in table.rows:
         name = row.text(file_col)
-        if name:
-            labels[name.replace("\\", "/")] = Label(row.number(score_col), row.optional_number(dd_col))
+        if not name:
+            continue
+        key = name.replace("\\", "/")
+        label = Label(row.number(score_col), row.optional_number(dd_col))
+        if key in labels and labels[key] != label:  # which one is right? the user must say
+            row.fail(f"{name!r} is labelled again with another score (first on line {first_line[key]})")
+        labels.setdefault(key, label)
+        first_line.setdefault(key, row.line)
     return labels
 
 
