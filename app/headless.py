@@ -20,6 +20,11 @@ def run_headless(video: str | Path | None, pack: str | None, device: str, save: 
         pack = pack or "demo"
     video = Path(video)
     try:
+        if save:  # a read-only folder fails now, not after the score was printed
+            from vatp_core.atomic import check_writable
+            from vatp_core.result import ScoreResult
+
+            check_writable(ScoreResult.sidecar_path(video))
         import torch
 
         from vatp_core.pack import resolve_pack
@@ -34,5 +39,9 @@ def run_headless(video: str | Path | None, pack: str | None, device: str, save: 
         return 2
     print(result.summary())
     if save:
-        print(f"saved {result.save_sidecar(video)}")
+        try:
+            print(f"saved {result.save_sidecar(video)}")
+        except (VATPError, OSError) as exc:
+            print(f"vatp-studio: error: {exc}", file=sys.stderr)
+            return 2
     return 0

@@ -41,10 +41,13 @@ class FileOpener(QObject):
     def open_video(self, path: str | Path, load_sidecar: bool = True) -> bool:
         """Show the video in the player, and the score saved beside it (when ``load_sidecar``)."""
         from vatp_core.errors import VATPError
+        from vatp_core.identity import require_regular_file
 
         path = Path(path)
-        if not path.is_file():
-            self.window.warn("Cannot open video", f"The file {path} does not exist.")
+        try:
+            require_regular_file(path)  # a folder or a named pipe is named as such (and a FIFO is never opened)
+        except VATPError as exc:
+            self.window.warn("Cannot open video", str(exc))
             return False
         try:
             self.player.open(path)

@@ -120,6 +120,15 @@ def load_settings(path: Path | None = None) -> Settings:
         return Settings()
 
 
-def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write atomically, so a crash never leaves a half-written settings file."""
-    atomic_write(path or paths.settings_file(), json.dumps(settings.to_dict(), indent=2))
+def save_settings(settings: Settings, path: Path | None = None) -> bool:
+    """Write atomically, so a crash never leaves a half-written settings file.
+
+    A read-only or full config folder is a warning, not an error (the settings stay in effect for this run);
+    returns whether the file was written.
+    """
+    try:
+        atomic_write(path or paths.settings_file(), json.dumps(settings.to_dict(), indent=2))
+    except OSError as exc:
+        log.warning("settings not saved: %s", exc)
+        return False
+    return True

@@ -70,16 +70,21 @@ def run(args: argparse.Namespace) -> int:
             if args.default:
                 s = load_settings()
                 s.default_pack = pack.name
-                save_settings(s)
+                if not save_settings(s):
+                    raise CLIError(f"installed {pack.name}, but the settings could not be saved to make it the default")
                 print(f"{pack.name} is now the default pack.")
             return 0
         if cmd == "remove":
             removed = packs.remove_pack(args.name)
             s = load_settings()
+            print(f"Removed {removed}")
             if s.default_pack == args.name:
                 s.default_pack = ""
-                save_settings(s)
-            print(f"Removed {removed}")
+                saved = save_settings(s)
+                print(
+                    f"{args.name} was the default pack; from now on the bundled demo pack is used"
+                    + ("" if saved else " (the settings could not be saved, so it stays named there)")
+                )
             return 0
         if cmd == "show":
             pack = packs.resolve_pack(args.name)
