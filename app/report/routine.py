@@ -59,6 +59,26 @@ def render_report(
     return out
 
 
+def _warning_banner(c: Canvas, text: str) -> None:
+    """A framed warning line across the page (never left out of a report that it applies to)."""
+    W, M = c.content_width, c.margin
+    height = max(20.0, c.text_height(f"⚠  {text}", W - 16, 9, bold=True) + 8)
+    r = QRectF(M, c.y, W, height)
+    c.painter.setPen(QPen(WARN_FG, 0.8))
+    c.painter.setBrush(QBrush(WARN_BG))
+    c.painter.drawRoundedRect(r, 3, 3)
+    c.text(
+        r.adjusted(8, 0, -8, 0),
+        f"⚠  {text}",
+        9,
+        bold=True,
+        color=WARN_FG,
+        align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        wrap=True,
+    )
+    c.y += height + 6
+
+
 def _report_body(
     c: Canvas,
     result: Any,
@@ -96,19 +116,10 @@ def _report_body(
     if fields.notes:
         c.y += c.text(QRectF(M, c.y, W, 200), fields.notes, 9, italic=True, wrap=True) + 4
     if warning:
-        r = QRectF(M, c.y, W, 20)
-        c.painter.setPen(QPen(WARN_FG, 0.8))
-        c.painter.setBrush(QBrush(WARN_BG))
-        c.painter.drawRoundedRect(r, 3, 3)
-        c.text(
-            r.adjusted(8, 0, -8, 0),
-            f"⚠  Model pack “{pack.get('name', '?')}”: {warning}",
-            9,
-            bold=True,
-            color=WARN_FG,
-            align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-        )
-        c.y += 26
+        _warning_banner(c, f"Model pack “{pack.get('name', '?')}”: {warning}")
+    damage = getattr(result, "damage", None)
+    if damage is not None and damage.any:
+        _warning_banner(c, damage.message())
 
     # score + distribution
     c.heading("Predicted score")

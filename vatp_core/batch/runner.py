@@ -273,6 +273,8 @@ def _score_one(
         row.n_frames = video.get("n_frames")
         row.duration = video.get("duration")
         row.segments = segments_text(result)
+        damage = getattr(result, "damage", None)
+        row.damage = damage.message() if damage is not None and damage.any else ""
         row.result_json = store.save_result(row, result)
     except Cancelled:
         raise
