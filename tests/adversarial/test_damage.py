@@ -34,23 +34,9 @@ def test_corrupt_frames_reach_the_result_the_json_and_the_summary(tmp_path, scor
 
 
 def test_a_cut_off_file_is_flagged_truncated(tmp_path, scorer):
-    import av
+    from tests.core.test_video_errors import truncated_faststart_mp4
 
-    from tests.core.test_video_errors import draw_frame
-
-    path = tmp_path / "faststart.mp4"
-    with av.open(str(path), "w", options={"movflags": "faststart"}) as c:
-        s = c.add_stream("libx264", rate=25)
-        s.width, s.height = 160, 120
-        for i in range(100):
-            for p in s.encode(av.VideoFrame.from_ndarray(draw_frame(i, 160, 120), format="rgb24")):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-    cut = tmp_path / "cut.mp4"
-    data = path.read_bytes()
-    cut.write_bytes(data[: len(data) * 6 // 10])
-    result = scorer.score(cut)
+    result = scorer.score(truncated_faststart_mp4(tmp_path))
     assert result.damage.truncated and "cut short" in result.damage.message()
 
 
