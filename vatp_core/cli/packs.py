@@ -75,16 +75,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{pack.name} is now the default pack.")
             return 0
         if cmd == "remove":
-            removed = packs.remove_pack(args.name)
-            s = load_settings()
+            removed = packs.remove_pack(args.name)  # clears the default (with a warning) when it was this pack
             print(f"Removed {removed}")
-            if s.default_pack == args.name:
-                s.default_pack = ""
-                saved = save_settings(s)
-                print(
-                    f"{args.name} was the default pack; from now on the bundled demo pack is used"
-                    + ("" if saved else " (the settings could not be saved, so it stays named there)")
-                )
             return 0
         if cmd == "show":
             pack = packs.resolve_pack(args.name)
