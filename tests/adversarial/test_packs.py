@@ -121,3 +121,24 @@ def test_packs_list_with_a_user_folder_that_cannot_be_created(tmp_path, monkeypa
     monkeypatch.setenv("VATP_HOME", str(blocker / "home"))
     assert main(["packs", "list"]) == 0
     assert "No packs installed" in capsys.readouterr().out
+
+
+def test_a_pack_with_nan_weights_is_refused_on_loading(tmp_path):
+    """Issue 16 item 11: a pack with NaN weights failed with an AlignmentError traceback while scoring."""
+    import torch
+
+    from tests.core.test_pack import manifest_for, tiny_model
+    from vatp_core.pack import save_pack
+
+    model = tiny_model()
+    with torch.no_grad():
+        next(model.parameters()).view(-1)[0] = float("nan")
+    path = save_pack(
+        tmp_path / "nan_pack",
+        manifest_for(model),
+        model,
+        phrase_embeddings=torch.randn(3, 24),
+        baseline_subactions=torch.randn(3, 16),
+    )
+    with pytest.raises(PackError, match="NaN or infinite"):
+        load_pack(path)

@@ -82,7 +82,17 @@ def load_pack(path: str | os.PathLike) -> ModelPack:
         tensors = st_load(blob)
     except Exception as exc:  # safetensors raises its own error types
         raise PackError(f"{src}/{WEIGHTS_NAME}: unreadable safetensors file ({exc}).") from None
+    _check_finite(tensors, f"{src}/{WEIGHTS_NAME}")
     return ModelPack(manifest=manifest, path=path, tensors=tensors)
+
+
+def _check_finite(tensors: dict, where: str) -> None:
+    """NaN or inf weights score every video as NaN (or fail deep in the alignment): refuse the pack instead."""
+    import torch
+
+    for name, t in tensors.items():
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise PackError(f"{where}: tensor {name!r} holds NaN or infinite values (a broken training run?).")
 
 
 def _read_pack_files(path: Path) -> dict[str, Any]:
