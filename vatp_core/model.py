@@ -85,6 +85,9 @@ class VATPConfig:
     gamma: float = 0.1
     use_rep: bool = True  # re-parameterised sample in training (Table I "Rep."); False → sample = μ
     keep_percentile: float = 0.3  # Drop-DTW drop cost for L_alg: this percentile of the match costs
+    # Eq. 2: the text is a sequence of T_t token embeddings (Drop-DTW aligns the S sub-actions to them and can
+    # drop tokens); False feeds one vector per phrase (with S phrases, L_alg's alignment is the identity)
+    text_tokens: bool = True
     # Not in the paper (0 = off, as in every preset): weight of a penalty on overlapping ParseFormer attention
     # rows, which keeps two queries from parsing the same clips (L_div only separates their vectors).
     attn_overlap: float = 0.0
