@@ -30,7 +30,7 @@ def test_corrupt_frames_reach_the_result_the_json_and_the_summary(tmp_path, scor
     again = ScoreResult.from_json(result.to_json())
     assert again.damage == result.damage and json.loads(result.to_json())["format_version"] == 2
     cached = scorer.score(video)  # served from the feature cache: the damage is remembered with the features
-    assert cached.video["features_from_cache"] and cached.damage == result.damage
+    assert cached.video.features_from_cache and cached.damage == result.damage
 
 
 def test_a_cut_off_file_is_flagged_truncated(tmp_path, scorer):

@@ -53,7 +53,7 @@ def _sidecar_for(video, of=None, **changes):
     from vatp_core.result import ScoreResult
 
     r = make_result(of or video)
-    r.video["content_hash"] = identity.content_id(of or video)
+    r.video.content_hash = identity.content_id(of or video)
     data = {**r.to_dict(), **changes}
     path = ScoreResult.sidecar_path(video)
     path.write_text(json.dumps(data))

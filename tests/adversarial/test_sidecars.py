@@ -19,7 +19,7 @@ def _result_for(video: Path) -> ScoreResult:
     from tests.app.conftest import make_result
 
     r = make_result(video, n_frames=48)
-    r.video["content_hash"] = identity.content_id(video)
+    r.video.content_hash = identity.content_id(video)
     return r
 
 
@@ -32,7 +32,7 @@ def test_another_videos_sidecar_is_not_loaded_and_not_deleted(tmp_path):
         ScoreResult.load_sidecar(b)
     assert ScoreResult.sidecar_path(b).is_file()
     _result_for(b).save_sidecar(b)
-    assert ScoreResult.load_sidecar(b).video["content_hash"] == identity.content_id(b)
+    assert ScoreResult.load_sidecar(b).video.content_hash == identity.content_id(b)
 
 
 def test_a_sidecar_with_the_old_sampled_hash_is_recognised_and_upgraded(tmp_path):
@@ -42,7 +42,7 @@ def test_a_sidecar_with_the_old_sampled_hash_is_recognised_and_upgraded(tmp_path
     stored = json.loads(ScoreResult.sidecar_path(video).read_text())["video"]["content_hash"]
     assert not identity.is_full_id(stored)
     r = ScoreResult.load_sidecar(video)
-    assert r is not None and r.video["content_hash"] == identity.content_id(video)
+    assert r is not None and r.video.content_hash == identity.content_id(video)
     upgraded = json.loads(ScoreResult.sidecar_path(video).read_text())
     assert upgraded["video"]["content_hash"] == identity.content_id(video) and upgraded["format_version"] == 2
 
