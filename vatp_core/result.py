@@ -29,6 +29,10 @@ class ResultFormatError(VATPError):
     """A result file that is not a VATP Studio result, or from a newer version."""
 
 
+class NotComparableError(VATPError):
+    """Two results from different packs (or score ranges) asked to be compared score for score."""
+
+
 class SidecarMismatchError(ResultFormatError):
     """The sidecar beside a video was written for another video (its stored content identity differs)."""
 
@@ -304,6 +308,21 @@ class ScoreResult:
             for name, c in unplaced:
                 lines.append(f"    {name:<{width}}  (not placed in time)  {c:+.2f}")
         return "\n".join(lines)
+
+    def comparison_problem(self, other: "ScoreResult") -> str:
+        """Why ``other`` cannot be compared score for score with this result ("" when it can): another pack."""
+        mine, theirs = self.pack, other.pack
+        if (mine.name, mine.score_range) == (theirs.name, theirs.score_range):
+            return ""
+
+        def describe(p: PackRecord) -> str:
+            rng = f", range {p.score_range[0]:g}–{p.score_range[1]:g}" if p.score_range else ""
+            return f"pack {p.name or '?'!r}{rng}"
+
+        return (
+            f"the reference was scored with {describe(theirs)}, this attempt with {describe(mine)}: "
+            "their scores are not comparable"
+        )
 
     # ----------------------------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:

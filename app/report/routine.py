@@ -43,8 +43,18 @@ def render_report(
     reference: Any = None,
     page_size: str = "A4",
     video_path: str | Path | None = None,
+    force_reference: bool = False,
 ) -> Path:
-    """Write the PDF report of one scored routine (``reference``: an earlier attempt to compare with)."""
+    """Write the PDF report of one scored routine (``reference``: an earlier attempt to compare with).
+
+    A reference scored with another pack is refused (`NotComparableError`); with ``force_reference`` it is
+    compared under a warning printed on the report.
+    """
+    from vatp_core.result import NotComparableError
+
+    problem = result.comparison_problem(reference) if reference is not None else ""
+    if problem and not force_reference:
+        raise NotComparableError(f"Cannot compare: {problem} (use --force to compare anyway, under a warning).")
     out = Path(out)
     fields = fields or ReportFields()
     pack, video = result.pack, result.video
@@ -55,7 +65,7 @@ def render_report(
     if warning:
         footer += f" · {warning}"
     with pdf_canvas(out, page_size, fields.title or "Routine score report", footer) as c:
-        _report_body(c, result, fields, reference, pack, video, warning, video_path)
+        _report_body(c, result, fields, reference, pack, video, warning, video_path, problem)
     return out
 
 
@@ -88,6 +98,7 @@ def _report_body(
     video: VideoRecord,
     warning: str,
     video_path: str | Path | None,
+    reference_problem: str = "",
 ) -> None:
     W, M = c.content_width, c.margin
     # title + fields
@@ -120,6 +131,8 @@ def _report_body(
     damage = getattr(result, "damage", None)
     if damage is not None and damage.any:
         _warning_banner(c, damage.message())
+    if reference_problem:
+        _warning_banner(c, f"Compared anyway although {reference_problem}.")
 
     # score + distribution
     c.heading("Predicted score")

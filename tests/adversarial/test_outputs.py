@@ -143,3 +143,26 @@ def test_closed_stdout_pipe_is_not_a_traceback(tmp_path):
         os.close(write_end)
     assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
     assert proc.returncode == 141
+
+
+def test_report_refuses_a_reference_from_another_pack_unless_forced(tmp_path):
+    """Issue 16 item 13: a reference from another pack with another score range was compared silently."""
+    pytest.importorskip("PySide6")
+    import shutil
+
+    from tests.app.test_report import make_result
+
+    a = tmp_path / "a.json"
+    make_result(None).to_json(a)
+    other = make_result(None, mean=60.0)
+    other.pack.name, other.pack.score_range = "another-pack", (0.0, 100.0)
+    b = tmp_path / "b.json"
+    other.to_json(b)
+    out = tmp_path / "r.pdf"
+    refused = run_cli("report", str(a), "--reference", str(b), "--out", str(out))
+    assert refused.returncode != 0 and "not comparable" in one_line_error(refused) and not out.exists()
+    forced = run_cli("report", str(a), "--reference", str(b), "--out", str(out), "--force")
+    assert forced.returncode == 0 and "not comparable" in forced.stderr
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+        assert "not comparable" in " ".join(text.split())
