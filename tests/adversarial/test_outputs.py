@@ -166,3 +166,24 @@ def test_report_refuses_a_reference_from_another_pack_unless_forced(tmp_path):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
         assert "not comparable" in " ".join(text.split())
+
+
+def test_sidecar_and_headless_save_in_a_read_only_folder_fail_before_scoring(tmp_path, monkeypatch, capsys):
+    """Issue 16 item 11. Simulated read-only folder: os.access(W_OK) says no for it (root ignores chmod)."""
+    from tests.videogen import make_test_video
+    from vatp_core.cli import main
+
+    (tmp_path / "ro").mkdir()
+    video = make_test_video(tmp_path / "ro" / "v.mp4", n_frames=24)
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **k: False if str(p) == str(video.parent) else real_access(p, mode)
+    )
+    assert main(["score", str(video), "--sidecar", "-q"]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and "read-only or not writable" in out.err and len(out.err.strip().splitlines()) == 1
+    pytest.importorskip("PySide6")
+    from app.headless import run_headless
+
+    assert run_headless(video, None, "cpu", save=True) == 2
+    assert "read-only or not writable" in capsys.readouterr().err
