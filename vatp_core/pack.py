@@ -588,7 +588,7 @@ def _validate_backbone_and_protocol(manifest: PackManifest, src: str) -> None:
 
 
 def _expected_model_shapes(model_config: dict, src: str) -> dict[str, list[int]] | None:
-    """Parameter shapes of the VATPNet the config describes (built on the meta device: no memory, no code from the pack)."""
+    """Parameter shapes of the VATPNet the config describes (built from the config alone: no code from the pack)."""
     try:
         from .model import VATPConfig, VATPNet
     except ImportError:  # model module not available: the manifest's own shape table is the check
@@ -600,7 +600,9 @@ def _expected_model_shapes(model_config: dict, src: str) -> dict[str, list[int]]
     except Exception as exc:
         raise PackError(f"{src}: invalid model_config ({exc}).") from None
     try:
-        with torch.device("meta"):
+        # built on the CPU, not under a meta-device context: that sends every op through
+        # __torch_function__ and imports torch._dynamo (seconds of a cold start); the model is small
+        with torch.random.fork_rng(devices=[]):
             net = VATPNet(cfg)
     except Exception as exc:
         raise PackError(f"{src}: model_config does not describe a valid VATP-Net ({exc}).") from None
