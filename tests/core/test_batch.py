@@ -217,7 +217,7 @@ def test_bad_labels_file_is_a_clear_error(tmp_path):
     with pytest.raises(VATPError, match="'file' and a 'score'"):
         read_labels(bad)
     bad.write_text("file,score\na.mp4,three\n")
-    with pytest.raises(VATPError, match="line 2"):
+    with pytest.raises(VATPError, match="labels.csv:2: "):
         read_labels(bad)
 
 
@@ -399,7 +399,7 @@ def test_prefetch_failure_surfaces_in_the_caller(tmp_path, monkeypatch):
     def broken_hash(path):
         raise Fatal("the prefetch thread died")
 
-    monkeypatch.setattr(batch, "content_hash", broken_hash)
+    monkeypatch.setattr(batch.runner, "content_hash", broken_hash)  # where the loop looks it up
     with pytest.raises(Fatal):
         run_batch(root, FakeScorer(), pack_id="p", out_csv=tmp_path / "r.csv")
 

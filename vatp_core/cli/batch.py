@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..errors import VATPError
 from . import CLIError
+from .extensions import ReportRenderer, extensions
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..batch import score_folder, summary_pdf_path
-    from ..errors import VATPError
+    from .progress_bar import ProgressBar
 
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -47,7 +49,10 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(f"labels file not found: {args.labels}")
     out = Path(args.out) if args.out else folder / "results.csv"
     reports = Path(args.reports) if args.reports else None
-    make_report = _report_maker(reports, args.page_size) if reports else None
+    renderer = _renderer(required=reports is not None)
+    make_report = renderer.report_maker(reports, args.page_size) if renderer and reports else None
+
+    bar = ProgressBar(not args.quiet, stages=("batch",), lines=0, unit="video")  # a bar on a terminal only
 
     def on_row(row, result) -> None:
         if args.quiet:
@@ -55,13 +60,14 @@ def run(args: argparse.Namespace) -> int:
         if row.status == "ok":
             extra = f"  (true {row.true_score:g})" if row.true_score is not None else ""
             extra += "  (scored earlier)" if result is None else ""
-            print(f"  {row.file}: {row.mean:.2f} ± {row.std:.2f}{extra}", flush=True)
+            bar.write(f"  {row.file}: {row.mean:.2f} ± {row.std:.2f}{extra}")
         else:
-            print(f"  {row.file}: ERROR {row.error}", flush=True)
+            bar.write(f"  {row.file}: ERROR {row.error}")
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage == "batch" and not args.quiet and done == 0:
-            print(f"scoring {total} video(s) from {folder} → {out}", flush=True)
+            bar.write(f"scoring {total} video(s) from {folder} → {out}")
+        bar(stage, done, total)
 
     try:
         summary = score_folder(
@@ -77,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except VATPError as exc:
         raise CLIError(str(exc)) from None
+    finally:
+        bar.close()
     print(
         f"{summary.n_videos} video(s): {summary.n_scored} scored, {summary.n_skipped} already done, "
         f"{summary.n_failed} failed in {summary.seconds:.1f} s ({summary.videos_per_minute:.1f} videos/min)"
@@ -85,27 +93,24 @@ def run(args: argparse.Namespace) -> int:
     if summary.metrics:
         m = summary.metrics
         print(f"labels: n={m['n']}  Spearman {m['spearman']:.3f}  R-l2 {m['rl2']:.3f}  MSE {m['mse']:.3f}")
-    if reports is not None or summary.metrics:
+    if renderer is not None and (reports is not None or summary.metrics):
         pdf = summary_pdf_path(summary.out_csv, reports)
-        _summary_report(summary, pdf, args.page_size)
+        title = f"Batch summary: {summary.folder.name}"
+        renderer.batch_summary(summary.rows, summary.metrics, pdf, page_size=args.page_size, title=title)
         print(f"reports: {reports}  summary: {pdf}" if reports else f"summary: {pdf}")
+    elif summary.metrics:
+        print(f"no summary PDF: {extensions().unavailable()}")
     if summary.cancelled:
         return 130
     return 1 if summary.n_failed and summary.n_failed == summary.n_videos else 0
 
 
-def _report_maker(reports: Path, page_size: str):
-    """Per-video PDFs, rendered headless through app.report (imported only when reports are asked for)."""
-
-    from app.report import batch_report_maker
-
-    return batch_report_maker(reports, page_size)
-
-
-def _summary_report(summary, path: Path, page_size: str) -> Path:
-
-    from app.report import render_batch_summary
-
-    return render_batch_summary(
-        summary.rows, summary.metrics, path, page_size=page_size, title=f"Batch summary: {summary.folder.name}"
-    )
+def _renderer(required: bool) -> ReportRenderer | None:
+    """The PDF renderer an extension registered (see extensions); a one-line error when ``required``."""
+    ext = extensions()
+    if required:
+        try:
+            return ext.require_report_renderer()
+        except VATPError as exc:
+            raise CLIError(str(exc)) from None
+    return ext.report_renderer
