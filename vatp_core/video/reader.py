@@ -6,6 +6,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from time import perf_counter
 
 import numpy as np
 
@@ -147,6 +148,11 @@ class VideoReader:
         return self._stats.skip_retries
 
     @property
+    def decode_timing(self) -> dict[str, float]:
+        """Seconds spent decoding and converting in this reader's sequential passes so far."""
+        return {"decode": self._stats.decode_s, "convert": self._stats.convert_s}
+
+    @property
     def _session(self) -> DecodeSession:
         """The player's decoder (tests watch its seeks)."""
         return self._access.session
@@ -259,6 +265,7 @@ class VideoReader:
             self.path, self._stream_index, self._index, thread_type, self._stats, threads=threads, hwaccel=hwaccel
         )
         note = self._stats.corrupt_frames.add
+        t_decode = t_convert = 0.0
         try:
             kf = self._index.keyframe_before(start)
             session.seek_keyframe(kf)
@@ -266,7 +273,9 @@ class VideoReader:
             first = True
             retries = 0
             while not (cancel is not None and cancel.is_set()):
+                t0 = perf_counter()
                 got = session.next_frame()
+                t_decode += perf_counter() - t0
                 if got is None:
                     break
                 idx, frame = got
@@ -284,7 +293,10 @@ class VideoReader:
                     note(missing)
                 if frame.is_corrupt:
                     note(idx)
-                yield idx, to_rgb(frame, self.rotation, size=size, crop=crop, fast=True)
+                t0 = perf_counter()
+                arr = to_rgb(frame, self.rotation, size=size, crop=crop, fast=True)
+                t_convert += perf_counter() - t0
+                yield idx, arr
                 expected = idx + 1
             if cancel is not None and cancel.is_set():
                 return
@@ -292,6 +304,7 @@ class VideoReader:
                 note(missing)
         finally:
             session.close()
+            self._stats.add_times(t_decode, t_convert)
 
 
 def _clockwise_rotation(ccw_degrees) -> int:

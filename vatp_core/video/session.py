@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,14 @@ class DecodeStats:
     decode_errors: int = 0
     skip_retries: int = 0
     corrupt_frames: set[int] = field(default_factory=set)
+    decode_s: float = 0.0  # seconds in the decoders of sequential passes (summed over range workers)
+    convert_s: float = 0.0  # seconds converting / resizing their frames
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add_times(self, decode_s: float, convert_s: float) -> None:
+        with self.lock:
+            self.decode_s += decode_s
+            self.convert_s += convert_s
 
 
 class DecodeSession:
