@@ -119,13 +119,16 @@ def gaussian_grid(
 class Scorer:
     """A pack's model and backbone, loaded once on one device, scoring one video after another."""
 
-    def __init__(self, pack: ModelPack | str | os.PathLike | None = None, device: str = "auto") -> None:
+    def __init__(
+        self, pack: ModelPack | str | os.PathLike | None = None, device: str = "auto", precision: str = "auto"
+    ) -> None:
         import torch
 
         from .devices import resolve_device
 
         self.pack = pack if isinstance(pack, ModelPack) else resolve_pack(pack)
         self.device = resolve_device(device)
+        self.precision = precision  # backbone autocast: "auto" (bf16/fp16 on CUDA), "fp32", "bf16", "fp16"
         self.protocol = self.pack.protocol()
         self.model = self.pack.build_model(self.device)
         self.backbone = self.pack.load_backbone(self.device)
@@ -170,7 +173,13 @@ class Scorer:
 
         check_cancel(cancel)
         return extract_features(
-            video, self.backbone, self.protocol, progress=progress, cancel=cancel, use_cache=use_cache
+            video,
+            self.backbone,
+            self.protocol,
+            progress=progress,
+            cancel=cancel,
+            use_cache=use_cache,
+            precision=self.precision,
         )
 
     def score_features(
