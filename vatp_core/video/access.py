@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -110,7 +111,7 @@ class RandomAccess:
         self.cache = FrameCache(frame_cache_mb)
         self.session = DecodeSession(path, stream_index, index, thread_type, stats)
         self.last_request: int | None = None
-        self.last_av: tuple[int, object] | None = None
+        self.last_av: tuple[int, Any] | None = None
         self.rotation = 0
         self.width = self.height = 0  # upright size, set by the reader once the first frame is known
         self.prefetcher = Prefetcher(self)
@@ -217,7 +218,7 @@ class RandomAccess:
             if got is None:
                 break
             idx, frame = got
-            if s.skipping and idx >= skip_until:
+            if s.skipping and skip_until is not None and idx >= skip_until:
                 s.set_skip_nonref(False)
             self.last_av = (idx, frame)
             if fresh_seek and idx > target and kf > 0 and retries < 8:

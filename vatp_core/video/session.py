@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .index import FrameIndex
 
@@ -54,9 +55,10 @@ class DecodeSession:
         self.index = index
         self.stats = stats
         self.hw_error: str | None = None  # why the hardware decoder was not used, when it was asked for
-        self.stream = None
+        self.container: Any = None
+        self.stream: Any = None
         self._open(stream_index, thread_type)
-        self._iter: Iterator | None = None
+        self._iter: Iterator[tuple[int, Any]] | None = None
         self._ordinal_next = 0
         self.pos: int | None = None  # index of the last frame this decoder produced
         self.skipping = False
@@ -128,7 +130,7 @@ class DecodeSession:
         self._ordinal_next = 0
         self._iter = self._frames()
 
-    def _frames(self) -> Iterator[tuple[int, object]]:
+    def _frames(self) -> Iterator[tuple[int, Any]]:
         av = self._av
         demux = self.container.demux(self.stream)
         while True:
@@ -152,14 +154,15 @@ class DecodeSession:
                     self._ordinal_next += 1
                 else:
                     ts = frame.pts if frame.pts is not None else frame.dts
-                    idx = self.index.index_of_pts(ts)
-                    if idx is None:
+                    found = self.index.index_of_pts(ts)
+                    if found is None:
                         continue
+                    idx = found
                 self.pos = idx
                 yield idx, frame
         self._iter = None
 
-    def next_frame(self) -> tuple[int, object] | None:
+    def next_frame(self) -> tuple[int, Any] | None:
         if self._iter is None:
             return None
         try:
