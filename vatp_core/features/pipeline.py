@@ -105,6 +105,7 @@ def extract_features(
     precision: str = "auto",
     decode: "DecodeOptions | None" = None,
     preprocess_on_device: bool | None = None,
+    reader: Any = None,
 ) -> ClipFeatures:
     """Features of every clip of `protocol` in frames [start, end) of `video`, served from the cache when present.
 
@@ -116,6 +117,7 @@ def extract_features(
     decode: threads / parallel ranges / NVDEC (default: sized to the machine, software decoding).
     preprocess_on_device: resize + normalise full-size frames on the backbone's device (default: on CUDA
     when the protocol's preprocessing is defined on full-size frames, ``gdlt-v2``).
+    reader: `video` already open (a `VideoReader` the caller keeps and closes), so it is not indexed twice.
     """
     from ..video import DecodeOptions, open_video
 
@@ -123,7 +125,10 @@ def extract_features(
     timings: dict[str, float] = {}
     spec = backbone.spec
     check_cancel(cancel)
-    with open_video(video) as reader:
+    # the file's full-content hash (a read of the whole file) runs beside indexing and, when the cache is
+    # not consulted first, beside the whole extraction; hashlib releases the GIL while it works
+    hashing = _Background(video_content_hash, video)
+    with contextlib.nullcontext(reader) if reader is not None else open_video(video) as reader:
         info = reader.info
         n_frames = len(reader)
         # VideoTooShortError when no clip fits; a protocol that resamples time needs the frame times
@@ -135,18 +140,12 @@ def extract_features(
         )
         timings["open"] = time.perf_counter() - t_start
 
-        t = time.perf_counter()
-        content = video_content_hash(video)
-
         def key_for(identity: str) -> str:
             return feature_cache_key(identity, spec.name, backbone.weights_hash, protocol.to_dict(), start, end)
 
-        key = key_for(content)
-        timings["hash"] = time.perf_counter() - t
         total = len(ranges)
-        common = dict(
+        common: dict[str, Any] = dict(
             video=info,
-            content_hash=content,
             backbone=spec.name,
             weights_hash=backbone.weights_hash,
             protocol=protocol.to_dict(),
@@ -155,6 +154,10 @@ def extract_features(
             cache = cache or FeatureCache()
         if use_cache and not keep_first_input:
             assert cache is not None
+            t = time.perf_counter()
+            common["content_hash"] = content = hashing.result()
+            key = key_for(content)
+            timings["hash_wait"] = time.perf_counter() - t
             hit = cache.get_or_adopt_legacy(key, video, key_for)
             if hit is not None and hit.features.shape == (total, spec.feature_dim) and hit.clip_ranges == ranges:
                 if progress is not None:
@@ -193,6 +196,10 @@ def extract_features(
             )
         if reader.last_plan is not None:
             timings["decode_workers"] = float(reader.last_plan.workers)
+    t = time.perf_counter()
+    common["content_hash"] = content = hashing.result()
+    key = key_for(content)
+    timings["hash_wait"] = timings.get("hash_wait", 0.0) + time.perf_counter() - t
 
     timings["total"] = time.perf_counter() - t_start
     timings["clips_per_s"] = total / max(timings["total"], 1e-9)
@@ -213,3 +220,25 @@ def extract_features(
         )
     kept = first_input[0] if first_input else None
     return ClipFeatures(feats, ranges, from_cache=False, timings=timings, first_input=kept, **common)
+
+
+class _Background:
+    """``fn(*args)`` on a daemon thread; ``result()`` waits for it and re-raises its exception here."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), name="vatp-hash", daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable[..., Any], args: tuple) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by result()
+            self._error = exc
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
