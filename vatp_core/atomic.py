@@ -137,7 +137,7 @@ def atomic_open(
         with open(tmp, mode, encoding=(encoding or "utf-8") if text else None, newline="" if text else None) as fh:
             yield fh
             fh.flush()
-            written = (fh.buffer if text else fh).tell()  # type: ignore[union-attr]
+            written = (getattr(fh, "buffer", fh) if text else fh).tell()  # bytes, also for text files
         if os.stat(tmp).st_size != written:
             raise OutputError(f"Cannot write {path}: only part of the file reached the disk (nothing was changed).")
 

@@ -127,7 +127,7 @@ class VATPConfig:
             value = getattr(self, name)
             if not isinstance(value, numbers.Integral) or isinstance(value, bool):
                 raise ValueError(f"{name} must be an integer, got {value!r}")
-            if value > limit:
+            if int(value) > limit:
                 raise ValueError(f"{name} = {value} is larger than any real model (at most {limit})")
         for name in ("dropout", "tau_init", "beta", "gamma", "keep_percentile", "attn_overlap"):
             value = getattr(self, name)
