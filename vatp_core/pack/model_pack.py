@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import atomic_open, atomic_write
+from ..jsonable import json_default
 from .manifest import MANIFEST_NAME, PACK_FORMAT_VERSION, WEIGHTS_NAME, PackError, PackManifest, _check_extra_name
 from .verify import _uses_parseformer, _validate_tensors
 
@@ -155,7 +156,7 @@ def save_pack(
     m.files = {name: hashlib.sha256(data).hexdigest() for name, data in extras.items()}
     _validate_tensors(m, {k: (list(v.shape), _st_dtype(v)) for k, v in tensors.items()}, "save_pack")
     try:
-        manifest_bytes = json.dumps(m.to_dict(), indent=2, default=_json_default, allow_nan=False).encode("utf-8")
+        manifest_bytes = json.dumps(m.to_dict(), indent=2, default=json_default, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise PackError(f"save_pack: the manifest cannot be stored as JSON ({exc}).") from None
 
@@ -172,16 +173,6 @@ def save_pack(
         for name, data in members.items():
             atomic_write(path / name, data)
     return path
-
-
-def _json_default(value: Any) -> Any:
-    """numpy/torch scalars and arrays and paths in training summaries become plain JSON values."""
-    if isinstance(value, os.PathLike):
-        return str(value)
-    tolist = getattr(value, "tolist", None)
-    if tolist is not None:
-        return tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _st_dtype(t) -> str:
