@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 from vatp_core.settings import Settings
 
 from .drawings.overlay import DrawingOverlay
-from .dual_player import Attempt, DualPlayer
 from .drawings.toolbar import DrawingToolbar
+from .dual_player import Attempt, DualPlayer
 from .player import Player
 from .score_bar import ScoreBar
 from .score_panel import ScorePanel

@@ -42,7 +42,7 @@ def attempt_of(item, current_video: Path | None = None) -> Attempt:
                 except VATPError:
                     result = None  # a damaged sidecar: the video is still watched, unsynced by sub-action
             return Attempt(path, result)
-    video = Path(str((getattr(item, "video", None) or {}).get("path", "")))
+    video = Path(item.video.path)
     if not video.is_file() and current_video is not None and video.name == current_video.name:
         video = current_video
     if not video.is_file():

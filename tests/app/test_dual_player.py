@@ -46,7 +46,7 @@ def wait_both(qtbot, dual, a, b):
 def open_dual(qtbot, window, routine_video, video_b):
     a = make_result(routine_video, bounds=BOUNDS_A)
     b = make_result(video_b, n_frames=N_B, bounds=BOUNDS_B)
-    b.video.update(width=120, height=160)
+    b.video.width, b.video.height = 120, 160
     assert window.open_side_by_side(a, b)
     dual = window.review.dual
     assert window.review.dual_active and dual.sync.mode == "subaction"

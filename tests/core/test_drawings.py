@@ -52,3 +52,61 @@ def test_store_keys_drawings_by_content_so_a_copy_keeps_them(tmp_path):
     again = store.load(moved)
     assert [d.to_dict() for d in again.drawings] == [d.to_dict() for d in ds.drawings]
     assert again.drawings[0].radius == pytest.approx(10.0)
+
+
+def test_drawings_go_into_an_existing_sidecar_and_survive_rescoring(tmp_path):
+    from tests.core.test_result import make_result
+    from vatp_core.result import ScoreResult
+
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"video bytes" * 50)
+    store = DrawingStore(tmp_path / "store")
+    ds = store.load(video)
+    ds.put(Drawing("line", [[0, 0], [5, 5]], 1, 1))
+    store.save(video, ds)
+    assert not ScoreResult.sidecar_path(video).exists()  # an unscored video gets no sidecar
+    make_result().save_sidecar(video)
+    store.save(video, ds)
+    sidecar = ScoreResult.sidecar_path(video)
+    assert ScoreResult.from_json(sidecar).drawings["drawings"][0]["id"] == ds.drawings[0].id
+    make_result(mean=70.0).save_sidecar(video)  # scored again: the sidecar keeps its drawings
+    kept = ScoreResult.from_json(sidecar)
+    assert kept.mean == 70.0 and kept.drawings["drawings"][0]["id"] == ds.drawings[0].id
+    # the sidecar alone (copied to another computer, no user-data copy) brings the drawings back
+    other = DrawingStore(tmp_path / "elsewhere").load(video)
+    assert [d.id for d in other.drawings] == [ds.drawings[0].id]
+
+
+def test_an_unwritable_sidecar_loses_nothing(tmp_path, monkeypatch):
+    from tests.core.test_result import make_result
+    from vatp_core import result as result_module
+    from vatp_core.result import ScoreResult
+
+    video = tmp_path / "card" / "v.mp4"
+    video.parent.mkdir()
+    video.write_bytes(b"video bytes" * 50)
+    make_result().save_sidecar(video)
+    before = ScoreResult.sidecar_path(video).read_bytes()
+
+    def read_only(path, data, **kwargs):
+        raise PermissionError(13, "Read-only file system", str(path))
+
+    monkeypatch.setattr(result_module, "atomic_write", read_only)  # a read-only card or share
+    store = DrawingStore(tmp_path / "store")
+    ds = store.load(video)
+    ds.put(Drawing("circle", [[1, 1], [4, 5]], 0, 0))
+    store.save(video, ds)  # no error: the user-data copy is written
+    assert ScoreResult.sidecar_path(video).read_bytes() == before
+    assert [d.id for d in store.load(video).drawings] == [ds.drawings[0].id]
+
+
+def test_the_stored_version_2_sidecar_brings_its_drawings():
+    from pathlib import Path
+
+    from vatp_core.result import ScoreResult
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "results" / "v2" / "demo_routine.mp4.vatp.json"
+    ds = DrawingSet.from_dict(ScoreResult.from_json(sample).drawings)
+    assert [d.kind for d in ds.on_frame(40)] == ["angle"] and ds.on_frame(40)[0].degrees == pytest.approx(
+        angle_degrees([[200, 120], [160, 180], [230, 200]])
+    )

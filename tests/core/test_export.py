@@ -26,7 +26,8 @@ def video(tmp_path_factory):
 def scored(video_path):
     segs = [Segment(i, name, a, b, a / 25, (b + 1) / 25, 0.7, 0.5 - i) for i, name, a, b in SEGMENTS]
     result = make_result(segments=segs, subaction_names=[s[1] for s in SEGMENTS], contributions=[0.5, -0.5, -1.5])
-    result.video.update(path=str(video_path), name=video_path.name, n_frames=80, width=96, height=64)
+    v = result.video
+    v.path, v.name, v.n_frames, v.width, v.height = str(video_path), video_path.name, 80, 96, 64
     return result
 
 

@@ -64,7 +64,7 @@ def _load(path: str):
 
 
 def _video(result, given: str | None) -> Path:
-    video = Path(given) if given else Path(str((result.video or {}).get("path", "")))
+    video = Path(given) if given else Path(result.video.path)
     if not video.is_file():
         raise CLIError(f"video not found: {video} (give it with --video)")
     return video

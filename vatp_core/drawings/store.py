@@ -72,22 +72,35 @@ class DrawingStore:
         self._to_sidecar(video, drawings)
         return file
 
-    # --- the copy in the video's sidecar (the scored result beside it) -----------------------------
+    # --- the copy in the video's sidecar (its scored result, read and written through ScoreResult) ------
     @staticmethod
     def _from_sidecar(video: str | os.PathLike, identity: str) -> DrawingSet:
-        from ..result import sidecar_drawings
+        """Drawings carried in the sidecar (a video and its sidecar copied to another computer)."""
+        from ..result import ScoreResult
 
-        found = sidecar_drawings(video)
-        if found is None:
-            return DrawingSet(identity)
+        sidecar = ScoreResult.sidecar_path(video)
+        try:
+            stored = ScoreResult.from_json(sidecar).drawings if sidecar.is_file() else None
+            found = DrawingSet.from_dict(stored) if stored else None
+        except VATPError as exc:
+            log.info("drawings in %s not used: %s", sidecar, exc)
+            found = None
+        if found is None or (found.video_id and found.video_id != identity):
+            return DrawingSet(identity)  # none, or made on another version of the file
         found.video_id = identity
         return found
 
     @staticmethod
     def _to_sidecar(video: str | os.PathLike, drawings: DrawingSet) -> None:
-        from ..result import store_sidecar_drawings
+        """Update the drawings of an existing sidecar (an unscored video has none: nothing is created)."""
+        from ..result import ScoreResult
 
+        sidecar = ScoreResult.sidecar_path(video)
+        if not sidecar.is_file():
+            return
         try:
-            store_sidecar_drawings(video, drawings.to_dict())
+            result = ScoreResult.from_json(sidecar)
+            result.drawings = drawings.to_dict()
+            result.to_json(sidecar)
         except (OSError, VATPError) as exc:  # read-only card or share: the user-data copy is enough
-            log.info("drawings not written into the sidecar of %s: %s", video, exc)
+            log.info("drawings not written into %s: %s", sidecar, exc)

@@ -29,9 +29,9 @@ def _text(parent: ET.Element, tag: str, value) -> ET.Element:
 
 def kva_document(result, *, pts: list[int], time_base: float, video_path: str | os.PathLike | None = None) -> str:
     """The .kva XML of a scored result; ``pts`` are the stream timestamps of every frame (``time_base`` s each)."""
-    video = result.video or {}
-    path = Path(str(video_path or video.get("path") or result.video_name))
-    fps = float(video.get("fps") or 25.0)
+    video = result.video
+    path = Path(str(video_path or video.path or result.video_name))
+    fps = float(video.fps or 25.0)
     deltas = sorted(b - a for a, b in zip(pts, pts[1:]) if b > a)
     per_frame = deltas[len(deltas) // 2] if deltas else max(1, round(1.0 / (fps * time_base)))
     first_ts = int(pts[0]) if pts else 0
@@ -41,7 +41,7 @@ def kva_document(result, *, pts: list[int], time_base: float, video_path: str | 
     _text(root, "Producer", f"VATP Studio {__version__}")
     _text(root, "OriginalFilename", path.stem)
     _text(root, "GlobalTitle", f"{result.video_name}: {result.mean:.2f} ± {result.std:.2f}")
-    _text(root, "ImageSize", f"{int(video.get('width') or 0)};{int(video.get('height') or 0)}")
+    _text(root, "ImageSize", f"{video.width};{video.height}")
     _text(root, "AverageTimeStampsPerFrame", int(per_frame))
     _text(root, "CaptureFramerate", f"{fps:.3f}")
     _text(root, "UserFramerate", f"{fps:.3f}")
@@ -74,7 +74,7 @@ def write_kva(result, out: str | os.PathLike, video_path: str | os.PathLike | No
     """Write the .kva of ``result``; the frame timestamps come from the video (its path in the result by default)."""
     from ..video import open_video
 
-    video = Path(str(video_path or (result.video or {}).get("path", "")))
+    video = Path(str(video_path or result.video.path))
     with open_video(video, prefetch=False) as reader:
         index = reader.index
         pts = [int(p) for p in index.pts]
