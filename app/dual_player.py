@@ -63,6 +63,7 @@ class DualPane(QWidget):
         """Open the attempt's video (raises VideoError, nothing changed, when it cannot be read)."""
         self.player.open(attempt.video)
         self.attempt = attempt
+        self.player.set_segments(attempt.segments)
         info = self.player.info
         self.overlay.set_video(info.path, (int(info.width), int(info.height)))
 
@@ -97,8 +98,9 @@ class DualPlayer(QWidget):
 
     def __init__(self, frame_cache_mb: int = 256, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.a = DualPane("A", frame_cache_mb)
-        self.b = DualPane("B", frame_cache_mb)
+        # one frame budget for the window: each side gets half of it
+        self.a = DualPane("A", frame_cache_mb // 2)
+        self.b = DualPane("B", frame_cache_mb // 2)
         self.sync = SyncMap("free")
         self.transport = TransportBar()
         self.mode_box = QComboBox()

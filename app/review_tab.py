@@ -67,6 +67,7 @@ class ReviewTab(QWidget):
 
         self.player.position_changed.connect(self.timeline.set_position)
         self.player.decode_failed.connect(self.status)
+        self.player.cache_changed.connect(self._cache_status)
         self.player.video_opened.connect(self._on_video_opened)
         self.drawing.status.connect(self.status)
         self.timeline.seek_requested.connect(self.player.seek)
@@ -93,6 +94,7 @@ class ReviewTab(QWidget):
     def show_side_by_side(self, a: Attempt, b: Attempt) -> None:
         """Open two attempts in the dual player (raises VideoError when one cannot be read)."""
         self.player.pause()
+        self.player.scrub.clear()  # the dual player's two sides share the frame budget now
         self.dual.open(a, b)
         self.modes.setCurrentWidget(self.dual)
         self.status.emit(f"Side by side: A {a.video.name}, B {b.video.name} ({self.dual.mode_box.currentText()})")
@@ -124,6 +126,11 @@ class ReviewTab(QWidget):
             "zoom_100": p.zoom_100,
         }
 
+    @Slot(str)
+    def _cache_status(self, text: str) -> None:
+        if text:
+            self.status.emit(text)
+
     @Slot(object)
     def _on_video_opened(self, info) -> None:
         self.drawing.set_video(info.path, (int(info.width), int(info.height)))
@@ -136,6 +143,7 @@ class ReviewTab(QWidget):
     def show_result(self, result) -> None:
         """Put a ScoreResult on the timeline and score panel (None clears them and any loop)."""
         self.result = result
+        self.player.set_segments(result.segments if result is not None else [])
         self.timeline.set_result(result)
         self.score_panel.set_result(result)
         if result is None:
@@ -145,6 +153,8 @@ class ReviewTab(QWidget):
         self.score_bar.fill_packs(settings.default_pack)
         self.score_bar.set_device(settings.device)
         self.player.frame_cache_mb = settings.frame_cache_mb
+        for pane in (self.dual.a, self.dual.b):
+            pane.player.frame_cache_mb = settings.frame_cache_mb // 2
 
     # --- sub-action navigation -----------------------------------------------------------------
     def _segments(self) -> list:
