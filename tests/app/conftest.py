@@ -156,3 +156,18 @@ def make_result(video_path, n_frames: int = N_FRAMES, mean: float = 7.0, contrib
         baseline_mean=baseline,
         cumulative={"frames": frames, "scores": scores},
     )
+
+
+@pytest.fixture
+def opened_window(qtbot, routine_video):
+    """A main window showing the generated routine at frame 0 (no score)."""
+    from app.main_window import MainWindow
+
+    win = MainWindow(device_check=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.open_video(routine_video)
+    qtbot.waitUntil(lambda: win.player.shown == 0, timeout=5000)
+    yield win
+    win.close()

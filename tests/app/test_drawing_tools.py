@@ -8,20 +8,12 @@ import math
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from app.main_window import MainWindow
 from vatp_core.drawings import DrawingStore
 
 
 @pytest.fixture
-def window(qtbot, routine_video):
-    win = MainWindow(device_check=False)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.open_video(routine_video)
-    qtbot.waitUntil(lambda: win.player.shown == 0, timeout=5000)
-    yield win
-    win.close()
+def window(opened_window):
+    return opened_window
 
 
 def goto(qtbot, win, frame):

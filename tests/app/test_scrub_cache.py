@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from app.frame_loader import qimage_to_rgb
-from app.main_window import MainWindow
 from app.scrub_cache import ScrubCache, split_budget
 from tests.videogen import decode_index
 
@@ -14,15 +13,8 @@ from .conftest import make_result
 
 
 @pytest.fixture
-def window(qtbot, routine_video):
-    win = MainWindow(device_check=False)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.open_video(routine_video)
-    qtbot.waitUntil(lambda: win.player.shown == 0, timeout=5000)
-    yield win
-    win.close()
+def window(opened_window):
+    return opened_window
 
 
 def test_frames_of_the_selected_subaction_are_painted_from_ram(qtbot, window, routine_video):
