@@ -32,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --demo or a video: score, save the scored main window as a PNG and exit",
     )
     parser.add_argument(
+        "--screenshot-view",
+        choices=("main", "angle", "dual"),
+        default="main",
+        help="with --screenshot: the Review tab, an angle drawn on the frame, or the dual player",
+    )
+    parser.add_argument(
         "--headless",
         action="store_true",
         help="score the demo (or the given video) without a window and print the summary",
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
 
     video = args.video
-    shot = ScreenshotRun(window, args.screenshot) if args.screenshot else None
+    shot = ScreenshotRun(window, args.screenshot, args.screenshot_view) if args.screenshot else None
     window.interactive = shot is None
     if args.demo and not video:
         if not window.open_demo(score=True):

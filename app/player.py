@@ -104,6 +104,7 @@ class Player(QWidget):
 
     def close_video(self) -> None:
         self.pause()
+        self.scrub.stop()
         self.scrub.clear()
         self.scrub.set_reader(None)
         self.cache_changed.emit("")

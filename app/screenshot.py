@@ -1,4 +1,9 @@
-"""`--screenshot FILE`: wait until the window shows a scored routine, save it as a PNG, quit."""
+"""`--screenshot FILE`: wait until the window shows a scored routine, save it as a PNG, quit.
+
+``--screenshot-view`` picks the picture: ``main`` (the Review tab), ``angle`` (an angle drawn on the frame,
+kept in a throw-away drawings folder so the user's own drawings are not touched) or ``dual`` (the dual
+player: the routine beside a second pass of itself, offset by a few frames).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,14 @@ class ScreenshotRun(QObject):
     """Drives one screenshot: result shown → seek into the routine → frame painted → grab → quit."""
 
     TIMEOUT_MS = 600_000
+    VIEWS = ("main", "angle", "dual")
+    DUAL_OFFSET = -12  # frames: B is a second pass of the routine, a little behind
 
-    def __init__(self, window, path: str | Path) -> None:
+    def __init__(self, window, path: str | Path, view: str = "main") -> None:
         super().__init__(window)
         self.window = window
         self.path = Path(path)
+        self.view = view if view in self.VIEWS else "main"
         self.exit_code = 1
         self._target = -1
         self._timeout = QTimer(self)
@@ -50,15 +58,55 @@ class ScreenshotRun(QObject):
         else:
             target = max(player.n_frames // 2, 0)
         self._target = target
+        if self.view == "dual":
+            self._show_dual(result, target)
+            return
         player.position_changed.connect(self._on_position)
         player.seek(target)
         if player.shown == target:
-            QTimer.singleShot(200, self._grab)
+            QTimer.singleShot(200, self._prepare_and_grab)
+
+    def _show_dual(self, result, target: int) -> None:
+        if not self.window.open_side_by_side(result, result):
+            self._finish(1)
+            return
+        dual = self.window.review.dual
+        dual.set_mode("offset")
+        dual.offset_box.setValue(self.DUAL_OFFSET)
+        dual.a.player.position_changed.connect(self._on_dual_position)
+        dual.b.player.position_changed.connect(self._on_dual_position)
+        dual.seek(target)
+
+    @Slot(int)
+    def _on_dual_position(self, index: int) -> None:
+        dual = self.window.review.dual
+        if dual.a.player.shown == self._target and dual.b.player.shown == dual.sync.b_for(self._target):
+            QTimer.singleShot(300, self._grab)
+
+    @Slot()
+    def _prepare_and_grab(self) -> None:
+        if self.view == "angle":
+            self._draw_angle()
+        QTimer.singleShot(200, self._grab)
+
+    def _draw_angle(self) -> None:
+        """An angle at the middle of the frame (hip-knee-ankle style), drawn through the overlay like a click would."""
+        import tempfile
+
+        from vatp_core.drawings import Drawing, DrawingStore
+
+        review = self.window.review
+        overlay = review.drawing
+        overlay.store = DrawingStore(tempfile.mkdtemp(prefix="vatp-screenshot-drawings-"))
+        w, h = overlay.drawings.space
+        points = [[0.62 * w, 0.30 * h], [0.50 * w, 0.55 * h], [0.66 * w, 0.78 * h]]
+        review.drawing_bar.tool_actions["angle"].trigger()
+        overlay.add(Drawing("angle", points, self._target, self._target, "#ffd400", 4.0))
 
     @Slot(int)
     def _on_position(self, index: int) -> None:
         if index == self._target:
-            QTimer.singleShot(300, self._grab)  # let the timeline and plots repaint
+            QTimer.singleShot(300, self._prepare_and_grab)  # let the timeline and plots repaint
 
     @Slot()
     def _grab(self) -> None:

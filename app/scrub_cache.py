@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QImage
 
 from .frame_loader import rgb_to_qimage
@@ -49,6 +49,9 @@ class ScrubCache(QObject):
         self.size: tuple[int, int] = (0, 0)
         self.label = ""
         self.nbytes = 0
+        app = QCoreApplication.instance()
+        if app is not None:  # a decode thread must not signal into a Qt that is shutting down
+            app.aboutToQuit.connect(self.stop)
 
     # --- queries (GUI thread) ------------------------------------------------------------------
     def get(self, index: int) -> QImage | None:
@@ -113,6 +116,14 @@ class ScrubCache(QObject):
             return first, last
         lo = max(first, min(playhead - cap // 2, last - cap + 1))
         return lo, lo + cap - 1
+
+    def stop(self) -> None:
+        """Stop filling and wait for the decode thread (before its reader closes, and at quit)."""
+        self._generation += 1
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
+        self._thread = None
 
     def clear(self) -> None:
         self._generation += 1
