@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "score",
     "report",
     "batch",
+    "library",
     "packs",
     "weights",
     "extract",

@@ -1,0 +1,164 @@
+"""Reading the library: the filtered attempts table and the progress series of one athlete with one pack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .records import AttemptRow
+from .store import Library
+
+_ROW_SQL = (
+    "SELECT a.id, a.scored_at, a.date, COALESCE(t.name, ''), a.routine, a.pack_name, a.pack_id, a.mean, a.std, "
+    "a.interval_lo, a.interval_hi, a.ood, a.difficulty, a.notes, a.tags, a.video_name, a.video_path, "
+    "a.content_hash, a.source_path, COALESCE(s.place, '') "
+    "FROM attempts a LEFT JOIN athletes t ON t.id = a.athlete_id LEFT JOIN sessions s ON s.id = a.session_id"
+)
+
+
+@dataclass
+class AttemptFilter:
+    """What the Library tab's filter bar and `vatp library list` narrow the table to (None: any)."""
+
+    athlete: str | None = None  # "" selects attempts without an athlete
+    routine: str | None = None
+    pack_id: str | None = None
+    tag: str | None = None
+    date_from: str | None = None  # ISO date, inclusive
+    date_to: str | None = None  # ISO date, inclusive
+    text: str | None = None  # in the video name or the notes
+
+    def where(self) -> tuple[str, list]:
+        clauses: list[str] = []
+        params: list = []
+        if self.athlete is not None:
+            if self.athlete == "":
+                clauses.append("a.athlete_id IS NULL")
+            else:
+                clauses.append("t.name = ?")
+                params.append(self.athlete)
+        if self.routine:
+            clauses.append("a.routine = ?")
+            params.append(self.routine)
+        if self.pack_id:
+            clauses.append("a.pack_id = ?")
+            params.append(self.pack_id)
+        if self.tag:
+            clauses.append("EXISTS (SELECT 1 FROM attempt_tags g WHERE g.attempt_id = a.id AND g.tag = ?)")
+            params.append(self.tag)
+        if self.date_from:
+            clauses.append("a.date >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            clauses.append("a.date <= ?")
+            params.append(self.date_to)
+        if self.text:
+            clauses.append("(a.video_name LIKE ? OR a.notes LIKE ?)")
+            params += [f"%{self.text}%"] * 2
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def attempt_rows(lib: Library, flt: AttemptFilter | None = None) -> list[AttemptRow]:
+    """The attempts that pass the filter, newest first."""
+    where, params = (flt or AttemptFilter()).where()
+    cur = lib.execute(_ROW_SQL + where + " ORDER BY a.scored_at DESC, a.id DESC", tuple(params))
+    return [_row(r) for r in cur.fetchall()]
+
+
+def attempt_row(lib: Library, attempt_id: int) -> AttemptRow | None:
+    r = lib.execute(_ROW_SQL + " WHERE a.id = ?", (attempt_id,)).fetchone()
+    return _row(r) if r else None
+
+
+def _row(r: tuple) -> AttemptRow:
+    return AttemptRow(
+        id=r[0],
+        scored_at=r[1],
+        date=r[2],
+        athlete=r[3],
+        routine=r[4],
+        pack_name=r[5],
+        pack_id=r[6],
+        mean=r[7],
+        std=r[8],
+        interval_lo=r[9],
+        interval_hi=r[10],
+        ood=None if r[11] is None else bool(r[11]),
+        difficulty=r[12],
+        notes=r[13],
+        tags=r[14],
+        video_name=r[15],
+        video_path=r[16],
+        content_hash=r[17],
+        source_path=r[18],
+        place=r[19],
+    )
+
+
+def subaction_table(lib: Library, attempt_ids: list[int]) -> dict[int, list[tuple[str, float | None]]]:
+    """(name, contribution) of each attempt's sub-actions, in their stored order."""
+    out: dict[int, list[tuple[str, float | None]]] = {i: [] for i in attempt_ids}
+    for start in range(0, len(attempt_ids), 500):
+        chunk = attempt_ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        cur = lib.execute(
+            f"SELECT attempt_id, name, contribution FROM subactions WHERE attempt_id IN ({marks}) "
+            "ORDER BY attempt_id, position",
+            tuple(chunk),
+        )
+        for attempt_id, name, contribution in cur:
+            out[attempt_id].append((name, contribution))
+    return out
+
+
+@dataclass
+class ProgressSeries:
+    """One athlete's attempts with one pack, oldest first: everything on one score scale."""
+
+    athlete: str
+    pack_id: str
+    pack_name: str
+    score_range: tuple[float, float] | None
+    attempt_ids: list[int] = field(default_factory=list)
+    times: list[str] = field(default_factory=list)  # ISO scoring time of each attempt
+    means: list[float] = field(default_factory=list)
+    stds: list[float] = field(default_factory=list)
+    interval_lo: list[float | None] = field(default_factory=list)
+    interval_hi: list[float | None] = field(default_factory=list)
+    contributions: dict[str, list[float | None]] = field(default_factory=dict)  # per sub-action name
+
+    @property
+    def has_intervals(self) -> bool:
+        return any(lo is not None and hi is not None for lo, hi in zip(self.interval_lo, self.interval_hi))
+
+
+def progress(lib: Library, athlete: str, pack_id: str) -> ProgressSeries:
+    """Score (and interval) over time and one series per sub-action contribution; never mixes packs."""
+    cur = lib.execute(
+        "SELECT a.id, a.scored_at, a.mean, a.std, a.interval_lo, a.interval_hi, a.pack_name, a.score_lo, a.score_hi "
+        "FROM attempts a JOIN athletes t ON t.id = a.athlete_id WHERE t.name = ? AND a.pack_id = ? "
+        "ORDER BY a.scored_at, a.id",
+        (athlete, pack_id),
+    )
+    rows = cur.fetchall()
+    lo_hi = next(((r[7], r[8]) for r in rows if r[7] is not None and r[8] is not None), None)
+    series = ProgressSeries(athlete, pack_id, rows[0][6] if rows else "", lo_hi)
+    for r in rows:
+        series.attempt_ids.append(r[0])
+        series.times.append(r[1])
+        series.means.append(r[2])
+        series.stds.append(r[3])
+        series.interval_lo.append(r[4])
+        series.interval_hi.append(r[5])
+    subs = subaction_table(lib, series.attempt_ids)
+    names: list[str] = []
+    for attempt_id in series.attempt_ids:
+        for name, _ in subs[attempt_id]:
+            if name not in names:
+                names.append(name)
+    for name in names:
+        values = []
+        for attempt_id in series.attempt_ids:
+            found = [c for n, c in subs[attempt_id] if n == name]
+            values.append(found[0] if found else None)
+        series.contributions[name] = values
+    return series
