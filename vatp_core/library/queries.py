@@ -27,41 +27,38 @@ class AttemptFilter:
     date_to: str | None = None  # ISO date, inclusive
     text: str | None = None  # in the video name or the notes
 
-    def where(self) -> tuple[str, list]:
-        clauses: list[str] = []
-        params: list = []
-        if self.athlete is not None:
-            if self.athlete == "":
-                clauses.append("a.athlete_id IS NULL")
-            else:
-                clauses.append("t.name = ?")
-                params.append(self.athlete)
-        if self.routine:
-            clauses.append("a.routine = ?")
-            params.append(self.routine)
-        if self.pack_id:
-            clauses.append("a.pack_id = ?")
-            params.append(self.pack_id)
-        if self.tag:
-            clauses.append("EXISTS (SELECT 1 FROM attempt_tags g WHERE g.attempt_id = a.id AND g.tag = ?)")
-            params.append(self.tag)
-        if self.date_from:
-            clauses.append("a.date >= ?")
-            params.append(self.date_from)
-        if self.date_to:
-            clauses.append("a.date <= ?")
-            params.append(self.date_to)
+    def matches(self, r: AttemptRow) -> bool:
+        """Whether the row passes; names and tags compare without regard to case, as the database stores them."""
+        if self.athlete is not None and r.athlete.casefold() != self.athlete.casefold():
+            return False
+        if self.routine and r.routine != self.routine:
+            return False
+        if self.pack_id and r.pack_id != self.pack_id:
+            return False
+        if self.tag and self.tag.casefold() not in (t.strip().casefold() for t in r.tags.split(",")):
+            return False
+        if self.date_from and r.date < self.date_from:
+            return False
+        if self.date_to and r.date > self.date_to:
+            return False
         if self.text:
-            clauses.append("(a.video_name LIKE ? OR a.notes LIKE ?)")
-            params += [f"%{self.text}%"] * 2
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+            needle = self.text.casefold()
+            if needle not in r.video_name.casefold() and needle not in r.notes.casefold():
+                return False
+        return True
+
+    def apply(self, rows: list[AttemptRow]) -> list[AttemptRow]:
+        return [r for r in rows if self.matches(r)]
 
 
 def attempt_rows(lib: Library, flt: AttemptFilter | None = None) -> list[AttemptRow]:
-    """The attempts that pass the filter, newest first."""
-    where, params = (flt or AttemptFilter()).where()
-    cur = lib.execute(_ROW_SQL + where + " ORDER BY a.scored_at DESC, a.id DESC", tuple(params))
-    return [_row(r) for r in cur.fetchall()]
+    """The attempts that pass the filter, newest first.
+
+    Filtering happens on the rows in memory: the Library tab keeps every row and refilters on each key
+    press (10,000 rows in a few milliseconds), and one implementation serves the tab, the CLI and the CSV.
+    """
+    rows = [_row(r) for r in lib.execute(_ROW_SQL + " ORDER BY a.scored_at DESC, a.id DESC").fetchall()]
+    return flt.apply(rows) if flt is not None else rows
 
 
 def attempt_row(lib: Library, attempt_id: int) -> AttemptRow | None:
@@ -149,12 +146,16 @@ def progress(lib: Library, athlete: str, pack_id: str) -> ProgressSeries:
         series.stds.append(r[3])
         series.interval_lo.append(r[4])
         series.interval_hi.append(r[5])
-    subs = subaction_table(lib, series.attempt_ids)
+    subs: dict[int, list[tuple[str, float | None]]] = {i: [] for i in series.attempt_ids}
     names: list[str] = []
-    for attempt_id in series.attempt_ids:
-        for name, _ in subs[attempt_id]:
-            if name not in names:
-                names.append(name)
+    for attempt_id, name, contribution in lib.execute(
+        "SELECT s.attempt_id, s.name, s.contribution FROM subactions s JOIN attempts a ON a.id = s.attempt_id "
+        "JOIN athletes t ON t.id = a.athlete_id WHERE t.name = ? AND a.pack_id = ? ORDER BY s.attempt_id, s.position",
+        (athlete, pack_id),
+    ):
+        subs[attempt_id].append((name, contribution))
+        if name not in names:
+            names.append(name)
     for name in names:
         values = []
         for attempt_id in series.attempt_ids:

@@ -6,13 +6,13 @@ import hashlib
 import json
 import math
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..result import ScoreResult
 
 
-@dataclass
+@dataclass(slots=True)
 class AttemptRow:
     """One attempt as the table, the CSV and `vatp library list` show it."""
 
@@ -38,7 +38,7 @@ class AttemptRow:
     place: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass

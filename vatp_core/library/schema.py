@@ -63,6 +63,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             source TEXT NOT NULL DEFAULT '',
             source_path TEXT NOT NULL DEFAULT ''
         );
+        CREATE INDEX attempts_time ON attempts (scored_at);
         CREATE INDEX attempts_athlete ON attempts (athlete_id, date);
         CREATE INDEX attempts_hash ON attempts (content_hash);
         CREATE INDEX attempts_pack ON attempts (pack_id);

@@ -88,6 +88,7 @@ class Library:
             )
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA cache_size = -32768")  # 32 MiB: the attempts table of a big library stays in memory
         conn.execute("PRAGMA secure_delete = ON")  # a deleted athlete's data is overwritten, not just unlinked
         if self.network_fs:
             mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
@@ -306,6 +307,11 @@ class Library:
         if row[4]:
             _set_video_path(result, row[4])
         return result
+
+    @_guarded
+    def data_version(self) -> int:
+        """Changes when another connection (a batch, another window) commits: time to re-read."""
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     @_guarded
     def integrity_check(self) -> str:

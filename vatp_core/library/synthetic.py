@@ -5,8 +5,11 @@ The scores are random walks, not model output; the pack they name says so ("synt
 
 from __future__ import annotations
 
+import os
 import random
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from ..result import ScoreResult, Segment
 
@@ -96,3 +99,13 @@ def synthetic_season(n: int, *, athletes: int = 5, seed: int = 0, with_interval:
             )
         )
     return out
+
+
+def write_synthetic_sidecars(folder: str | os.PathLike, indices: Iterable[int], athlete: str | None = None) -> Path:
+    """Sidecars ``attempt_NNNN.mp4.vatp.json`` of made-up attempts (no videos), e.g. to import or rebuild from."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in indices:
+        result = synthetic_result(i, athlete=athlete if athlete is not None else f"Athlete {i % 7}")
+        result.save_sidecar(folder / f"attempt_{i:04d}.mp4")
+    return folder

@@ -12,18 +12,10 @@ from pathlib import Path
 import pytest
 
 from vatp_core.library import Library, import_path
-from vatp_core.library.synthetic import synthetic_result
+from vatp_core.library.synthetic import synthetic_result, write_synthetic_sidecars
 
 WRITER = Path(__file__).with_name("writer.py")
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def write_sidecars(folder: Path, indices) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in indices:
-        result = synthetic_result(i, athlete=f"Athlete {i % 7}")
-        result.save_sidecar(folder / f"attempt_{i:04d}.mp4")
-    return folder
 
 
 def writer(db: Path, folder: Path, *extra: str) -> subprocess.Popen:
@@ -57,7 +49,7 @@ def count_keys(db: Path) -> tuple[int, int]:
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
 def test_kill_9_mid_import_then_reimport_adds_exactly_the_missing(tmp_path):
-    folder = write_sidecars(tmp_path / "sidecars", range(200))
+    folder = write_synthetic_sidecars(tmp_path / "sidecars", range(200))
     db = tmp_path / "library.sqlite3"
     proc = writer(db, folder, "--hang-at", "57")
     assert proc.stdout.readline().strip() == "ready"
@@ -78,7 +70,7 @@ def test_kill_9_mid_import_then_reimport_adds_exactly_the_missing(tmp_path):
 
 
 def test_two_processes_writing_at_once_both_succeed(tmp_path):
-    first = write_sidecars(tmp_path / "a", range(0, 150))
+    first = write_synthetic_sidecars(tmp_path / "a", range(0, 150))
     second = tmp_path / "b"
     second.mkdir()
     for i in range(50, 200):  # 100 attempts overlap: copies of the same sidecars
@@ -104,8 +96,8 @@ def test_two_processes_writing_at_once_both_succeed(tmp_path):
 
 def test_two_processes_creating_the_library_at_once(tmp_path):
     """Both find no file: one creates and migrates it, the other waits and finds it migrated."""
-    a = write_sidecars(tmp_path / "a", range(0, 20))
-    b = write_sidecars(tmp_path / "b", range(20, 40))
+    a = write_synthetic_sidecars(tmp_path / "a", range(0, 20))
+    b = write_synthetic_sidecars(tmp_path / "b", range(20, 40))
     db = tmp_path / "new.sqlite3"
     procs = [writer(db, a, "--wait"), writer(db, b, "--wait")]
     start_together(procs)

@@ -21,7 +21,7 @@ from vatp_core.library import (
 )
 from vatp_core.library import store as store_module
 from vatp_core.library.schema import MIGRATIONS, migrate, schema_version
-from vatp_core.library.synthetic import synthetic_result
+from vatp_core.library.synthetic import synthetic_result, write_synthetic_sidecars
 
 
 def digest(path) -> str:
@@ -107,10 +107,7 @@ def test_newer_library_is_refused_and_untouched(tmp_path):
 def test_damaged_library_is_rebuilt_from_sidecars_into_a_new_file(tmp_path):
     broken = tmp_path / "lib.sqlite3"
     broken.write_bytes(b"garbage" * 100)
-    sidecars = tmp_path / "videos"
-    sidecars.mkdir()
-    for i in range(5):
-        synthetic_result(i, athlete="R. Ebuilt").save_sidecar(sidecars / f"v{i}.mp4")
+    sidecars = write_synthetic_sidecars(tmp_path / "videos", range(5), athlete="R. Ebuilt")
     target = rebuild_path(broken)
     assert target.parent == broken.parent and target != broken
     summary = rebuild_library([sidecars], target)

@@ -1,0 +1,417 @@
+"""The Library tab: every scored attempt, filtered and sorted; progress per athlete and pack; exports.
+
+The database is read in the GUI thread with stdlib sqlite3 (10,000 attempts load in a fraction of a
+second, see benchmarks/library.py). A damaged or newer library is never written to: the tab says so and
+offers to rebuild one from the sidecars into a new file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vatp_core.library import (
+    Library,
+    LibraryCorruptError,
+    LibraryError,
+    LibraryVersionError,
+    attempt_rows,
+    default_library_path,
+    export_athlete,
+    export_csv,
+    import_path,
+    locate_video,
+    rebuild_library,
+    rebuild_path,
+)
+
+from .filter_bar import FilterBar
+from .progress_chart import ProgressChart
+from .table_model import AttemptTableModel
+
+
+class LibraryTab(QWidget):
+    review_requested = Signal(object)  # a ScoreResult to show in the Review tab
+    compare_requested = Signal(list)  # two ScoreResults to compare
+    status = Signal(str)
+
+    def __init__(self, path: str | os.PathLike | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._path = Path(path) if path is not None else None
+        self.library: Library | None = None
+        self.all_rows: list = []  # every attempt, newest first; the filter narrows these in memory
+        self._seen_version = -1
+        self.broken: Path | None = None  # a library file that could not be opened
+        self.filters = FilterBar()
+        self.filters.changed.connect(self.refresh_rows)
+        self.model = AttemptTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(self.open_selected)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.chart = ProgressChart()
+        self.chart.attempt_clicked.connect(self.select_attempt)
+
+        self.count_label = QLabel()
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #9A4A00;")
+        self.rebuild_button = QPushButton("Rebuild from sidecars into a new file…")
+        self.rebuild_button.clicked.connect(self.rebuild)
+        self.rebuild_button.hide()
+        self.review_button = self._button("Open in Review", self.open_selected)
+        self.compare_button = self._button("Compare the two selected", self.compare_selected)
+        self.import_button = self._button("Import folder…", self.choose_import)
+        self.csv_button = self._button("Export CSV…", self.choose_export_csv)
+        self.athlete_export_button = self._button("Export athlete…", self.choose_export_athlete)
+        self.delete_button = self._button("Delete athlete…", self.delete_athlete)
+
+        buttons = QHBoxLayout()
+        for b in (self.review_button, self.compare_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.count_label)
+        buttons.addStretch(1)
+        for b in (self.import_button, self.csv_button, self.athlete_export_button, self.delete_button):
+            buttons.addWidget(b)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addLayout(buttons)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(left)
+        split.addWidget(self.chart)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.rebuild_button)
+        layout.addWidget(split, 1)
+        self._selection_changed()
+
+    def _button(self, text: str, slot) -> QPushButton:
+        button = QPushButton(text)
+        button.clicked.connect(slot)
+        return button
+
+    # ----------------------------------------------------------------------------- opening
+    @property
+    def path(self) -> Path:
+        return self._path if self._path is not None else default_library_path()
+
+    def ensure_open(self) -> Library | None:
+        """Open the library on first use; None (and a message in the tab) when it cannot be opened."""
+        if self.library is not None:
+            return self.library
+        if self.broken is not None:
+            return None
+        try:
+            self.library = Library(self.path)
+        except (LibraryCorruptError, LibraryVersionError) as exc:
+            self.broken = self.path
+            self._show_problem(str(exc), rebuild=True)
+            return None
+        except LibraryError as exc:
+            self._show_problem(str(exc), rebuild=False)
+            return None
+        self.notice.setText(self.library.notice)
+        self.notice.setVisible(bool(self.library.notice))
+        self.rebuild_button.hide()
+        self.reload()
+        return self.library
+
+    def _show_problem(self, text: str, rebuild: bool) -> None:
+        self.notice.setText(text)
+        self.notice.show()
+        self.rebuild_button.setVisible(rebuild)
+        self.model.set_rows([])
+        self.count_label.setText("")
+        for b in (self.import_button, self.csv_button, self.athlete_export_button, self.delete_button):
+            b.setEnabled(False)
+
+    def showEvent(self, event) -> None:
+        if self.library is None:
+            self.ensure_open()
+        elif self._changed_elsewhere():
+            self.reload()
+        super().showEvent(event)
+
+    def _changed_elsewhere(self) -> bool:
+        try:
+            return self.library is not None and self.library.data_version() != self._seen_version
+        except LibraryError:
+            return False
+
+    def close_library(self) -> None:
+        if self.library is not None:
+            self.library.close()
+            self.library = None
+
+    # ----------------------------------------------------------------------------- contents
+    def reload(self) -> None:
+        """Refill the filter choices, the table and the chart (after imports, deletions, new scores)."""
+        lib = self.library
+        if lib is None:
+            return
+        try:
+            self._seen_version = lib.data_version()
+            self.all_rows = attempt_rows(lib)
+            self.filters.set_choices(lib.athletes(), lib.routines(), lib.packs(), lib.tags())
+        except LibraryError as exc:
+            self._show_problem(str(exc), rebuild=isinstance(exc, LibraryCorruptError))
+            return
+        self.refresh_rows()
+        # the table shows first; the chart (thousands of points) is drawn right after it
+        QTimer.singleShot(0, self._reload_chart)
+
+    @Slot()
+    def _reload_chart(self) -> None:
+        self.chart.set_library(self.library, self.filters.current().athlete or None)
+
+    @Slot()
+    def refresh_rows(self) -> None:
+        if self.library is None:
+            return
+        flt = self.filters.current()
+        rows = flt.apply(self.all_rows)
+        self.model.set_rows(rows)
+        total = len(self.all_rows)
+        self.count_label.setText(f"{len(rows)} of {total} attempt(s)" if len(rows) != total else f"{total} attempt(s)")
+        if flt.athlete:
+            self.chart.show_athlete(flt.athlete)
+        self._selection_changed()
+
+    def add_result(self, result, source_path: str | os.PathLike = "") -> int | None:
+        """Store a result scored in the app (it carries its athlete); returns the attempt id or None."""
+        lib = self.ensure_open()
+        if lib is None:
+            return None
+        try:
+            attempt = lib.add_result(result, source="app", source_path=str(source_path))
+        except LibraryError as exc:
+            self.status.emit(str(exc))
+            return None
+        self.reload()
+        return attempt
+
+    def athletes(self) -> list[str]:
+        lib = self.ensure_open()
+        return lib.athletes() if lib is not None else []
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.row(r).id for r in rows]
+
+    @Slot(int)
+    def select_attempt(self, attempt_id: int) -> None:
+        for r, row in enumerate(self.model.rows):
+            if row.id == attempt_id:
+                index = self.model.index(r, 0)
+                flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                self.table.selectionModel().select(index, flags)
+                self.table.scrollTo(index)
+                return
+
+    @Slot()
+    def _selection_changed(self, *args) -> None:
+        n = len(self.selected_ids()) if self.library is not None else 0
+        self.review_button.setEnabled(n == 1)
+        self.compare_button.setEnabled(n == 2)
+        athlete = self._selected_athlete()
+        self.athlete_export_button.setEnabled(bool(athlete))
+        self.delete_button.setEnabled(bool(athlete))
+        for b in (self.import_button, self.csv_button):
+            b.setEnabled(self.library is not None)
+        if athlete:
+            self.chart.show_athlete(athlete)
+
+    def _selected_athlete(self) -> str:
+        """The athlete of the filter, else of the selected rows (when they share one)."""
+        flt = self.filters.current().athlete
+        if flt:
+            return flt
+        names = {self.model.row(i.row()).athlete for i in self.table.selectionModel().selectedRows()}
+        return names.pop() if len(names) == 1 else ""
+
+    def _result_with_video(self, attempt_id: int):
+        """The stored result, pointing at its video (found again by content hash if it moved)."""
+        assert self.library is not None
+        result = self.library.result(attempt_id)
+        video = locate_video(self.library, attempt_id)
+        if video is not None:
+            result.video["path"] = str(video)
+        return result
+
+    @Slot()
+    def open_selected(self, *args) -> None:
+        ids = self.selected_ids()
+        if len(ids) == 1 and self.library is not None:
+            try:
+                self.review_requested.emit(self._result_with_video(ids[0]))
+            except LibraryError as exc:
+                QMessageBox.warning(self, "Library", str(exc))
+
+    @Slot()
+    def compare_selected(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) == 2 and self.library is not None:
+            try:
+                self.compare_requested.emit([self._result_with_video(i) for i in ids])
+            except LibraryError as exc:
+                QMessageBox.warning(self, "Library", str(exc))
+
+    # ----------------------------------------------------------------------------- actions
+    @Slot()
+    def choose_import(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import sidecars and batch results from")
+        if folder:
+            self.import_folder(folder)
+
+    def import_folder(self, folder: str | os.PathLike) -> None:
+        lib = self.ensure_open()
+        if lib is None:
+            return
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            summary = import_path(lib, folder)
+        except LibraryError as exc:
+            QMessageBox.warning(self, "Import", str(exc))
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.reload()
+        self.status.emit(f"Import from {folder}: {summary.text()}.")
+
+    @Slot()
+    def choose_export_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the table as CSV", "library.csv", "CSV (*.csv)")
+        if path:
+            self.export_table(path)
+
+    def export_table(self, path: str | os.PathLike) -> None:
+        if self.library is None:
+            return
+        try:
+            n = export_csv(self.library, path, self.filters.current())
+        except LibraryError as exc:
+            QMessageBox.warning(self, "Export CSV", str(exc))
+            return
+        self.status.emit(f"Wrote {n} attempt(s) to {path}")
+
+    @Slot()
+    def choose_export_athlete(self) -> None:
+        name = self._selected_athlete()
+        if not name:
+            return
+        default = f"{name.replace(' ', '_').replace('.', '')}.vatp-athlete.json"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export the data of {name}", default, "JSON (*.json)")
+        if path:
+            self.export_athlete(name, path)
+
+    def export_athlete(self, name: str, path: str | os.PathLike) -> None:
+        if self.library is None:
+            return
+        try:
+            n = export_athlete(self.library, name, path)
+        except LibraryError as exc:
+            QMessageBox.warning(self, "Export athlete", str(exc))
+            return
+        self.status.emit(f"Wrote {n} attempt(s) of {name} to {path}")
+
+    def confirm_delete(self, name: str, n: int) -> tuple[bool, bool]:
+        """Ask before deleting; returns (delete, also delete their sidecar files)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Delete athlete")
+        box.setText(f"Delete {name} and all {n} of their attempts from the library? This cannot be undone.")
+        also = QCheckBox("Also delete their score files (.vatp.json) beside the videos")
+        box.setCheckBox(also)
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return box.exec() == QMessageBox.StandardButton.Yes, also.isChecked()
+
+    @Slot()
+    def delete_athlete(self) -> None:
+        name = self._selected_athlete()
+        if not name or self.library is None:
+            return
+        from vatp_core.library import AttemptFilter
+
+        n = len(attempt_rows(self.library, AttemptFilter(athlete=name)))
+        ok, files_too = self.confirm_delete(name, n)
+        if not ok:
+            return
+        try:
+            files = self.library.delete_athlete(name)
+        except LibraryError as exc:
+            QMessageBox.warning(self, "Delete athlete", str(exc))
+            return
+        removed = 0
+        if files_too:
+            for file in files:
+                try:
+                    Path(file).unlink()
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    self.status.emit(f"Could not delete {file}: {exc.strerror or exc}")
+        self.reload()
+        self.status.emit(f"Deleted {name} and {n} attempt(s)" + (f" and {removed} score file(s)." if removed else "."))
+
+    @Slot()
+    def rebuild(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Rebuild the library from the sidecars under")
+        if folder:
+            self.rebuild_from(folder)
+
+    def rebuild_from(self, folder: str | os.PathLike) -> Path | None:
+        """Fill a new library file from ``folder``; the damaged one stays as it is. The app then uses the new one."""
+        from vatp_core.settings import load_settings, save_settings
+
+        broken = self.broken or self.path
+        target = rebuild_path(broken)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            summary = rebuild_library([folder], target)
+        except LibraryError as exc:
+            QMessageBox.warning(self, "Rebuild", str(exc))
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+        settings = load_settings()
+        settings.library_path = str(target)
+        save_settings(settings)
+        self._path, self.broken = target, None
+        self.ensure_open()
+        self.status.emit(f"New library {target}: {summary.text()}. The damaged file {broken} was left as it is.")
+        return target
