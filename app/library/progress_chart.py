@@ -8,14 +8,12 @@ from datetime import datetime
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from vatp_core.charts import progress_charts
 from vatp_core.library import Library, ProgressSeries, progress
 
-from ..colors import attempt_color, subaction_color
-
-MAX_MARKED = 150
+from ..comparison_tab import plot_chart
 
 
 def _epoch(iso: str) -> float:
@@ -58,6 +56,7 @@ class ProgressChart(QWidget):
             plot.setDownsampling(auto=True, mode="peak")  # a long season: draw what the pixels can show
             plot.setClipToView(True)
         self.legend = self.contrib_plot.addLegend(offset=(5, 5))
+        self.plots.scene().sigMouseClicked.connect(self._clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
@@ -110,8 +109,8 @@ class ProgressChart(QWidget):
             self._quiet = False
 
     def _draw(self) -> None:
-        self.score_plot.clear()
-        self.contrib_plot.clear()
+        for plot in (self.score_plot, self.contrib_plot):
+            plot.clear()
         self.legend.clear()
         name, pack_id = self.athlete.currentText(), self.pack.currentData()
         if self.library is None or not name or not pack_id:
@@ -119,64 +118,24 @@ class ProgressChart(QWidget):
             self.caption.setText("Score attempts with an athlete to see their progress here.")
             return
         self.series = series = progress(self.library, name, pack_id)
-        x = np.array([_epoch(t) for t in series.times])
-        mean = np.array(series.means, float)
-        color = attempt_color(0)
-        if series.has_intervals:
-            lo = np.array([np.nan if v is None else v for v in series.interval_lo], float)
-            hi = np.array([np.nan if v is None else v for v in series.interval_hi], float)
-            band_kind = "interval"
-        else:
-            std = np.array(series.stds, float)
-            lo, hi = mean - std, mean + std
-            band_kind = "± σ"
-        ok = np.isfinite(lo) & np.isfinite(hi)
-        fill = QColor(color)
-        fill.setAlpha(60)
-        if ok.any():
-            lower = pg.PlotDataItem(x[ok], lo[ok], pen=pg.mkPen(fill))
-            upper = pg.PlotDataItem(x[ok], hi[ok], pen=pg.mkPen(fill))
-            self.score_plot.addItem(lower)
-            self.score_plot.addItem(upper)
-            self.score_plot.addItem(pg.FillBetweenItem(lower, upper, brush=pg.mkBrush(fill)))
-        marks = len(x) <= MAX_MARKED  # a dot per attempt while they can be told apart (and cheap to draw)
-        dots = {"symbol": "o", "symbolSize": 6, "symbolBrush": color, "symbolPen": None} if marks else {}
-        line = self.score_plot.plot(x, mean, pen=pg.mkPen(color, width=2), **dots)
-        line.sigPointsClicked.connect(self._points_clicked)
-        if series.score_range is not None:
-            self.score_plot.setYRange(*_padded(series.score_range, lo[ok], hi[ok], mean), padding=0.02)
-        for k, (sub, values) in enumerate(series.contributions.items()):
-            y = np.array([np.nan if v is None else v for v in values], float)
-            sub_dots = {"symbol": "o", "symbolSize": 4, "symbolBrush": subaction_color(k), "symbolPen": None}
-            self.contrib_plot.plot(
-                x,
-                y,
-                pen=pg.mkPen(subaction_color(k), width=2),
-                name=sub,
-                connect="finite",
-                **(sub_dots if marks else {}),
-            )
-        self.contrib_plot.addLine(y=0, pen=pg.mkPen("#969696", width=1))
+        score, contributions = progress_charts(series)
+        plot_chart(self.score_plot, score)
+        plot_chart(self.contrib_plot, contributions)
+        self.score_plot.setTitle(None)
+        band = "interval" if series.has_intervals else "± σ"
         lo_hi = f" (scale {series.score_range[0]:g}–{series.score_range[1]:g})" if series.score_range else ""
         self.caption.setText(
-            f"{len(series.means)} attempt(s) of {name} scored with {series.pack_name}{lo_hi}; band: {band_kind}. "
-            "Other packs score on other scales and are shown one at a time."
+            f"{len(series.means)} attempt(s) of {name} scored with {series.pack_name}{lo_hi}; band: {band}. "
+            "Other packs score on other scales and are shown one at a time. Click the chart to pick an attempt."
         )
 
-    def _points_clicked(self, item, points, *args) -> None:
-        if self.series is None or not len(points):
+    def _clicked(self, event) -> None:
+        """A click on the score plot selects the attempt nearest in time."""
+        if self.series is None or not self.series.times:
             return
-        x = points[0].pos().x()
-        times = [_epoch(t) for t in self.series.times]
-        nearest = int(np.argmin([abs(t - x) for t in times]))
-        self.attempt_clicked.emit(self.series.attempt_ids[nearest])
-
-
-def _padded(score_range, lo, hi, mean) -> tuple[float, float]:
-    """The visible y range: the data with a margin, inside the pack's score range."""
-    values = np.concatenate([np.asarray(v, float).ravel() for v in (lo, hi, mean)])
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return float(score_range[0]), float(score_range[1])
-    span = max(values.max() - values.min(), 1.0)
-    return max(score_range[0], values.min() - 0.1 * span), min(score_range[1], values.max() + 0.1 * span)
+        view = self.score_plot.getViewBox()
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        x = view.mapSceneToView(event.scenePos()).x()
+        times = np.array([_epoch(t) for t in self.series.times])
+        self.attempt_clicked.emit(self.series.attempt_ids[int(np.argmin(np.abs(times - x)))])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -55,6 +56,7 @@ class Library:
 
     def __init__(self, path: str | os.PathLike | None = None, *, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
         self.path = Path(path) if path is not None else default_library_path()
+        self._busy_timeout = busy_timeout
         self.notice = ""  # shown to the user: e.g. why WAL is not used here
         self.network_fs = network_fs_type(self.path.parent)
         _check_file(self.path)
@@ -86,18 +88,17 @@ class Library:
             raise LibraryCorruptError(
                 f"{self.path} is an SQLite database but not a VATP Studio library; left as it is."
             )
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA cache_size = -32768")  # 32 MiB: the attempts table of a big library stays in memory
         conn.execute("PRAGMA secure_delete = ON")  # a deleted athlete's data is overwritten, not just unlinked
         if self.network_fs:
-            mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+            mode = self._journal_mode("delete")
             self.notice = (
                 f"The library is on a network share ({self.network_fs}), where SQLite's WAL mode is unsafe; it "
                 "uses a rollback journal instead. Let only one computer write to it at a time."
             )
         else:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = self._journal_mode("wal")
         self.journal_mode = str(mode).lower()
         conn.execute("PRAGMA synchronous = NORMAL" if self.journal_mode == "wal" else "PRAGMA synchronous = FULL")
         if version < SCHEMA_VERSION:
@@ -105,6 +106,21 @@ class Library:
                 migrate(self._conn)  # re-reads the version inside the lock: another process may have migrated
         elif conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'attempts'").fetchone() is None:
             raise LibraryCorruptError(f"The athlete library {self.path} has lost its tables; left as it is.")
+
+    def _journal_mode(self, wanted: str) -> str:
+        """Switch the journal mode; SQLite answers 'locked' at once (no busy wait) while another process
+        creates the file, so this retries until the busy timeout."""
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            current = str(self._conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            if current == wanted:
+                return current
+            try:
+                return str(self._conn.execute(f"PRAGMA journal_mode = {wanted}").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.02)
 
     def close(self) -> None:
         self._conn.close()

@@ -164,3 +164,23 @@ def test_sidecar_moved_with_its_video_points_the_attempt_there(tmp_path):
         summary = import_path(lib, new)
         assert (summary.added, summary.already) == (0, 1)
         assert attempt_rows(lib)[0].video_path == str(new / "dive.mp4")
+
+
+def test_progress_charts_draw_the_interval_band_when_there_is_one(tmp_path):
+    from vatp_core.charts import Band, progress_charts
+
+    with Library(tmp_path / "lib.sqlite3") as lib:
+        fill(lib, 12)
+        pack_id = lib.packs()[0][0]
+        score, contributions = progress_charts(progress(lib, "A. Diver", pack_id))
+        (band,) = score.bands
+        series = progress(lib, "A. Diver", pack_id)
+        assert band.lower == [m - s for m, s in zip(series.means, series.stds)]
+        assert "± σ" in score.y.label
+        assert [s.label for s in contributions.series] == ["Approach", "Take-off", "Flight", "Entry"]
+        assert 0.0 <= score.y.lo < min(series.means) and score.y.hi <= 100.0
+        lib.execute("UPDATE attempts SET interval_lo = mean - 5, interval_hi = mean + 5")
+        score, _ = progress_charts(progress(lib, "A. Diver", pack_id))
+        assert "interval" in score.y.label
+        assert score.bands[0].y == [m + 5 for m in series.means]
+    assert Band([0.0, 1.0], [2.0, 3.0], "#000000").outline() == [(0.0, 2.0), (1.0, 3.0), (1.0, 0.0), (0.0, 0.0)]
