@@ -27,6 +27,7 @@ class ProgressChart(QWidget):
     """Athlete and pack pickers above two plots sharing a date axis: score, then contributions."""
 
     attempt_clicked = Signal(int)  # attempt id of a clicked point
+    drawn = Signal()  # the plots show the current athlete and pack
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +108,7 @@ class ProgressChart(QWidget):
             self._draw()
         finally:
             self._quiet = False
+        self.drawn.emit()
 
     def _draw(self) -> None:
         for plot in (self.score_plot, self.contrib_plot):

@@ -171,6 +171,13 @@ class LibraryTab(QWidget):
         except LibraryError:
             return False
 
+    def use_library(self, path: str | os.PathLike) -> None:
+        """Show another library file (a rebuilt one, or a generated one for a picture)."""
+        self.close_library()
+        self._path, self.broken = Path(path), None
+        if self.isVisible():
+            self.ensure_open()
+
     def close_library(self) -> None:
         if self.library is not None:
             self.library.close()
@@ -411,7 +418,7 @@ class LibraryTab(QWidget):
         settings = load_settings()
         settings.library_path = str(target)
         save_settings(settings)
-        self._path, self.broken = target, None
+        self.use_library(target)
         self.ensure_open()
         self.status.emit(f"New library {target}: {summary.text()}. The damaged file {broken} was left as it is.")
         return target

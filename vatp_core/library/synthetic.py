@@ -109,3 +109,14 @@ def write_synthetic_sidecars(folder: str | os.PathLike, indices: Iterable[int], 
         result = synthetic_result(i, athlete=athlete if athlete is not None else f"Athlete {i % 7}")
         result.save_sidecar(folder / f"attempt_{i:04d}.mp4")
     return folder
+
+
+def build_synthetic_library(path: str | os.PathLike, n: int, *, athletes: int = 5, seed: int = 0) -> Path:
+    """A library file of ``n`` made-up attempts (the README picture's and the benchmark's)."""
+    from .store import Library
+
+    results = synthetic_season(n, athletes=athletes, seed=seed)
+    with Library(path) as lib:
+        for start in range(0, n, 1000):
+            lib.add_results([(r, None) for r in results[start : start + 1000]])
+    return Path(path)
