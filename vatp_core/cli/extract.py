@@ -17,10 +17,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", default="generic", help="clip protocol: vst-gdlt, i3d-mtl or generic (default)")
     p.add_argument("--clip-len", type=int, default=None, help="frames per clip (overrides the protocol)")
     p.add_argument("--stride", type=int, default=None, help="frames between clip starts (overrides the protocol)")
+    p.add_argument(
+        "--preprocess",
+        default=None,
+        choices=("square-v1", "gdlt-v2"),
+        help="frame preprocessing (default: the protocol's; vst-gdlt uses gdlt-v2, as the public features)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the .npy files")
+    p.add_argument(
+        "--save-input",
+        default=None,
+        metavar="FILE.npy",
+        help="also save the normalised backbone input of the first video's first clip, (C, T, H, W) float32",
+    )
     src = p.add_mutually_exclusive_group()
     src.add_argument(
         "--weights", default=None, metavar="FILE", help="backbone weights file (default: the installed one)"
+    )
+    src.add_argument(
+        "--weights-id",
+        default=None,
+        metavar="ID",
+        help="installed weights to use (see `vatp weights list`); default: the protocol's (vst-gdlt + swin3d_b: "
+        "the official Kinetics-600 model the public features used, when installed), else the backbone's",
     )
     src.add_argument("--pack", default=None, help="take the backbone (and its weights) from this model pack")
     p.add_argument("--device", default=None, help="auto, cuda or cpu (default: the settings)")
@@ -64,6 +83,24 @@ def _save_npy(path, array) -> None:
         np.save(fh, array, allow_pickle=False)
 
 
+def _write_manifest(out, backbone, protocol) -> None:
+    """``extraction.json`` beside the features: which backbone, weights and protocol (with its preprocessing)."""
+    import json
+
+    from .. import __version__
+    from ..atomic import atomic_write
+
+    record = {
+        "backbone": backbone.spec.name,
+        "weights_id": backbone.weights_id,
+        "weights_hash": backbone.weights_hash,
+        "weights_source": backbone.weights_source,
+        "protocol": protocol.to_dict(),
+        "vatp_version": __version__,
+    }
+    atomic_write(out / "extraction.json", json.dumps(record, indent=2))
+
+
 def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
@@ -79,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
         from ..features import get_backbone_spec, load_backbone
         from ..protocols import get_protocol
 
-        overrides = {k: v for k, v in (("clip_len", args.clip_len), ("stride", args.stride)) if v is not None}
+        pairs = (("clip_len", args.clip_len), ("stride", args.stride), ("preprocess", args.preprocess))
+        overrides = {k: v for k, v in pairs if v is not None}
         protocol = get_protocol(args.protocol, **overrides)
         if args.pack:
             from ..pack import resolve_pack
@@ -91,24 +129,39 @@ def run(args: argparse.Namespace) -> int:
                 )
             backbone = pack.load_backbone(device)
         else:
-            backbone = load_backbone(args.backbone, weights=args.weights, device=device)
+            from ..features.weights import find_installed, preferred_weights_id
+
+            name = get_backbone_spec(args.backbone).name
+            if args.weights_id:
+                find_installed(name, weights_id=args.weights_id)  # a clear error when it is not installed
+            prefer = args.weights_id or preferred_weights_id(name, protocol.name)
+            backbone = load_backbone(name, weights=args.weights, device=device, prefer_weights=prefer)
     except VATPError as exc:
         raise CLIError(str(exc)) from exc
 
     from ..features import extract_features
 
+    _write_manifest(out, backbone, protocol)
     bar = ProgressBar(enabled=not args.quiet)
     done = skipped = failed = clips = 0
+    save_input = Path(args.save_input).expanduser() if args.save_input else None
     for video in videos:
         rel = video.relative_to(root) if args.recursive else Path(video.name)
         target = out / rel.with_suffix(".npy")
-        if target.exists() and not args.overwrite:
+        keep_input = save_input is not None
+        if target.exists() and not args.overwrite and not keep_input:
             skipped += 1
             continue
         bar.set_label(str(rel))
         try:
             result = extract_features(
-                video, backbone, protocol, batch_size=args.batch_size, progress=bar, use_cache=not args.no_cache
+                video,
+                backbone,
+                protocol,
+                batch_size=args.batch_size,
+                progress=bar,
+                use_cache=not args.no_cache,
+                keep_first_input=keep_input,
             )
         except VATPError as exc:
             bar.close()
@@ -119,12 +172,21 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
             raise
         bar.close()
+        if keep_input and result.first_input is not None:
+            assert save_input is not None
+            _save_npy(save_input, result.first_input.astype("float32"))
+            print(f"Saved the first clip's input {tuple(result.first_input.shape)} of {rel} to {save_input}")
+            save_input = None
+            if target.exists() and not args.overwrite:
+                skipped += 1
+                continue
         _save_npy(target, result.features)
         done += 1
         clips += result.n_clips
+    weights = backbone.weights_id or backbone.weights_source
     parts = [
         f"Extracted {done} video{'s' if done != 1 else ''} ({clips} clips, {backbone.spec.feature_dim}-d, "
-        f"{backbone.spec.name}, protocol {protocol.name}) to {out}"
+        f"{backbone.spec.name} {weights}, protocol {protocol.name}, preprocessing {protocol.preprocess}) to {out}"
     ]
     if skipped:
         parts.append(f"{skipped} skipped (already there; --overwrite to redo)")
