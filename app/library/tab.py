@@ -13,9 +13,6 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
-    QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,20 +31,16 @@ from vatp_core.library import (
     LibraryVersionError,
     attempt_rows,
     default_library_path,
-    export_athlete,
-    export_csv,
-    import_path,
     locate_video,
-    rebuild_library,
-    rebuild_path,
 )
 
+from .actions import LibraryActions
 from .filter_bar import FilterBar
 from .progress_chart import ProgressChart
 from .table_model import AttemptTableModel
 
 
-class LibraryTab(QWidget):
+class LibraryTab(LibraryActions, QWidget):
     review_requested = Signal(object)  # a ScoreResult to show in the Review tab
     compare_requested = Signal(list)  # two ScoreResults to compare
     status = Signal(str)
@@ -88,13 +81,14 @@ class LibraryTab(QWidget):
         self.rebuild_button.hide()
         self.review_button = self._button("Open in Review", self.open_selected)
         self.compare_button = self._button("Compare the two selected", self.compare_selected)
+        self.edit_button = self._button("Edit…", self.edit_selected)
         self.import_button = self._button("Import folder…", self.choose_import)
         self.csv_button = self._button("Export CSV…", self.choose_export_csv)
         self.athlete_export_button = self._button("Export athlete…", self.choose_export_athlete)
         self.delete_button = self._button("Delete athlete…", self.delete_athlete)
 
         buttons = QHBoxLayout()
-        for b in (self.review_button, self.compare_button):
+        for b in (self.review_button, self.compare_button, self.edit_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.count_label)
@@ -252,6 +246,7 @@ class LibraryTab(QWidget):
     def _selection_changed(self, *args) -> None:
         n = len(self.selected_ids()) if self.library is not None else 0
         self.review_button.setEnabled(n == 1)
+        self.edit_button.setEnabled(n == 1)
         self.compare_button.setEnabled(n == 2)
         athlete = self._selected_athlete()
         self.athlete_export_button.setEnabled(bool(athlete))
@@ -295,130 +290,3 @@ class LibraryTab(QWidget):
                 self.compare_requested.emit([self._result_with_video(i) for i in ids])
             except LibraryError as exc:
                 QMessageBox.warning(self, "Library", str(exc))
-
-    # ----------------------------------------------------------------------------- actions
-    @Slot()
-    def choose_import(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import sidecars and batch results from")
-        if folder:
-            self.import_folder(folder)
-
-    def import_folder(self, folder: str | os.PathLike) -> None:
-        lib = self.ensure_open()
-        if lib is None:
-            return
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            summary = import_path(lib, folder)
-        except LibraryError as exc:
-            QMessageBox.warning(self, "Import", str(exc))
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.reload()
-        self.status.emit(f"Import from {folder}: {summary.text()}.")
-
-    @Slot()
-    def choose_export_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the table as CSV", "library.csv", "CSV (*.csv)")
-        if path:
-            self.export_table(path)
-
-    def export_table(self, path: str | os.PathLike) -> None:
-        if self.library is None:
-            return
-        try:
-            n = export_csv(self.library, path, self.filters.current())
-        except LibraryError as exc:
-            QMessageBox.warning(self, "Export CSV", str(exc))
-            return
-        self.status.emit(f"Wrote {n} attempt(s) to {path}")
-
-    @Slot()
-    def choose_export_athlete(self) -> None:
-        name = self._selected_athlete()
-        if not name:
-            return
-        default = f"{name.replace(' ', '_').replace('.', '')}.vatp-athlete.json"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export the data of {name}", default, "JSON (*.json)")
-        if path:
-            self.export_athlete(name, path)
-
-    def export_athlete(self, name: str, path: str | os.PathLike) -> None:
-        if self.library is None:
-            return
-        try:
-            n = export_athlete(self.library, name, path)
-        except LibraryError as exc:
-            QMessageBox.warning(self, "Export athlete", str(exc))
-            return
-        self.status.emit(f"Wrote {n} attempt(s) of {name} to {path}")
-
-    def confirm_delete(self, name: str, n: int) -> tuple[bool, bool]:
-        """Ask before deleting; returns (delete, also delete their sidecar files)."""
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Delete athlete")
-        box.setText(f"Delete {name} and all {n} of their attempts from the library? This cannot be undone.")
-        also = QCheckBox("Also delete their score files (.vatp.json) beside the videos")
-        box.setCheckBox(also)
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        return box.exec() == QMessageBox.StandardButton.Yes, also.isChecked()
-
-    @Slot()
-    def delete_athlete(self) -> None:
-        name = self._selected_athlete()
-        if not name or self.library is None:
-            return
-        from vatp_core.library import AttemptFilter
-
-        n = len(attempt_rows(self.library, AttemptFilter(athlete=name)))
-        ok, files_too = self.confirm_delete(name, n)
-        if not ok:
-            return
-        try:
-            files = self.library.delete_athlete(name)
-        except LibraryError as exc:
-            QMessageBox.warning(self, "Delete athlete", str(exc))
-            return
-        removed = 0
-        if files_too:
-            for file in files:
-                try:
-                    Path(file).unlink()
-                    removed += 1
-                except FileNotFoundError:
-                    pass
-                except OSError as exc:
-                    self.status.emit(f"Could not delete {file}: {exc.strerror or exc}")
-        self.reload()
-        self.status.emit(f"Deleted {name} and {n} attempt(s)" + (f" and {removed} score file(s)." if removed else "."))
-
-    @Slot()
-    def rebuild(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Rebuild the library from the sidecars under")
-        if folder:
-            self.rebuild_from(folder)
-
-    def rebuild_from(self, folder: str | os.PathLike) -> Path | None:
-        """Fill a new library file from ``folder``; the damaged one stays as it is. The app then uses the new one."""
-        from vatp_core.settings import load_settings, save_settings
-
-        broken = self.broken or self.path
-        target = rebuild_path(broken)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            summary = rebuild_library([folder], target)
-        except LibraryError as exc:
-            QMessageBox.warning(self, "Rebuild", str(exc))
-            return None
-        finally:
-            QApplication.restoreOverrideCursor()
-        settings = load_settings()
-        settings.library_path = str(target)
-        save_settings(settings)
-        self.use_library(target)
-        self.ensure_open()
-        self.status.emit(f"New library {target}: {summary.text()}. The damaged file {broken} was left as it is.")
-        return target

@@ -13,6 +13,7 @@ from .queries import AttemptFilter, ProgressSeries, attempt_row, attempt_rows, p
 from .rebuild import rebuild_library, rebuild_path
 from .records import AttemptRow
 from .schema import SCHEMA_VERSION
+from .sidecars import write_back
 from .store import Library, default_library_path
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "rebuild_library",
     "rebuild_path",
     "relocate_videos",
+    "write_back",
 ]

@@ -127,3 +127,25 @@ def test_damaged_library_offers_a_rebuild_and_leaves_the_file(qtbot, tmp_path, v
 
     assert load_settings().library_path == str(target)
     tab.close_library()
+
+
+def test_edit_writes_the_library_and_the_sidecar(qtbot, tmp_path, monkeypatch):
+    from vatp_core.result import ScoreResult
+
+    folder = write_synthetic_sidecars(tmp_path / "videos", range(2), athlete="A. Diver")
+    tab = LibraryTab(tmp_path / "lib.sqlite3")
+    qtbot.addWidget(tab)
+    tab.show()
+    tab.import_folder(folder)
+    assert tab.model.rowCount() == 2
+    select_rows(tab, [0])
+    assert tab.edit_button.isEnabled()
+    row = tab.model.rows[0]
+    monkeypatch.setattr(tab, "ask_edit", lambda r: ("B. Springer", "good take-off", "competition, 3m"))
+    tab.edit_selected()
+    edited = next(r for r in tab.model.rows if r.id == row.id)
+    assert (edited.athlete, edited.notes, edited.tags) == ("B. Springer", "good take-off", "competition, 3m")
+    assert "competition" in tab.library.tags()
+    stored = ScoreResult.from_json(row.source_path)
+    assert (stored.athlete, stored.notes, stored.tags) == ("B. Springer", "good take-off", ["competition", "3m"])
+    tab.close_library()

@@ -184,3 +184,24 @@ def test_progress_charts_draw_the_interval_band_when_there_is_one(tmp_path):
         assert "interval" in score.y.label
         assert score.bands[0].y == [m + 5 for m in series.means]
     assert Band([0.0, 1.0], [2.0, 3.0], "#000000").outline() == [(0.0, 2.0), (1.0, 3.0), (1.0, 0.0), (0.0, 0.0)]
+
+
+def test_edits_go_back_into_the_sidecar_and_survive_a_rebuild(tmp_path):
+    from vatp_core.library import rebuild_library
+    from vatp_core.library.sidecars import write_back
+
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    synthetic_result(4, athlete="").save_sidecar(folder / "dive.mp4")
+    with Library(tmp_path / "lib.sqlite3") as lib:
+        import_path(lib, folder)
+        (row,) = attempt_rows(lib)
+        lib.set_athlete(row.id, "A. Diver")
+        lib.set_notes_tags(row.id, "entry too short", ["3m", "training"])
+        assert write_back(lib, row.id) == folder / "dive.mp4.vatp.json"
+    stored = ScoreResult.from_json(folder / "dive.mp4.vatp.json")
+    assert (stored.athlete, stored.notes, stored.tags) == ("A. Diver", "entry too short", ["3m", "training"])
+    rebuild_library([folder], tmp_path / "rebuilt.sqlite3")
+    with Library(tmp_path / "rebuilt.sqlite3") as lib:
+        (row,) = attempt_rows(lib)
+        assert (row.athlete, row.notes, row.tags) == ("A. Diver", "entry too short", "3m, training")
