@@ -63,7 +63,7 @@ class ScreenshotRun(_Shot):
         super().__init__(window, path)
         self._target = -1
         window.result_shown.connect(self._on_result)
-        window.service.job_ended.connect(self._on_job_ended)
+        window.score_jobs.ended_without_result.connect(self._on_no_result)
 
     def start(self) -> None:
         super().start()
@@ -74,11 +74,10 @@ class ScreenshotRun(_Shot):
     def _on_result(self, result) -> None:
         QTimer.singleShot(0, self._seek_into_routine)
 
-    @Slot(object)
-    def _on_job_ended(self, job) -> None:
-        if job.tag == "score" and job.status != "done":
-            print(f"vatp-studio: scoring did not finish ({job.status}): {job.error}", file=sys.stderr)
-            self._finish(1)
+    @Slot(str)
+    def _on_no_result(self, what: str) -> None:
+        print(f"vatp-studio: scoring did not finish ({what})", file=sys.stderr)
+        self._finish(1)
 
     @Slot()
     def _seek_into_routine(self) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import VATPError
+from ..identity import content_id
 from ..video.formats import is_video_filename
 
 
@@ -31,12 +32,8 @@ def find_videos(folder: str | Path, exclude: Iterable[Path] = ()) -> list[Path]:
 
 
 def content_hash(path: str | Path) -> str:
-    """The video's content hash, shared with the feature cache so a renamed file is still recognised."""
-    try:
-        from ..features.cache import video_content_hash
-    except ImportError:  # features package not importable: hash the bytes the same way every time
-        return _sha256_file(Path(path))
-    return video_content_hash(path)
+    """The video's content identity (`vatp_core.identity.content_id`), so a renamed file is still recognised."""
+    return content_id(path)
 
 
 def _sha256_file(path: Path) -> str:

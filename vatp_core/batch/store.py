@@ -13,7 +13,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .. import identity
 from ..atomic import atomic_write
+from ..csv_reader import CSVError, read_csv
 from ..errors import VATPError
 from .row import BatchRow
 
@@ -59,24 +61,26 @@ class BatchStore:
                 rows = []
         if not rows and self.out_csv.is_file():
             try:
-                with open(self.out_csv, newline="", encoding="utf-8") as fh:
-                    rows = [BatchRow.from_dict(r) for r in csv.DictReader(fh)]
-            except (ValueError, csv.Error) as exc:
+                table = read_csv(self.out_csv, what="Results table")
+                rows = [BatchRow.from_dict(r.values) for r in table.rows]
+            except (ValueError, CSVError) as exc:
                 raise VATPError(
                     f"{self.out_csv} exists but is not a VATP results table ({exc}); choose another --out file"
                 ) from None
         self.rows = {r.file: r for r in rows}
 
-    def is_done(self, rel: str, chash: str, pack_id: str) -> bool:
-        """True when this file, with this content, was already scored with this pack."""
+    def is_done(self, rel: str, chash: str, pack_id: str, path: str | Path | None = None) -> bool:
+        """True when this file, with this content, was already scored with this pack.
+
+        A row written by an older version carries the sampled hash: with ``path`` it is re-checked against the
+        file and counts as done when it matches (the caller then upgrades the row to ``chash``).
+        """
         row = self.rows.get(rel)
-        return (
-            bool(chash)
-            and row is not None
-            and row.status == "ok"
-            and row.content_hash == chash
-            and row.pack_id == pack_id
-        )
+        if not chash or row is None or row.status != "ok" or row.pack_id != pack_id:
+            return False
+        if row.content_hash == chash:
+            return True
+        return path is not None and identity.verify(row.content_hash, path) is identity.Match.LEGACY
 
     def put(self, row: BatchRow) -> None:
         self.rows[row.file] = row
@@ -85,7 +89,7 @@ class BatchStore:
         """Write one ScoreResult JSON atomically; returns its path relative to the CSV's folder."""
         data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
         safe = row.file.replace("/", "__")
-        path = self.results_dir / f"{safe}.{row.content_hash[:12] or 'nohash'}.vatp.json"
+        path = self.results_dir / f"{safe}.{identity.digest_part(row.content_hash, 12) or 'nohash'}.vatp.json"
         atomic_write(path, json.dumps(data, default=_json_default), fsync=True)
         return os.path.relpath(path, self.out_csv.parent).replace(os.sep, "/")
 
