@@ -191,6 +191,16 @@ class ComparisonTab(QWidget):
         self.list.blockSignals(False)
         self._refresh()
 
+    def show_only(self, results: list) -> None:
+        """Compare exactly these attempts: the others stay in the list, unticked."""
+        self.list.blockSignals(True)
+        for i in range(self.list.count()):
+            self.list.item(i).setCheckState(Qt.CheckState.Unchecked)
+        self.list.blockSignals(False)
+        for result in results:
+            self.add_attempt(result)
+        self.views.setCurrentIndex(0)
+
     def checked(self) -> list:
         return [
             self.attempts[i]

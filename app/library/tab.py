@@ -50,6 +50,7 @@ class LibraryTab(LibraryActions, QWidget):
         self._path = Path(path) if path is not None else None
         self.library: Library | None = None
         self.all_rows: list = []  # every attempt, newest first; the filter narrows these in memory
+        self._loaded = False  # all_rows is what the file held when last read
         self._seen_version = -1
         self.broken: Path | None = None  # a library file that could not be opened
         self.filters = FilterBar()
@@ -140,7 +141,9 @@ class LibraryTab(LibraryActions, QWidget):
         self.notice.setText(self.library.notice)
         self.notice.setVisible(bool(self.library.notice))
         self.rebuild_button.hide()
-        self.reload()
+        self._loaded = False
+        if self.isVisible():
+            self.reload()
         return self.library
 
     def _show_problem(self, text: str, rebuild: bool) -> None:
@@ -153,11 +156,10 @@ class LibraryTab(LibraryActions, QWidget):
             b.setEnabled(False)
 
     def showEvent(self, event) -> None:
-        if self.library is None:
-            self.ensure_open()
-        elif self._changed_elsewhere():
-            self.reload()
+        """Rows are read when the tab is first shown, and again when anything changed the file since."""
         super().showEvent(event)
+        if self.ensure_open() is not None and (not self._loaded or self._changed_elsewhere()):
+            self.reload()
 
     def _changed_elsewhere(self) -> bool:
         try:
@@ -186,6 +188,7 @@ class LibraryTab(LibraryActions, QWidget):
         try:
             self._seen_version = lib.data_version()
             self.all_rows = attempt_rows(lib)
+            self._loaded = True
             self.filters.set_choices(lib.athletes(), lib.routines(), lib.packs(), lib.tags())
         except LibraryError as exc:
             self._show_problem(str(exc), rebuild=isinstance(exc, LibraryCorruptError))
@@ -221,8 +224,24 @@ class LibraryTab(LibraryActions, QWidget):
         except LibraryError as exc:
             self.status.emit(str(exc))
             return None
-        self.reload()
+        if self.isVisible():
+            self.reload()
+        else:
+            self._loaded = False  # read again when the tab is shown
         return attempt
+
+    def record_scored(self, result, video: str | os.PathLike) -> str:
+        """An attempt scored with an athlete: saved beside its video (the portable record the library can be
+        rebuilt from) and entered into the library. Returns what happened, for the status bar."""
+        sidecar: Path | None = None
+        problem = ""
+        try:
+            sidecar = result.save_sidecar(video)
+        except (OSError, ValueError) as exc:
+            problem = f"; not saved beside the video ({exc})"
+        if self.add_result(result, source_path=sidecar or "") is None and self.library is None:
+            return f"not entered into the Library ({self.notice.text() or 'it cannot be opened'}){problem}"
+        return f"in the Library for {result.athlete}{problem}"
 
     def athletes(self) -> list[str]:
         lib = self.ensure_open()

@@ -170,8 +170,9 @@ def relocate_videos(lib: Library, folders: list[Path], *, cancel: Callable[[], b
     if not missing:
         return 0
     from ..batch import find_videos
-    from ..features.cache import video_content_hash
+    from ..identity import content_id, is_full_id, legacy_sampled_id
 
+    legacy = any(not is_full_id(h) for h in missing)  # attempts stored before full-content identities
     moved = 0
     for folder in folders:
         if not folder.is_dir():
@@ -179,13 +180,14 @@ def relocate_videos(lib: Library, folders: list[Path], *, cancel: Callable[[], b
         for video in find_videos(folder):
             check_cancel(cancel)
             try:
-                chash = video_content_hash(video)
-            except OSError as exc:
+                ids = [content_id(video)] + ([legacy_sampled_id(video)] if legacy else [])
+            except (OSError, VATPError) as exc:
                 log.debug("cannot hash %s: %s", video, exc)
                 continue
-            for attempt_id in missing.pop(chash, []):
-                lib.set_video_path(attempt_id, video.resolve())
-                moved += 1
+            for chash in ids:
+                for attempt_id in missing.pop(chash, []):
+                    lib.set_video_path(attempt_id, video.resolve())
+                    moved += 1
             if not missing:
                 return moved
     return moved

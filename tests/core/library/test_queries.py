@@ -134,11 +134,11 @@ def test_import_reads_sidecars_and_batch_results_and_skips_strangers(tmp_path):
 
 def test_moved_video_is_found_again_by_content_hash(tmp_path):
     video = fake_video(tmp_path / "shot" / "dive.mp4")
-    from vatp_core.features.cache import video_content_hash
+    from vatp_core.identity import content_id
 
     result = synthetic_result(5, athlete="A. Diver")
     result.video["path"] = str(video)
-    result.video["content_hash"] = video_content_hash(video)
+    result.video["content_hash"] = content_id(video)
     with Library(tmp_path / "lib.sqlite3") as lib:
         attempt = lib.add_result(result)
         moved = tmp_path / "archive" / "2026" / "renamed.mp4"
@@ -205,3 +205,15 @@ def test_edits_go_back_into_the_sidecar_and_survive_a_rebuild(tmp_path):
     with Library(tmp_path / "rebuilt.sqlite3") as lib:
         (row,) = attempt_rows(lib)
         assert (row.athlete, row.notes, row.tags) == ("A. Diver", "entry too short", "3m, training")
+
+
+def test_moved_video_with_an_older_sampled_identity_is_found_too(tmp_path):
+    from vatp_core.identity import legacy_sampled_id
+
+    video = fake_video(tmp_path / "shot" / "dive.mp4")
+    result = synthetic_result(8, athlete="A. Diver")
+    result.video["path"] = str(tmp_path / "gone" / "dive.mp4")
+    result.video["content_hash"] = legacy_sampled_id(video)
+    with Library(tmp_path / "lib.sqlite3") as lib:
+        attempt = lib.add_result(result)
+        assert locate_video(lib, attempt, [tmp_path / "shot"]) == video.resolve()
