@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import VATPError
+from ..hashing import sha256_file
 from ..identity import content_id
 from ..video.formats import is_video_filename
 
@@ -36,14 +37,6 @@ def content_hash(path: str | Path) -> str:
     return content_id(path)
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def pack_identity(pack: Any) -> str:
     """A short id that changes whenever the pack's weights or manifest change (part of the resume key).
 
@@ -55,11 +48,11 @@ def pack_identity(pack: Any) -> str:
     if not manifest.get("weights_sha256"):
         path = Path(getattr(pack, "path", "") or "")
         if path.is_file():
-            h.update(_sha256_file(path).encode())
+            h.update(sha256_file(path).encode())
         elif path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 h.update(child.relative_to(path).as_posix().encode())
-                h.update(_sha256_file(child).encode())
+                h.update(sha256_file(child).encode())
     return h.hexdigest()[:16]
 
 

@@ -17,6 +17,7 @@ from .. import identity
 from ..atomic import atomic_write
 from ..csv_reader import CSVError, read_csv
 from ..errors import VATPError
+from ..jsonable import json_default
 from .row import BatchRow
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class BatchStore:
         data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
         safe = row.file.replace("/", "__")
         path = self.results_dir / f"{safe}.{identity.digest_part(row.content_hash, 12) or 'nohash'}.vatp.json"
-        atomic_write(path, json.dumps(data, default=_json_default), fsync=True)
+        atomic_write(path, json.dumps(data, default=json_default), fsync=True)
         return os.path.relpath(path, self.out_csv.parent).replace(os.sep, "/")
 
     def result_path(self, row: BatchRow) -> Path | None:
@@ -103,7 +104,7 @@ class BatchStore:
         doc.update(
             format_version=BATCH_FORMAT_VERSION, updated=utc_now(), rows=[asdict(r) for r in rows], metrics=self.metrics
         )
-        atomic_write(self.out_json, json.dumps(doc, indent=1, default=_json_default), fsync=True)
+        atomic_write(self.out_json, json.dumps(doc, indent=1, default=json_default), fsync=True)
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=BatchRow.columns(), lineterminator="\n")
         writer.writeheader()
@@ -116,16 +117,6 @@ class BatchStore:
             return sorted(self.rows.values(), key=lambda r: r.file)
         rank = {name: i for i, name in enumerate(order)}
         return sorted(self.rows.values(), key=lambda r: (rank.get(r.file, len(rank)), r.file))
-
-
-def _json_default(obj: Any) -> Any:
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    if hasattr(obj, "to_dict"):
-        return obj.to_dict()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def utc_now() -> str:
