@@ -124,6 +124,8 @@ def _read_records(file: Path) -> Iterator[_Found]:
         for item in data.get("attempts", []):
             result = ScoreResult.from_dict(item["result"])
             yield _Found(result, "export", file, athlete=str(data.get("athlete") or "") or None)
+    elif {"video", "pack", "mean", "std"} <= set(data):  # a result saved with `vatp score --json`
+        yield _Found(ScoreResult.from_dict(data), "result", file)
     elif isinstance(data.get("rows"), list) and "pack_id" in data:  # a `vatp batch` results file
         folder = Path(str(data.get("folder") or file.parent))
         for row in data["rows"]:

@@ -217,3 +217,18 @@ def test_moved_video_with_an_older_sampled_identity_is_found_too(tmp_path):
     with Library(tmp_path / "lib.sqlite3") as lib:
         attempt = lib.add_result(result)
         assert locate_video(lib, attempt, [tmp_path / "shot"]) == video.resolve()
+
+
+def test_stored_samples_of_every_result_version_import(tmp_path):
+    """Sidecars, `vatp score --json` files and batch results of format 1 (no athlete) and later all enter."""
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[2] / "data" / "results"
+    with Library(tmp_path / "lib.sqlite3") as lib:
+        summary = import_path(lib, samples)
+        assert summary.failed == []
+        rows = attempt_rows(lib)
+        assert {r.athlete for r in rows} >= {"", "A. Diver", "Anna"}
+        diver = [r for r in rows if r.athlete == "A. Diver"]
+        assert diver and diver[0].notes == "entry a little short" and diver[0].tags == "training, 3m"
+        assert import_path(lib, samples).added == 0
