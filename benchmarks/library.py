@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         tab.close_library()
 
     machine = f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} CPU(s), {platform.system()}".strip()
-    print(f"machine: {machine}")
+    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    print(f"machine: {machine}{load} (a loaded shared machine slows every figure alike)")
     print(f"library: {args.n} attempts, {size_mb:.1f} MB (written in {build_s:.1f} s)")
     print(
         f"open the Library tab (table of {args.n} rows shown): {open_s * 1000:.0f} ms  ratio to 0.5 s: "

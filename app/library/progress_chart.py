@@ -127,7 +127,9 @@ class ProgressChart(QWidget):
         band = "interval" if series.has_intervals else "± σ"
         lo_hi = f" (scale {series.score_range[0]:g}–{series.score_range[1]:g})" if series.score_range else ""
         self.caption.setText(
-            f"{len(series.means)} attempt(s) of {name} scored with {series.pack_name}{lo_hi}; band: {band}. "
+            f"{len(series.means)} attempt(s) of {name} scored with {series.pack_name}"
+            + (f" ({series.pack_label})" if series.pack_label else "")
+            + f"{lo_hi}; band: {band}. "
             "Other packs score on other scales and are shown one at a time. Click the chart to pick an attempt."
         )
 

@@ -68,6 +68,8 @@ class LibraryTab(LibraryActions, QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(10)  # fit columns to a few rows, not all
+        self._fitted = False
         self.table.doubleClicked.connect(self.open_selected)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.chart = ProgressChart()
@@ -194,6 +196,9 @@ class LibraryTab(LibraryActions, QWidget):
             self._show_problem(str(exc), rebuild=isinstance(exc, LibraryCorruptError))
             return
         self.refresh_rows()
+        if not self._fitted and self.model.rows:
+            self.table.resizeColumnsToContents()
+            self._fitted = True
         # the table shows first; the chart (thousands of points) is drawn right after it
         QTimer.singleShot(0, self._reload_chart)
 

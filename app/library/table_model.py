@@ -72,7 +72,8 @@ class AttemptTableModel(QAbstractTableModel):
             if index.column() == 9:
                 return r.video_path
             if index.column() == 3:
-                return f"{r.pack_name} (weights {r.pack_id})"
+                label = f" — {r.pack_label}" if r.pack_label else ""
+                return f"{r.pack_name}{label} (weights {r.pack_id})"
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == SCORE_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:

@@ -23,6 +23,7 @@ CSV_COLUMNS = (
     "place",
     "routine",
     "pack_name",
+    "pack_label",
     "pack_id",
     "mean",
     "std",

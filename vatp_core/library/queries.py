@@ -10,7 +10,7 @@ from .store import Library
 _ROW_SQL = (
     "SELECT a.id, a.scored_at, a.date, COALESCE(t.name, ''), a.routine, a.pack_name, a.pack_id, a.mean, a.std, "
     "a.interval_lo, a.interval_hi, a.ood, a.difficulty, a.notes, a.tags, a.video_name, a.video_path, "
-    "a.content_hash, a.source_path, COALESCE(s.place, '') "
+    "a.content_hash, a.source_path, COALESCE(s.place, ''), a.pack_label "
     "FROM attempts a LEFT JOIN athletes t ON t.id = a.athlete_id LEFT JOIN sessions s ON s.id = a.session_id"
 )
 
@@ -88,6 +88,7 @@ def _row(r: tuple) -> AttemptRow:
         content_hash=r[17],
         source_path=r[18],
         place=r[19],
+        pack_label=r[20],
     )
 
 
@@ -115,6 +116,7 @@ class ProgressSeries:
     pack_id: str
     pack_name: str
     score_range: tuple[float, float] | None
+    pack_label: str = ""  # e.g. "synthetic demo — not for judging": shown wherever the pack is
     attempt_ids: list[int] = field(default_factory=list)
     times: list[str] = field(default_factory=list)  # ISO scoring time of each attempt
     means: list[float] = field(default_factory=list)
@@ -131,14 +133,15 @@ class ProgressSeries:
 def progress(lib: Library, athlete: str, pack_id: str) -> ProgressSeries:
     """Score (and interval) over time and one series per sub-action contribution; never mixes packs."""
     cur = lib.execute(
-        "SELECT a.id, a.scored_at, a.mean, a.std, a.interval_lo, a.interval_hi, a.pack_name, a.score_lo, a.score_hi "
+        "SELECT a.id, a.scored_at, a.mean, a.std, a.interval_lo, a.interval_hi, a.pack_name, a.score_lo, a.score_hi, "
+        "a.pack_label "
         "FROM attempts a JOIN athletes t ON t.id = a.athlete_id WHERE t.name = ? AND a.pack_id = ? "
         "ORDER BY a.scored_at, a.id",
         (athlete, pack_id),
     )
     rows = cur.fetchall()
     lo_hi = next(((r[7], r[8]) for r in rows if r[7] is not None and r[8] is not None), None)
-    series = ProgressSeries(athlete, pack_id, rows[0][6] if rows else "", lo_hi)
+    series = ProgressSeries(athlete, pack_id, rows[0][6] if rows else "", lo_hi, rows[-1][9] if rows else "")
     for r in rows:
         series.attempt_ids.append(r[0])
         series.times.append(r[1])

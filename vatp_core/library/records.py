@@ -36,6 +36,7 @@ class AttemptRow:
     content_hash: str = ""
     source_path: str = ""
     place: str = ""
+    pack_label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
