@@ -61,7 +61,7 @@ _TAU_MIN = 1e-3
 
 @dataclass
 class VATPConfig:
-    """Hyper-parameters of VATP-Net; defaults are the paper's (DESIGN §3). Stored in model packs."""
+    """Hyper-parameters of VATP-Net; defaults are the paper's (docs/ARCHITECTURE.md). Stored in model packs."""
 
     in_dim: int = 1024
     hidden_dim: int = 512

@@ -294,7 +294,7 @@ class LibraryTab(LibraryActions, QWidget):
         result = self.library.result(attempt_id)
         video = locate_video(self.library, attempt_id)
         if video is not None:
-            result.video["path"] = str(video)
+            result.video.path = str(video)
         return result
 
     @Slot()

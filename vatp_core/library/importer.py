@@ -75,7 +75,7 @@ def import_path(
             continue
         for item in found:
             if item.video_beside is not None:
-                _point_at(item.result, item.video_beside)
+                item.result.video.path = str(item.video_beside)
             attempt = lib.add_result(
                 item.result,
                 athlete=athlete if athlete is not None else item.athlete,
@@ -142,23 +142,10 @@ def _read_records(file: Path) -> Iterator[_Found]:
 
 def _moved_to(result: ScoreResult, candidate: Path) -> Path | None:
     """``candidate`` when the recorded video path is gone and the candidate file exists."""
-    recorded = _video_path(result)
+    recorded = result.video.path
     if recorded and Path(recorded).exists():
         return None
     return candidate if candidate.is_file() else None
-
-
-def _video_path(result: ScoreResult) -> str:
-    video = result.video
-    value = video.get("path") if isinstance(video, dict) else getattr(video, "path", "")
-    return str(value or "")
-
-
-def _point_at(result: ScoreResult, path: Path) -> None:
-    if isinstance(result.video, dict):
-        result.video["path"] = str(path)
-    else:
-        result.video.path = str(path)
 
 
 def relocate_videos(lib: Library, folders: list[Path], *, cancel: Callable[[], bool] | None = None) -> int:

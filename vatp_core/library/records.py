@@ -9,7 +9,7 @@ import zlib
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ..result import ScoreResult
+from ..result import PackRecord, ScoreResult
 
 
 @dataclass(slots=True)
@@ -55,7 +55,7 @@ class AttemptData:
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
-    """A field of the result's video/pack part, whether it is a plain dict or a typed object."""
+    """A field of an interval / out-of-distribution record, whether it is a plain dict or a typed object."""
     if obj is None:
         return default
     if isinstance(obj, dict):
@@ -83,17 +83,15 @@ def clean_tags(tags: Any) -> list[str]:
     return out
 
 
-def pack_identity_of(pack: Any) -> str:
+def pack_identity_of(pack: PackRecord) -> str:
     """Attempts share a score scale only when they share this: the weights hash, else name + backbone."""
-    sha = str(_get(pack, "weights_sha256", "") or "")
-    if sha:
-        return sha[:16]
-    return f"{_get(pack, 'name', '') or '?'}:{_get(pack, 'backbone', '') or ''}"
+    if pack.weights_sha256:
+        return pack.weights_sha256[:16]
+    return f"{pack.name or '?'}:{pack.backbone}"
 
 
-def routine_of(pack: Any) -> str:
-    parts = [str(_get(pack, k, "") or "").strip() for k in ("sport", "event")]
-    return " / ".join(p for p in parts if p)
+def routine_of(pack: PackRecord) -> str:
+    return " / ".join(p.strip() for p in (pack.sport, pack.event) if p.strip())
 
 
 def interval_of(result: ScoreResult) -> tuple[float | None, float | None]:
@@ -124,7 +122,7 @@ def attempt_key(result: ScoreResult) -> str:
     """The same scoring of the same video with the same pack gives the same key, wherever its file lies."""
     video, pack = result.video, result.pack
     parts = [
-        str(_get(video, "content_hash", "") or _get(video, "name", "") or ""),
+        video.content_hash or video.name,
         pack_identity_of(pack),
         str(result.created),
         f"{result.mean:.6f}",
@@ -137,30 +135,30 @@ def attempt_data(
 ) -> AttemptData:
     """Everything to store of ``result``; ``athlete`` overrides the one the result carries."""
     video, pack = result.video, result.pack
-    lo_hi = _get(pack, "score_range") or [None, None]
+    lo_hi = pack.score_range or (None, None)
     ilo, ihi = interval_of(result)
     ood = ood_of(result)
     created = str(result.created)
-    tags = clean_tags(getattr(result, "tags", []))
+    tags = clean_tags(result.tags)
     columns = {
         "scored_at": created,
         "date": created[:10],
-        "video_path": str(_get(video, "path", "") or ""),
+        "video_path": video.path,
         "video_name": result.video_name,
-        "content_hash": str(_get(video, "content_hash", "") or ""),
+        "content_hash": video.content_hash,
         "routine": routine_of(pack),
-        "pack_name": str(_get(pack, "name", "") or ""),
-        "pack_label": str(_get(pack, "label", "") or ""),
+        "pack_name": pack.name,
+        "pack_label": pack.label,
         "pack_id": pack_identity_of(pack),
-        "weights_sha256": str(_get(pack, "weights_sha256", "") or ""),
-        "score_lo": _float(lo_hi[0]) if len(lo_hi) == 2 else None,
-        "score_hi": _float(lo_hi[1]) if len(lo_hi) == 2 else None,
+        "weights_sha256": pack.weights_sha256,
+        "score_lo": _float(lo_hi[0]),
+        "score_hi": _float(lo_hi[1]),
         "mean": float(result.mean),
         "std": float(result.std),
         "raw_mean": _float(result.raw_mean),
         "difficulty": _float(result.difficulty),
-        "duration": _float(_get(video, "duration")),
-        "notes": str(getattr(result, "notes", "") or ""),
+        "duration": _float(video.duration),
+        "notes": result.notes,
         "tags": ", ".join(tags),
         "source": source,
         "source_path": source_path,
@@ -185,7 +183,7 @@ def attempt_data(
                 "confidence": seg.confidence if seg else None,
             }
         )
-    name = (athlete if athlete is not None else str(getattr(result, "athlete", "") or "")).strip()
+    name = " ".join((athlete if athlete is not None else result.athlete).split())
     return AttemptData(
         key=attempt_key(result),
         columns=columns,

@@ -317,11 +317,9 @@ class Library:
         if row is None:
             raise LibraryError(f"No attempt {attempt_id} in the library.")
         result = unpack_result(row[0])
-        for name, value in (("athlete", row[1]), ("notes", row[2]), ("tags", clean_tags(row[3]))):
-            if hasattr(result, name):
-                setattr(result, name, value)
+        result.athlete, result.notes, result.tags = row[1], row[2], clean_tags(row[3])
         if row[4]:
-            _set_video_path(result, row[4])
+            result.video.path = row[4]
         return result
 
     @_guarded
@@ -334,14 +332,6 @@ class Library:
         """``ok``, or SQLite's description of what is damaged."""
         rows = self._conn.execute("PRAGMA integrity_check").fetchall()
         return "\n".join(str(r[0]) for r in rows)
-
-
-def _set_video_path(result: ScoreResult, path: str) -> None:
-    video = result.video
-    if isinstance(video, dict):
-        video["path"] = path
-    elif hasattr(video, "path"):
-        video.path = path
 
 
 def _check_file(path: Path) -> None:

@@ -137,8 +137,8 @@ def test_moved_video_is_found_again_by_content_hash(tmp_path):
     from vatp_core.identity import content_id
 
     result = synthetic_result(5, athlete="A. Diver")
-    result.video["path"] = str(video)
-    result.video["content_hash"] = content_id(video)
+    result.video.path = str(video)
+    result.video.content_hash = content_id(video)
     with Library(tmp_path / "lib.sqlite3") as lib:
         attempt = lib.add_result(result)
         moved = tmp_path / "archive" / "2026" / "renamed.mp4"
@@ -147,7 +147,7 @@ def test_moved_video_is_found_again_by_content_hash(tmp_path):
         assert locate_video(lib, attempt) is None
         assert locate_video(lib, attempt, [tmp_path / "archive"]) == moved.resolve()
         assert attempt_rows(lib)[0].video_path == str(moved.resolve())
-        assert lib.result(attempt).video["path"] == str(moved.resolve())
+        assert lib.result(attempt).video.path == str(moved.resolve())
 
 
 def test_sidecar_moved_with_its_video_points_the_attempt_there(tmp_path):
@@ -155,7 +155,7 @@ def test_sidecar_moved_with_its_video_points_the_attempt_there(tmp_path):
     old.mkdir()
     video = fake_video(old / "dive.mp4")
     result = synthetic_result(6, athlete="A. Diver")
-    result.video["path"] = str(video)
+    result.video.path = str(video)
     result.save_sidecar(video)
     with Library(tmp_path / "lib.sqlite3") as lib:
         import_path(lib, old)
@@ -212,8 +212,8 @@ def test_moved_video_with_an_older_sampled_identity_is_found_too(tmp_path):
 
     video = fake_video(tmp_path / "shot" / "dive.mp4")
     result = synthetic_result(8, athlete="A. Diver")
-    result.video["path"] = str(tmp_path / "gone" / "dive.mp4")
-    result.video["content_hash"] = legacy_sampled_id(video)
+    result.video.path = str(tmp_path / "gone" / "dive.mp4")
+    result.video.content_hash = legacy_sampled_id(video)
     with Library(tmp_path / "lib.sqlite3") as lib:
         attempt = lib.add_result(result)
         assert locate_video(lib, attempt, [tmp_path / "shot"]) == video.resolve()
