@@ -40,6 +40,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or load_settings()
         self.interactive = True  # False: messages go to stderr instead of dialogs (scripted runs)
+        self._closed = False
         self.setWindowTitle("VATP Studio")
         self.setAcceptDrops(True)
         self.resize(1280, 800)
@@ -289,6 +290,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self._window_state().setValue("main_window/geometry", self.saveGeometry())
+        if not self._closed:  # the tabs go away while the window is deleted: no tab-change slot then
+            self._closed = True
+            self.tabs.currentChanged.disconnect(self._on_tab_changed)
+        self.library_tab.close_library()
         self.player.close_video()
         self.service.shutdown()
         super().closeEvent(event)

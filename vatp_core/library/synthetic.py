@@ -11,25 +11,25 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ..result import ScoreResult, Segment
+from ..result import PackRecord, ScoreResult, Segment, VideoRecord
 
 SYNTHETIC_NAMES = ("Approach", "Take-off", "Flight", "Entry")
 SYNTHETIC_ATHLETES = ("A. Diver", "B. Springer", "C. Platform", "D. Tuck", "E. Pike")
 SYNTHETIC_TAGS = ("training", "competition", "new board", "after injury", "video angle 2")
 
 
-def synthetic_pack(name: str = "synthetic-diving", weights: str = "0" * 64) -> dict:
-    return {
-        "name": name,
-        "sport": "diving",
-        "event": "3m springboard",
-        "label": "synthetic — not for judging",
-        "not_for_judging": True,
-        "backbone": "tiny",
-        "protocol": {"name": "generic", "clip_len": 16, "stride": 8},
-        "score_range": [0.0, 100.0],
-        "weights_sha256": weights,
-    }
+def synthetic_pack(name: str = "synthetic-diving", weights: str = "0" * 64) -> PackRecord:
+    return PackRecord(
+        name=name,
+        sport="diving",
+        event="3m springboard",
+        label="synthetic — not for judging",
+        not_for_judging=True,
+        backbone="tiny",
+        protocol={"name": "generic", "clip_len": 16, "stride": 8},
+        score_range=(0.0, 100.0),
+        weights_sha256=weights,
+    )
 
 
 def synthetic_result(
@@ -38,7 +38,7 @@ def synthetic_result(
     athlete: str = "A. Diver",
     when: datetime | None = None,
     mean: float = 70.0,
-    pack: dict | None = None,
+    pack: PackRecord | None = None,
     rng: random.Random | None = None,
     with_interval: bool = False,
 ) -> ScoreResult:
@@ -55,16 +55,16 @@ def synthetic_result(
     ]
     std = rng.uniform(1.0, 3.0)
     result = ScoreResult(
-        video={
-            "path": f"/videos/{athlete.replace(' ', '_').replace('.', '')}/attempt_{index:05d}.mp4",
-            "name": f"attempt_{index:05d}.mp4",
-            "n_frames": per * len(SYNTHETIC_NAMES),
-            "fps": fps,
-            "duration": per * len(SYNTHETIC_NAMES) / fps,
-            "width": 640,
-            "height": 360,
-            "content_hash": f"{index:032x}",
-        },
+        video=VideoRecord(
+            path=f"/videos/{athlete.replace(' ', '_').replace('.', '')}/attempt_{index:05d}.mp4",
+            name=f"attempt_{index:05d}.mp4",
+            n_frames=per * len(SYNTHETIC_NAMES),
+            fps=fps,
+            duration=per * len(SYNTHETIC_NAMES) / fps,
+            width=640,
+            height=360,
+            content_hash=f"{index:032x}",
+        ),
         pack=pack or synthetic_pack(),
         mean=mean,
         std=std,
