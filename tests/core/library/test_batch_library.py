@@ -71,3 +71,15 @@ def test_cli_batch_athlete_from_folder(tmp_path, capsys, vatp_home, monkeypatch)
     assert "library: 3 attempt(s) entered" in capsys.readouterr().out
     with Library(vatp_home / "data" / "library.sqlite3") as lib:
         assert lib.athletes() == ["Anna", "Ben"]
+
+
+def test_a_damaged_library_never_stops_a_batch(tmp_path):
+    folder = club(tmp_path)
+    db = tmp_path / "lib.sqlite3"
+    db.write_bytes(b"not a database" * 20)
+    summary = run_batch(
+        folder, FakeScorer(), pack_id="p", out_csv=tmp_path / "r.csv", athlete_from_folder=True, library=db
+    )
+    assert summary.n_scored == 4 and summary.library_added == 0
+    assert "damaged" in summary.library_error
+    assert db.read_bytes() == b"not a database" * 20
