@@ -18,8 +18,8 @@ from .atomic import atomic_write
 from .errors import VATPError
 from .time_format import clock
 
-#: 2: ``drawings`` (the coach's drawings of the video, a `vatp_core.drawings.DrawingSet` as JSON).
-RESULT_FORMAT_VERSION = 2
+#: 2: athlete, notes, tags. 3: ``drawings`` (the coach's drawings of the video, a `vatp_core.drawings.DrawingSet`).
+RESULT_FORMAT_VERSION = 3
 SIDECAR_SUFFIX = ".vatp.json"
 
 
@@ -191,8 +191,11 @@ class ScoreResult:
     baseline_mean: float = 0.0  # score with every sub-action replaced by the pack's baseline
     cumulative: dict[str, list[float]] = field(default_factory=lambda: {"frames": [], "scores": []})
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    athlete: str = ""  # who performed the routine; the athlete library is rebuilt from these
+    notes: str = ""  # the coach's notes on the attempt
+    tags: list[str] = field(default_factory=list)
     created: str = field(default_factory=_now_iso)
-    drawings: dict[str, Any] | None = None  # DrawingSet.to_dict() of the video, when it has drawings (format ≥ 2)
+    drawings: dict[str, Any] | None = None  # DrawingSet.to_dict() of the video, when it has drawings (format ≥ 3)
     format_version: int = RESULT_FORMAT_VERSION
 
     def __post_init__(self) -> None:
@@ -281,11 +284,14 @@ class ScoreResult:
             values["difficulty"] = float(values["difficulty"])
         if values.get("raw_mean") is not None:
             values["raw_mean"] = float(values["raw_mean"])
+        values["format_version"] = RESULT_FORMAT_VERSION  # loaded older files are upgraded in memory
+        values["athlete"] = str(values.get("athlete") or "")
+        values["notes"] = str(values.get("notes") or "")
+        values["tags"] = [str(t) for t in values.get("tags") or []]
         if "clip_ranges" in values:
             values["clip_ranges"] = [[int(a), int(b)] for a, b in values["clip_ranges"]]
         if values.get("drawings") is not None and not isinstance(values["drawings"], dict):
             raise ResultFormatError("Score result field 'drawings' must be an object.")
-        values["format_version"] = RESULT_FORMAT_VERSION  # read as today's version; written back as it
         return cls(**values)
 
     def to_json(self, path: str | os.PathLike | None = None, indent: int | None = 1) -> str:

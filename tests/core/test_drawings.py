@@ -100,12 +100,12 @@ def test_an_unwritable_sidecar_loses_nothing(tmp_path, monkeypatch):
     assert [d.id for d in store.load(video).drawings] == [ds.drawings[0].id]
 
 
-def test_the_stored_version_2_sidecar_brings_its_drawings():
+def test_the_stored_version_3_sidecar_brings_its_drawings():
     from pathlib import Path
 
     from vatp_core.result import ScoreResult
 
-    sample = Path(__file__).resolve().parents[1] / "data" / "results" / "v2" / "demo_routine.mp4.vatp.json"
+    sample = Path(__file__).resolve().parents[1] / "data" / "results" / "v3" / "demo_routine.mp4.vatp.json"
     ds = DrawingSet.from_dict(ScoreResult.from_json(sample).drawings)
     assert [d.kind for d in ds.on_frame(40)] == ["angle"] and ds.on_frame(40)[0].degrees == pytest.approx(
         angle_degrees([[200, 120], [160, 180], [230, 200]])
