@@ -11,7 +11,7 @@ from vatp_core.cli import main
 from vatp_core.drawings import Drawing, DrawingStore
 
 
-def test_export_frame_draws_that_frames_drawings(routine_video, tmp_path, capsys):
+def test_export_frame_draws_that_frames_drawings(app_commands, routine_video, tmp_path, capsys):
     store = DrawingStore()
     drawings = store.load(routine_video)
     drawings.space = (160, 120)
@@ -28,7 +28,7 @@ def test_export_frame_draws_that_frames_drawings(routine_video, tmp_path, capsys
     assert not np.any(np.all(f41[100, 20:140] == [255, 0, 0], axis=1))
 
 
-def test_export_frame_outside_the_video_is_one_line(routine_video, tmp_path, capsys):
+def test_export_frame_outside_the_video_is_one_line(app_commands, routine_video, tmp_path, capsys):
     assert main(["export", "frame", str(routine_video), "--frame", "5000", "--out", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "outside the video" in err and not (tmp_path / "x.png").exists()

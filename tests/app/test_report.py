@@ -120,19 +120,6 @@ def image_count(path: Path) -> int:
 
 
 @pytest.fixture
-def app_commands():
-    """`vatp report` and the batch PDFs reach the app through its vatp_studio.cli entry point: an install made
-    before that entry point existed lacks it (fails in CI, skips elsewhere with what to do)."""
-    from importlib import metadata
-
-    if not any(ep.value == "app.cli:extend" for ep in metadata.entry_points(group="vatp_studio.cli")):
-        message = "the installed vatp-studio predates the vatp_studio.cli entry point: run pip install -e ."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture
 def video(tmp_path) -> Path:
     return make_test_video(tmp_path / "routine.mp4", 64, size=(96, 64))
 
