@@ -22,11 +22,14 @@ from vatp_core.video import is_video_filename
 from .about import show_about
 from .comparison_tab import ComparisonTab
 from .empty_state import EmptyState
+from .exports import Exporter
+from .library import LibraryTab
 from .menus import WindowMenus
 from .opening import FileOpener
 from .review_tab import ReviewTab
 from .scoring import ScoringController
 from .shortcuts import ShortcutMap
+from .side_by_side import SideBySide
 from .worker import InferenceService, Job
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or load_settings()
         self.interactive = True  # False: messages go to stderr instead of dialogs (scripted runs)
+        self._closed = False
         self.setWindowTitle("VATP Studio")
         self.setAcceptDrops(True)
         self.resize(1280, 800)
@@ -58,6 +62,8 @@ class MainWindow(QMainWindow):
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.addTab(self.stack, "Review")
         self.tabs.addTab(self.comparison, "Compare")
+        self.library_tab = LibraryTab()
+        self.tabs.addTab(self.library_tab, "Library")
         self.setCentralWidget(self.tabs)
 
         # --- worker and the window's parts ---------------------------------------------------
@@ -65,6 +71,8 @@ class MainWindow(QMainWindow):
         self.service.progress.connect(self.score_bar.show_progress)
         self.files = FileOpener(self)
         self.score_jobs = ScoringController(self)
+        self.side_by_side = SideBySide(self)
+        self.exporter = Exporter(self)
         self.menus = WindowMenus(self)
         self.recent_menu = self.menus.recent_menu
         self.save_action = self.menus.save_action
@@ -76,6 +84,10 @@ class MainWindow(QMainWindow):
         self.score_bar.score_clicked.connect(self.start_scoring)
         self.score_bar.cancel_clicked.connect(self.cancel_scoring)
         self.comparison.attempt_activated.connect(self.review_attempt)
+        self.comparison.side_by_side_requested.connect(self.open_side_by_side)
+        self.library_tab.review_requested.connect(self.review_attempt)
+        self.library_tab.compare_requested.connect(self.compare_attempts)
+        self.library_tab.status.connect(self.show_status)
         self.empty_state.open_requested.connect(self.choose_video)
         self.empty_state.demo_requested.connect(self.open_demo)
         self.tabs.currentChanged.connect(self._on_tab_changed)
@@ -87,6 +99,7 @@ class MainWindow(QMainWindow):
         geometry = self._window_state().value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        QTimer.singleShot(0, self.fill_athletes)  # the library opens after the window is up
         if device_check:
             # After the window is up: import torch in the worker and say which device will score.
             QTimer.singleShot(1500, self.score_jobs.check_device)
@@ -137,9 +150,30 @@ class MainWindow(QMainWindow):
     def review_attempt(self, result, json_path: Path | None = None) -> None:
         self.files.review_attempt(result, json_path)
 
+    def open_side_by_side(self, first, second) -> bool:
+        """Watch two attempts side by side in the Review tab (each a ScoreResult, a result JSON or a video path)."""
+        return self.side_by_side.open(first, second)
+
     @Slot()
     def save_result(self) -> Path | None:
         return self.files.save_result()
+
+    # --- the library (app.library) -----------------------------------------------------------
+    @Slot(list)
+    def compare_attempts(self, results: list) -> None:
+        """Attempts picked in the Library: side by side in the Compare tab."""
+        self.comparison.show_only(results)
+        self.tabs.setCurrentWidget(self.comparison)
+
+    def show_library(self, path: str | Path | None = None) -> None:
+        """The Library tab, optionally on another library file."""
+        if path is not None:
+            self.library_tab.use_library(path)
+        self.tabs.setCurrentWidget(self.library_tab)
+
+    def fill_athletes(self) -> None:
+        """The athletes the score bar offers: the library's (opening it when first needed)."""
+        self.score_bar.set_athletes(self.library_tab.athletes())
 
     @Slot(object)
     def _on_video_opened(self, info) -> None:
@@ -265,6 +299,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self._window_state().setValue("main_window/geometry", self.saveGeometry())
+        if not self._closed:  # the tabs go away while the window is deleted: no tab-change slot then
+            self._closed = True
+            self.tabs.currentChanged.disconnect(self._on_tab_changed)
+        self.library_tab.close_library()
         self.player.close_video()
         self.service.shutdown()
         super().closeEvent(event)

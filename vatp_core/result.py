@@ -20,8 +20,10 @@ from .time_format import clock
 
 # Version history (every older version still loads; tests/data/results/vN holds samples of each):
 #   1: first format
-#   2: ``damage`` (corrupt frames skipped while decoding, truncated file); content_hash "sha256-full:…"
-RESULT_FORMAT_VERSION = 2
+#   2: athlete, notes, tags
+#   3: ``drawings`` (the coach's drawings of the video, a `vatp_core.drawings.DrawingSet`)
+#   4: ``damage`` (corrupt frames skipped while decoding, truncated file); content_hash "sha256-full:…"
+RESULT_FORMAT_VERSION = 4
 SIDECAR_SUFFIX = ".vatp.json"
 
 
@@ -249,8 +251,12 @@ class ScoreResult:
     baseline_mean: float = 0.0  # score with every sub-action replaced by the pack's baseline
     cumulative: dict[str, list[float]] = field(default_factory=lambda: {"frames": [], "scores": []})
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
-    damage: VideoDamage = field(default_factory=VideoDamage)  # format 2; a version-1 file reads as undamaged
+    athlete: str = ""  # who performed the routine; the athlete library is rebuilt from these
+    notes: str = ""  # the coach's notes on the attempt
+    tags: list[str] = field(default_factory=list)
+    damage: VideoDamage = field(default_factory=VideoDamage)  # format 4; older files read as undamaged
     created: str = field(default_factory=_now_iso)
+    drawings: dict[str, Any] | None = None  # DrawingSet.to_dict() of the video, when it has drawings (format ≥ 3)
     format_version: int = RESULT_FORMAT_VERSION
 
     def __post_init__(self) -> None:
@@ -409,7 +415,13 @@ class ScoreResult:
         return result
 
     def save_sidecar(self, video: str | os.PathLike | None = None) -> Path:
+        """Write ``<video>.vatp.json``; a re-scored video keeps the drawings its previous sidecar held."""
         path = self.sidecar_path(video if video is not None else self.video.path)
+        if self.drawings is None and path.is_file():
+            try:
+                self.drawings = ScoreResult.from_json(path).drawings
+            except ResultFormatError:
+                pass  # a damaged old sidecar is replaced; the drawings also live in the user data folder
         self.to_json(path)
         return path
 
@@ -477,7 +489,15 @@ def _checked_values(cls: type, data: dict[str, Any]) -> dict[str, Any]:
         raise ResultFormatError("Score result field 'segments' must be a list.")
     values["segments"] = [Segment.from_dict(seg) for seg in segments]
     values["damage"] = VideoDamage.from_dict(data.get("damage"))
-    values["format_version"] = RESULT_FORMAT_VERSION  # read as today's type; written back as today's version
+    values["athlete"] = str(values.get("athlete") or "")
+    values["notes"] = str(values.get("notes") or "")
+    tags = values.get("tags") or []
+    if not isinstance(tags, list):
+        raise ResultFormatError("Score result field 'tags' must be a list.")
+    values["tags"] = [str(t) for t in tags]
+    if values.get("drawings") is not None and not isinstance(values["drawings"], dict):
+        raise ResultFormatError("Score result field 'drawings' must be an object.")
+    values["format_version"] = RESULT_FORMAT_VERSION  # loaded older files are upgraded in memory
     return values
 
 

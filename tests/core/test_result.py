@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from vatp_core.result import ResultFormatError, ScoreResult, Segment
+from vatp_core.result import RESULT_FORMAT_VERSION, ResultFormatError, ScoreResult, Segment
 
 
 def make_result(**overrides) -> ScoreResult:
@@ -120,6 +120,24 @@ def test_bad_result_files(tmp_path, text, needle):
     p.write_text(text)
     with pytest.raises(ResultFormatError, match=needle):
         ScoreResult.from_json(p)
+
+
+def test_version_1_result_loads_without_athlete_notes_tags():
+    data = make_result().to_dict()
+    data["format_version"] = 1
+    for key in ("athlete", "notes", "tags"):
+        data.pop(key)
+    loaded = ScoreResult.from_dict(data)
+    assert (loaded.athlete, loaded.notes, loaded.tags) == ("", "", [])
+    assert loaded.format_version == RESULT_FORMAT_VERSION and loaded.drawings is None
+
+
+def test_athlete_notes_tags_round_trip(tmp_path):
+    result = make_result()
+    result.athlete, result.notes, result.tags = "A. Diver", "late entry", ["training", "3m"]
+    path = result.save_sidecar(tmp_path / "v.mp4")
+    loaded = ScoreResult.from_json(path)
+    assert (loaded.athlete, loaded.notes, loaded.tags) == ("A. Diver", "late entry", ["training", "3m"])
 
 
 def test_video_and_pack_are_typed_records():

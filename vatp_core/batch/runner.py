@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable
 from ..atomic import pdf_is_complete
 from ..errors import Cancelled, VATPError, check_cancel
 from ..locking import exclusive_lock
+from .athletes import LibraryFeed, athlete_of
 from .discovery import content_hash, find_videos, pack_identity
 from .labels import Label, match_label, read_labels
 from .prefetch import Prefetcher, Prepared
@@ -39,6 +40,8 @@ def run_batch(
     cancel: Callable[[], bool] | None = None,
     on_row: Callable[[BatchRow, Any], None] | None = None,
     make_report: Callable[[BatchRow, Any], str | Path | None] | None = None,
+    athlete_from_folder: bool = False,
+    library: str | Path | None = None,
 ) -> BatchSummary:
     """Score every video under ``folder`` with ``scorer``, resuming from ``out_csv`` / ``out_json``.
 
@@ -51,22 +54,9 @@ def run_batch(
     scored earlier that have no report yet, or an incomplete one). A second run on the same ``out_csv`` is
     refused while this one holds its lock (`vatp_core.locking.LockedError`).
     """
+    arguments = dict(locals())  # every parameter, passed on unchanged
     with exclusive_lock(out_csv, "The results table"):
-        return _run_batch(
-            folder,
-            scorer,
-            pack_id=pack_id,
-            pack_name=pack_name,
-            out_csv=out_csv,
-            out_json=out_json,
-            labels=labels,
-            score_range=score_range,
-            prefetch=prefetch,
-            progress=progress,
-            cancel=cancel,
-            on_row=on_row,
-            make_report=make_report,
-        )
+        return _run_batch(**arguments)
 
 
 def _run_batch(
@@ -84,14 +74,17 @@ def _run_batch(
     cancel: Callable[[], bool] | None = None,
     on_row: Callable[[BatchRow, Any], None] | None = None,
     make_report: Callable[[BatchRow, Any], str | Path | None] | None = None,
+    athlete_from_folder: bool = False,
+    library: str | Path | None = None,
 ) -> BatchSummary:
-    """`run_batch` with the lock held."""
+    """`run_batch` with the lock held (the same parameters)."""
     t0 = time.perf_counter()
     root = Path(folder)
     store = BatchStore(out_csv, out_json)
     exclude = [store.results_dir]
     videos = find_videos(root, exclude=exclude)
     label_map = read_labels(labels) if labels else {}
+    feed = LibraryFeed(library)
     rels = [p.relative_to(root).as_posix() for p in videos]
     store.meta.update(
         folder=str(root.resolve()),
@@ -151,14 +144,18 @@ def _run_batch(
             if isinstance(item.error, Cancelled):
                 raise item.error
             label = match_label(label_map, item.rel) if label_map else None
+            athlete = athlete_of(item.rel, label, athlete_from_folder)
             if item.skip:
                 n_skipped += 1
                 row = store.rows[item.rel]
                 changed = row.content_hash != item.chash  # a row of an older version: upgraded to the full id
                 row.content_hash = item.chash
-                if label is not None and row.true_score != label.score:
+                if label is not None and label.score is not None and row.true_score != label.score:
                     row.true_score = label.score
                     changed = True
+                if athlete and row.athlete != athlete:
+                    row.athlete, changed = athlete, True
+                feed.add_stored(store.result_path(row), row.athlete)
                 if make_report is not None and not (row.report and _report_complete(store.out_csv.parent / row.report)):
                     changed |= _report_from_stored(row, store, make_report)
                 if changed:
@@ -166,7 +163,9 @@ def _run_batch(
                 if on_row is not None:
                     on_row(row, None)
             else:
-                row, result = _score_one(item, scorer, store, pack_id, pack_name, label, split, progress, cancel)
+                row, result = _score_one(
+                    item, scorer, store, pack_id, pack_name, label, athlete, split, progress, cancel
+                )
                 if row.status == "ok":
                     n_scored += 1
                     if make_report is not None:
@@ -183,6 +182,8 @@ def _run_batch(
                 if label_map:
                     store.metrics = label_metrics(_present(store, rels), score_range)
                 store.write(rels)
+                if result is not None and row.status == "ok":
+                    feed.add(result, athlete, store.result_path(row))
                 if on_row is not None:
                     on_row(row, result)
             done += 1
@@ -195,6 +196,7 @@ def _run_batch(
         if fetcher is not None:
             fetcher.stop.set()
             fetcher.join(timeout=30)
+        feed.close()
     if label_map:
         store.metrics = label_metrics(_present(store, rels), score_range)
     store.write(rels)
@@ -211,6 +213,8 @@ def _run_batch(
         out_json=store.out_json,
         metrics=store.metrics,
         folder=root,
+        library_added=feed.added,
+        library_error=feed.error,
     )
 
 
@@ -237,6 +241,7 @@ def _score_one(
     pack_id: str,
     pack_name: str,
     label: Label | None,
+    athlete: str,
     split: bool,
     progress: Progress | None,
     cancel: Callable[[], bool] | None,
@@ -251,6 +256,7 @@ def _score_one(
         pack_id=pack_id,
         true_score=label.score if label else None,
         difficulty=label.difficulty if label else None,
+        athlete=athlete,
         scored_at=utc_now(),
     )
     result = None
@@ -264,6 +270,8 @@ def _score_one(
             result = scorer.score_features(item.path, item.features, **kwargs)
         else:
             result = scorer.score(item.path, **kwargs)
+        if athlete:
+            result.athlete = athlete  # the stored result is the portable record the library is rebuilt from
         row.status = "ok"
         row.mean = float(result.mean)
         row.std = float(result.std)
