@@ -8,7 +8,7 @@ import pytest
 
 from tests.app.conftest import small_pack  # noqa: F401  (a real pack with a tiny backbone: ~1 s a score)
 from tests.core.test_video_errors import _mjpeg_with_blanked_packets
-from vatp_core.result import ScoreResult, VideoDamage
+from vatp_core.result import RESULT_FORMAT_VERSION, ScoreResult, VideoDamage
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_corrupt_frames_reach_the_result_the_json_and_the_summary(tmp_path, scor
     assert result.damage == VideoDamage(3, [[30, 31], [45, 45]], False)
     assert "WARNING: Damaged video: 3 damaged frame(s) skipped (frames 30–31, 45)" in result.summary()
     again = ScoreResult.from_json(result.to_json())
-    assert again.damage == result.damage and json.loads(result.to_json())["format_version"] == 2
+    assert again.damage == result.damage and json.loads(result.to_json())["format_version"] == RESULT_FORMAT_VERSION
     cached = scorer.score(video)  # served from the feature cache: the damage is remembered with the features
     assert cached.video.features_from_cache and cached.damage == result.damage
 

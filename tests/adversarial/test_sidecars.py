@@ -10,7 +10,7 @@ import pytest
 
 from tests.videogen import make_test_video
 from vatp_core import identity, paths
-from vatp_core.result import ResultFormatError, ScoreResult, SidecarMismatchError
+from vatp_core.result import RESULT_FORMAT_VERSION, ResultFormatError, ScoreResult, SidecarMismatchError
 
 V1 = Path(__file__).resolve().parents[1] / "data" / "results" / "v1"
 
@@ -44,7 +44,7 @@ def test_a_sidecar_with_the_old_sampled_hash_is_recognised_and_upgraded(tmp_path
     r = ScoreResult.load_sidecar(video)
     assert r is not None and r.video.content_hash == identity.content_id(video)
     upgraded = json.loads(ScoreResult.sidecar_path(video).read_text())
-    assert upgraded["video"]["content_hash"] == identity.content_id(video) and upgraded["format_version"] == 2
+    assert upgraded["video"]["content_hash"] == identity.content_id(video) and upgraded["format_version"] == RESULT_FORMAT_VERSION
 
 
 @pytest.mark.parametrize(
