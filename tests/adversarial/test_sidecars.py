@@ -44,7 +44,10 @@ def test_a_sidecar_with_the_old_sampled_hash_is_recognised_and_upgraded(tmp_path
     r = ScoreResult.load_sidecar(video)
     assert r is not None and r.video.content_hash == identity.content_id(video)
     upgraded = json.loads(ScoreResult.sidecar_path(video).read_text())
-    assert upgraded["video"]["content_hash"] == identity.content_id(video) and upgraded["format_version"] == RESULT_FORMAT_VERSION
+    assert (
+        upgraded["video"]["content_hash"] == identity.content_id(video)
+        and upgraded["format_version"] == RESULT_FORMAT_VERSION
+    )
 
 
 @pytest.mark.parametrize(
