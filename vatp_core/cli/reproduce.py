@@ -88,8 +88,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
 
+    from ..distributed.ddp import is_main_process
+
+    main_rank = is_main_process()  # under torchrun every rank trains; rank 0 alone prints and writes packs
+
     def on_run(i, n, preset, cls, epochs):
-        if args.quiet:
+        if args.quiet or not main_rank:
             return None
         return TrainProgress(epochs, label=f"[{i}/{n}] {cls} {preset}: ").epoch
 
@@ -107,12 +111,14 @@ def run(args: argparse.Namespace) -> int:
             presets=presets,
             classes=classes,
             annotations=args.annotations,
-            packs_dir=args.packs,
+            packs_dir=args.packs if main_rank else None,
             on_run=on_run,
             checkpoint_root=ckpt_root,
         )
     except (VATPError, ValueError) as exc:
         raise CLIError(str(exc)) from exc
+    if not main_rank:
+        return 0
     sys.stderr.flush()
     print(format_table(res, args.features))
     if args.json:
