@@ -26,29 +26,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vatp_core import metrics
+from vatp_core import metrics, palette
+from vatp_core.charts import Chart, aligned_comparison_chart, cs_curve_of, scatter_chart
 from vatp_core.errors import VATPError
 
-from .colors import attempt_color
 
+def plot_chart(plot: pg.PlotWidget, chart: Chart) -> None:
+    """The pyqtgraph backend of vatp_core.charts: ``chart``'s lines, series, labels and ranges on ``plot``.
 
-def aligned_cumulative(result) -> tuple[np.ndarray, np.ndarray]:
-    """The result's cumulative-score curve on a 'sub-action progress' axis: sub-action k spans [k, k+1].
-
-    Frames are warped piecewise-linearly so each attempt's sub-action starts land on the same x, which is
-    what lets two attempts of different tempo be compared move by move.
+    Numeric axes keep pyqtgraph's ticks, which follow the zoom; a categorical axis gets the chart's ticks.
     """
-    frames = np.asarray(result.cumulative.get("frames", []), float)
-    scores = np.asarray(result.cumulative.get("scores", []), float)
-    if frames.size == 0:
-        return frames, scores
-    segs = sorted(result.segments, key=lambda s: s.start_frame)
-    if not segs:
-        n = float(result.video.get("n_frames") or (frames.max() + 1))
-        return frames / max(n, 1.0) * max(len(result.subaction_names), 1), scores
-    knots_f = [float(s.start_frame) for s in segs] + [float(segs[-1].end_frame + 1)]
-    knots_x = np.arange(len(knots_f), dtype=float)
-    return np.interp(frames, knots_f, knots_x), scores
+    plot.setTitle(chart.title)
+    plot.setLabel("bottom", chart.x.label)
+    plot.setLabel("left", chart.y.label)
+    for axis, side in ((chart.x, "bottom"), (chart.y, "left")):
+        ticks = list(zip(axis.ticks, axis.tick_labels))
+        plot.getAxis(side).setTicks([ticks, []] if axis.categorical and ticks else None)
+    for line in chart.lines:
+        pen = pg.mkPen(line.color, style=Qt.PenStyle.DotLine if line.dashed else Qt.PenStyle.SolidLine)
+        if line.x0 == line.x1:
+            plot.addItem(pg.InfiniteLine(pos=line.x0, angle=90, pen=pen))
+        else:
+            plot.plot([line.x0, line.x1], [line.y0, line.y1], pen=pen)
+    for s in chart.series:
+        name = s.label if chart.legend and s.label else None
+        if s.style == "points":
+            r, g, b = palette.rgb(s.color)
+            plot.plot(s.x, s.y, pen=None, symbol="o", symbolSize=7, symbolBrush=(r, g, b, 170), name=name)
+        else:
+            style = Qt.PenStyle.DashLine if s.dashed else Qt.PenStyle.SolidLine
+            plot.plot(*s.path(), pen=pg.mkPen(s.color, width=2, style=style), name=name)
+    plot.setXRange(chart.x.lo, chart.x.hi, padding=0)
+    plot.setYRange(chart.y.lo, chart.y.hi, padding=0)
 
 
 def contribution_by_name(result) -> dict[str, float]:
@@ -131,8 +140,6 @@ class ComparisonTab(QWidget):
 
         self.curve_plot = pg.PlotWidget(background=None)
         self.curve_plot.setMenuEnabled(False)
-        self.curve_plot.setTitle("Cumulative score along the routine (aligned on sub-actions)")
-        self.curve_plot.setLabel("left", "score")
         self.curve_plot.addLegend(offset=(10, 10))
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -141,13 +148,7 @@ class ComparisonTab(QWidget):
         attempts_view.addWidget(self.table)
 
         self.cs_plot = pg.PlotWidget(background=None)
-        self.cs_plot.setTitle("Cumulative score (CS) curve")
-        self.cs_plot.setLabel("bottom", "error threshold α")
-        self.cs_plot.setLabel("left", "share of videos with |error| ≤ α")
         self.scatter_plot = pg.PlotWidget(background=None)
-        self.scatter_plot.setTitle("Predicted vs true")
-        self.scatter_plot.setLabel("bottom", "true score")
-        self.scatter_plot.setLabel("left", "predicted score")
         for plot in (self.curve_plot, self.cs_plot, self.scatter_plot):
             for side in ("left", "bottom"):
                 plot.getAxis(side).enableAutoSIPrefix(False)  # scores and errors, never "×0.001"
@@ -228,20 +229,8 @@ class ComparisonTab(QWidget):
         chosen = self.checked()
         self.curve_plot.clear()
         self.curve_plot.addLegend(offset=(10, 10))
-        n_boundaries = max((len(r.segments) for r in chosen), default=0)
         names = chosen[0].subaction_names if chosen else []
-        for k in range(n_boundaries + 1):
-            line = pg.InfiniteLine(pos=k, angle=90, pen=pg.mkPen((128, 128, 128), style=Qt.PenStyle.DotLine))
-            self.curve_plot.addItem(line)
-        ticks = []
-        if chosen and chosen[0].segments:
-            ordered = sorted(chosen[0].segments, key=lambda s: s.start_frame)
-            ticks = [(k + 0.5, seg.name) for k, seg in enumerate(ordered)]
-        self.curve_plot.getAxis("bottom").setTicks([ticks, []] if ticks else None)
-        for i, result in enumerate(chosen):
-            x, y = aligned_cumulative(result)
-            pen = pg.mkPen(attempt_color(i), width=2)
-            self.curve_plot.plot(x, y, pen=pen, name=f"{i + 1}. {result.video_name} ({result.mean:.2f})")
+        plot_chart(self.curve_plot, aligned_comparison_chart(chosen))
         self._fill_table(chosen, names)
 
     def _fill_table(self, chosen: list, names: list[str]) -> None:
@@ -308,15 +297,8 @@ class ComparisonTab(QWidget):
         self.labelled = labelled
         self.cs_plot.clear()
         self.scatter_plot.clear()
-        alphas, shares = metrics.cumulative_score_curve(labelled.pred, labelled.true)
-        self.cs_plot.plot(alphas, shares, pen=pg.mkPen("#1F77B4", width=2), symbol="o", symbolSize=4)
-        self.cs_plot.setYRange(0, 1.02, padding=0)
-        lo = float(min(labelled.pred.min(), labelled.true.min()))
-        hi = float(max(labelled.pred.max(), labelled.true.max()))
-        self.scatter_plot.plot([lo, hi], [lo, hi], pen=pg.mkPen((128, 128, 128), style=Qt.PenStyle.DashLine))
-        self.scatter_plot.plot(
-            labelled.true, labelled.pred, pen=None, symbol="o", symbolSize=7, symbolBrush=(31, 119, 180, 170)
-        )
+        plot_chart(self.cs_plot, cs_curve_of(labelled.pred, labelled.true))
+        plot_chart(self.scatter_plot, scatter_chart(labelled.pred, labelled.true))
         text = f"{labelled.source}: {len(labelled.pred)} videos · mean |error| {metrics.mae(labelled.pred, labelled.true):.3f}"
         if len(labelled.pred) >= 3 and np.ptp(labelled.true) > 0 and np.ptp(labelled.pred) > 0:
             text += f" · Spearman ρ {metrics.spearman(labelled.pred, labelled.true):.3f}"

@@ -8,6 +8,7 @@ Nothing is ever written beside the application itself.
 from __future__ import annotations
 
 import os
+import site
 import sys
 from pathlib import Path
 
@@ -72,12 +73,33 @@ def settings_file() -> Path:
     return config_dir() / "settings.json"
 
 
-def resources_dir() -> Path:
-    """Bundled read-only resources: inside a PyInstaller bundle, else the repository's ``resources/``."""
+RESOURCE_DATA_DIR = ("share", "vatp-studio", "resources")  # where the wheel installs resources/ (data files)
+
+
+def resource_roots() -> list[Path]:
+    """Where bundled resources may be, in order: frozen bundle, source checkout, installed wheel's data files.
+
+    ``resources/`` stays at the top of the repository; PyInstaller copies it into the bundle, and the wheel
+    installs it as data files under ``<prefix>/share/vatp-studio/resources`` (see pyproject.toml).
+    """
+    roots = []
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
-        return Path(frozen_root) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+        roots.append(Path(frozen_root) / "resources")
+    roots.append(Path(__file__).resolve().parent.parent / "resources")  # a checkout (or an editable install)
+    prefixes = [sys.prefix, sys.base_prefix, getattr(site, "USER_BASE", None) or ""]
+    for prefix in dict.fromkeys(p for p in prefixes if p):
+        roots.append(Path(prefix).joinpath(*RESOURCE_DATA_DIR))
+    return roots
+
+
+def resources_dir() -> Path:
+    """Bundled read-only resources: the first of `resource_roots` that holds the demo (else the first)."""
+    roots = resource_roots()
+    for root in roots:
+        if (root / "demo").is_dir():
+            return root
+    return roots[0]
 
 
 def demo_video_path() -> Path:

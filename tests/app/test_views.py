@@ -9,13 +9,14 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialogButtonBox
 
 from app.colors import subaction_color
-from app.comparison_tab import ComparisonTab, aligned_cumulative
+from app.comparison_tab import ComparisonTab
 from app.main_window import MainWindow
 from app.score_panel import ScorePanel
 from app.settings_dialog import SettingsDialog
 from app.shortcuts import shortcut_conflicts
 from app.subaction_nav import next_start, prev_start, segment_at
 from app.timeline import Timeline, attention_image
+from vatp_core.charts import aligned_cumulative
 from vatp_core.settings import DEFAULT_SHORTCUTS, load_settings
 
 from .conftest import N_FRAMES, NAMES, make_result

@@ -399,7 +399,7 @@ def test_prefetch_failure_surfaces_in_the_caller(tmp_path, monkeypatch):
     def broken_hash(path):
         raise Fatal("the prefetch thread died")
 
-    monkeypatch.setattr(batch, "content_hash", broken_hash)
+    monkeypatch.setattr(batch.runner, "content_hash", broken_hash)  # where the loop looks it up
     with pytest.raises(Fatal):
         run_batch(root, FakeScorer(), pack_id="p", out_csv=tmp_path / "r.csv")
 

@@ -1,0 +1,56 @@
+"""Key frames of a report: one frame from the middle of each sub-action, read through vatp_core.video."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QImage
+
+log = logging.getLogger(__name__)
+
+KEYFRAME_MAX_SIDE = 480  # pixels: sharp in print at the size drawn, small in the file
+
+
+def frame_to_qimage(frame: Any) -> QImage:
+    import numpy as np
+
+    arr = np.ascontiguousarray(frame[..., :3], dtype=np.uint8)
+    h, w = arr.shape[:2]
+    return QImage(arr.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def key_frames(result: Any, video_path: str | Path | None = None) -> tuple[list[tuple[Any, int, QImage]], str]:
+    """One frame from the middle of each sub-action, read through vatp_core.video; a note when impossible."""
+    segments = list(result.segments or [])
+    if not segments:
+        return [], "No sub-action was placed in time, so there are no key frames."
+    candidates = [Path(video_path)] if video_path else []
+    stored = (result.video or {}).get("path")
+    if stored:
+        candidates.append(Path(stored))
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        where = str(candidates[0]) if candidates else "(no path stored in the result)"
+        return [], f"Key frames not included: the video was not found at {where}."
+    try:
+        from vatp_core.video import open_video
+
+        frames = []
+        with open_video(path) as reader:
+            n = len(reader)
+            expected = int((result.video or {}).get("n_frames") or n)
+            if n != expected:  # another file now sits at that path: its frames would mislabel the sub-actions
+                return [], (f"Key frames not included: {path.name} has {n} frames, the scored video had {expected}.")
+            for seg in segments:
+                i = max(0, min(n - 1, (int(seg.start_frame) + int(seg.end_frame)) // 2))
+                if hasattr(reader, "preview"):
+                    img = reader.preview(i, KEYFRAME_MAX_SIDE)
+                else:
+                    img = reader.frame(i)
+                frames.append((seg, i, frame_to_qimage(img)))
+        return frames, ""
+    except Exception as exc:  # a video that no longer decodes must not stop the report
+        log.warning("key frames from %s failed: %s", path, exc)
+        return [], f"Key frames not included: {path.name} could not be read ({exc})."

@@ -1,0 +1,307 @@
+"""The batch loop: prefetch the next video, score this one, write its row, resume what was done before."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from ..errors import Cancelled, VATPError, check_cancel
+from .discovery import content_hash, find_videos, pack_identity
+from .labels import Label, match_label, read_labels
+from .prefetch import Prefetcher, Prepared
+from .row import BatchRow
+from .store import BatchStore, utc_now
+from .summary import BatchSummary, label_metrics
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+def run_batch(
+    folder: str | Path,
+    scorer: Any,
+    *,
+    pack_id: str,
+    pack_name: str = "",
+    out_csv: str | Path,
+    out_json: str | Path | None = None,
+    labels: str | Path | None = None,
+    score_range: tuple[float, float] | None = None,
+    prefetch: bool = True,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    on_row: Callable[[BatchRow, Any], None] | None = None,
+    make_report: Callable[[BatchRow, Any], str | Path | None] | None = None,
+) -> BatchSummary:
+    """Score every video under ``folder`` with ``scorer``, resuming from ``out_csv`` / ``out_json``.
+
+    ``scorer`` needs ``score(path, progress=, cancel=, difficulty=) -> ScoreResult``; when it also has
+    ``features(path, progress=, cancel=)`` and ``score_features(path, features, progress=, cancel=, difficulty=)``
+    the feature extraction of the next video runs in the prefetch thread. ``progress`` gets
+    ``("batch", done, total)`` per video and the scorer's own stages in between. ``on_row`` is called (in this
+    thread) after each row is written, with the ScoreResult, or None for an error row or a video scored in an
+    earlier run; ``make_report`` may render a PDF and return its path, recorded in the row (also for videos
+    scored earlier that have no report yet).
+    """
+    t0 = time.perf_counter()
+    root = Path(folder)
+    store = BatchStore(out_csv, out_json)
+    exclude = [store.results_dir]
+    videos = find_videos(root, exclude=exclude)
+    label_map = read_labels(labels) if labels else {}
+    rels = [p.relative_to(root).as_posix() for p in videos]
+    store.meta.update(
+        folder=str(root.resolve()),
+        pack=pack_name,
+        pack_id=pack_id,
+        labels=str(labels) if labels else None,
+        created=store.meta.get("created") or utc_now(),
+    )
+    split = (
+        prefetch and callable(getattr(scorer, "features", None)) and callable(getattr(scorer, "score_features", None))
+    )
+    total = len(videos)
+    n_scored = n_skipped = n_failed = 0
+    cancelled = False
+
+    def prepare(path: Path, rel: str) -> Prepared:
+        item = Prepared(path, rel)
+        start = time.perf_counter()
+        try:
+            item.chash = content_hash(path)
+            item.skip = store.is_done(rel, item.chash, pack_id)
+            if split and not item.skip:
+                item.features = scorer.features(path, progress=progress, cancel=_stop_or_cancel)
+        except Cancelled:
+            raise
+        except Exception as exc:  # recorded as an error row by the consumer
+            item.error = exc
+        item.seconds = time.perf_counter() - start
+        return item
+
+    stop = threading.Event()
+
+    def _stop_or_cancel() -> bool:
+        return stop.is_set() or bool(cancel and cancel())
+
+    def prepare_safe(path: Path, rel: str) -> Prepared:
+        try:
+            return prepare(path, rel)
+        except Cancelled as exc:
+            return Prepared(path, rel, error=exc)
+
+    items = list(zip(videos, rels))
+    if prefetch:
+        fetcher = Prefetcher(items, prepare_safe)
+        fetcher.start()
+        source: Iterable[Prepared] = fetcher
+    else:
+        fetcher = None
+        source = (prepare_safe(p, r) for p, r in items)
+
+    if progress:
+        progress("batch", 0, total)
+    done = 0
+    try:
+        for item in source:
+            check_cancel(cancel)
+            if isinstance(item.error, Cancelled):
+                raise item.error
+            label = match_label(label_map, item.rel) if label_map else None
+            if item.skip:
+                n_skipped += 1
+                row = store.rows[item.rel]
+                changed = False
+                if label is not None and row.true_score != label.score:
+                    row.true_score = label.score
+                    changed = True
+                if make_report is not None and not (row.report and (store.out_csv.parent / row.report).is_file()):
+                    changed |= _report_from_stored(row, store, make_report)
+                if changed:
+                    store.write(rels)
+                if on_row is not None:
+                    on_row(row, None)
+            else:
+                row, result = _score_one(item, scorer, store, pack_id, pack_name, label, split, progress, cancel)
+                if row.status == "ok":
+                    n_scored += 1
+                    if make_report is not None:
+                        try:
+                            report = make_report(row, result)
+                            if report:
+                                row.report = os.path.relpath(report, store.out_csv.parent).replace(os.sep, "/")
+                        except Exception as exc:  # a report failure must not lose the score
+                            log.warning("report for %s failed: %s", item.rel, exc)
+                            row.error = f"report failed: {exc}"
+                else:
+                    n_failed += 1
+                store.put(row)
+                if label_map:
+                    store.metrics = label_metrics(_present(store, rels), score_range)
+                store.write(rels)
+                if on_row is not None:
+                    on_row(row, result)
+            done += 1
+            if progress:
+                progress("batch", done, total)
+    except Cancelled:
+        cancelled = True
+    finally:
+        stop.set()
+        if fetcher is not None:
+            fetcher.stop.set()
+            fetcher.join(timeout=30)
+    if label_map:
+        store.metrics = label_metrics(_present(store, rels), score_range)
+    store.write(rels)
+    rows = _present(store, rels)
+    return BatchSummary(
+        rows=rows,
+        n_videos=total,
+        n_scored=n_scored,
+        n_skipped=n_skipped,
+        n_failed=n_failed,
+        cancelled=cancelled,
+        seconds=time.perf_counter() - t0,
+        out_csv=store.out_csv,
+        out_json=store.out_json,
+        metrics=store.metrics,
+        folder=root,
+    )
+
+
+def _present(store: BatchStore, rels: list[str]) -> list[BatchRow]:
+    """Rows of the videos in the folder now (the files also keep rows of videos since moved away)."""
+    present = set(rels)
+    return [r for r in store.ordered_rows(rels) if r.file in present]
+
+
+def _score_one(
+    item: Prepared,
+    scorer: Any,
+    store: BatchStore,
+    pack_id: str,
+    pack_name: str,
+    label: Label | None,
+    split: bool,
+    progress: Progress | None,
+    cancel: Callable[[], bool] | None,
+) -> tuple[BatchRow, Any]:
+    """Score one prepared video; any failure other than cancel becomes an error row."""
+    start = time.perf_counter()
+    row = BatchRow(
+        file=item.rel,
+        status="error",
+        content_hash=item.chash,
+        pack=pack_name,
+        pack_id=pack_id,
+        true_score=label.score if label else None,
+        difficulty=label.difficulty if label else None,
+        scored_at=utc_now(),
+    )
+    result = None
+    try:
+        if item.error is not None:
+            raise item.error
+        kwargs: dict[str, Any] = {"progress": progress, "cancel": cancel}
+        if label is not None and label.difficulty is not None:
+            kwargs["difficulty"] = label.difficulty
+        if split:
+            result = scorer.score_features(item.path, item.features, **kwargs)
+        else:
+            result = scorer.score(item.path, **kwargs)
+        row.status = "ok"
+        row.mean = float(result.mean)
+        row.std = float(result.std)
+        if getattr(result, "difficulty", None) is not None:
+            row.difficulty = float(result.difficulty)
+        video = getattr(result, "video", None) or {}
+        row.n_frames = video.get("n_frames")
+        row.duration = video.get("duration")
+        row.segments = segments_text(result)
+        row.result_json = store.save_result(row, result)
+    except Cancelled:
+        raise
+    except Exception as exc:
+        row.status = "error"
+        row.error = _error_text(exc)
+        log.info("batch: %s failed: %s", item.rel, row.error)
+    row.seconds = item.seconds + (time.perf_counter() - start)
+    return row, result
+
+
+def _report_from_stored(
+    row: BatchRow, store: BatchStore, make_report: Callable[[BatchRow, Any], str | Path | None]
+) -> bool:
+    """Render the report of a video scored in an earlier run (reports asked for only now); True if written."""
+    from ..result import ScoreResult
+
+    path = store.result_path(row)
+    if path is None or not path.is_file():
+        return False
+    try:
+        report = make_report(row, ScoreResult.from_json(path))
+    except Exception as exc:
+        log.warning("report for %s failed: %s", row.file, exc)
+        return False
+    if not report:
+        return False
+    row.report = os.path.relpath(report, store.out_csv.parent).replace(os.sep, "/")
+    return True
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc).strip().replace("\n", " ")
+    if isinstance(exc, VATPError):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def segments_text(result: Any) -> str:
+    """Compact sub-action list for the CSV: ``Approach 0.00–1.20; Flight 1.20–2.40``."""
+    parts = []
+    for seg in getattr(result, "segments", None) or []:
+        parts.append(f"{seg.name} {seg.start_time:.2f}-{seg.end_time:.2f}")
+    return "; ".join(parts)
+
+
+def scorer_pack_info(scorer: Any) -> tuple[str, str, tuple[float, float] | None]:
+    """(pack id, pack name, score range) of a loaded scorer, for the resume key and the metrics."""
+    pack = getattr(scorer, "pack", None)
+    if pack is None:
+        return f"scorer:{type(scorer).__name__}", "", None
+    manifest = getattr(pack, "manifest", None)
+    rng = getattr(manifest, "score_range", None)
+    score_range = (float(rng[0]), float(rng[1])) if rng and len(rng) == 2 else None
+    return pack_identity(pack), str(getattr(manifest, "name", "") or ""), score_range
+
+
+def run_scorer_batch(
+    folder: str | Path, scorer: Any, *, out_csv: str | Path | None = None, **kwargs: Any
+) -> BatchSummary:
+    """`run_batch` with the pack id, name and score range taken from a loaded `Scorer` (the GUI job calls this)."""
+    pack_id, pack_name, score_range = scorer_pack_info(scorer)
+    out = Path(out_csv) if out_csv else Path(folder) / "results.csv"
+    kwargs.setdefault("score_range", score_range)
+    return run_batch(folder, scorer, pack_id=pack_id, pack_name=pack_name, out_csv=out, **kwargs)
+
+
+def score_folder(
+    folder: str | Path,
+    pack: str | None = None,
+    *,
+    device: str = "auto",
+    out_csv: str | Path | None = None,
+    **kwargs: Any,
+) -> BatchSummary:
+    """Resolve the pack, load it once into a `Scorer`, and run the batch (what `vatp batch` calls)."""
+    from ..pipeline import Scorer
+
+    if not Path(folder).is_dir():
+        raise VATPError(f"Batch folder not found: {folder}")
+    return run_scorer_batch(folder, Scorer(pack, device=device), out_csv=out_csv, **kwargs)
