@@ -116,13 +116,7 @@ def run_batch(
             if item.skip:
                 n_skipped += 1
                 row = store.rows[item.rel]
-                changed = False
-                if label is not None and row.true_score != label.score:
-                    row.true_score = label.score
-                    changed = True
-                if make_report is not None and not (row.report and (store.out_csv.parent / row.report).is_file()):
-                    changed |= _report_from_stored(row, store, make_report)
-                if changed:
+                if update_skipped(row, label, store, make_report):
                     store.write(rels)
                 if on_row is not None:
                     on_row(row, None)
@@ -131,18 +125,12 @@ def run_batch(
                 if row.status == "ok":
                     n_scored += 1
                     if make_report is not None:
-                        try:
-                            report = make_report(row, result)
-                            if report:
-                                row.report = os.path.relpath(report, store.out_csv.parent).replace(os.sep, "/")
-                        except Exception as exc:  # a report failure must not lose the score
-                            log.warning("report for %s failed: %s", item.rel, exc)
-                            row.error = f"report failed: {exc}"
+                        attach_report(row, result, store, make_report)
                 else:
                     n_failed += 1
                 store.put(row)
                 if label_map:
-                    store.metrics = label_metrics(_present(store, rels), score_range)
+                    store.metrics = label_metrics(present_rows(store, rels), score_range)
                 store.write(rels)
                 if on_row is not None:
                     on_row(row, result)
@@ -157,9 +145,9 @@ def run_batch(
             fetcher.stop.set()
             fetcher.join(timeout=30)
     if label_map:
-        store.metrics = label_metrics(_present(store, rels), score_range)
+        store.metrics = label_metrics(present_rows(store, rels), score_range)
     store.write(rels)
-    rows = _present(store, rels)
+    rows = present_rows(store, rels)
     return BatchSummary(
         rows=rows,
         n_videos=total,
@@ -175,7 +163,7 @@ def run_batch(
     )
 
 
-def _present(store: BatchStore, rels: list[str]) -> list[BatchRow]:
+def present_rows(store: BatchStore, rels: list[str]) -> list[BatchRow]:
     """Rows of the videos in the folder now (the files also keep rows of videos since moved away)."""
     present = set(rels)
     return [r for r in store.ordered_rows(rels) if r.file in present]
@@ -194,16 +182,7 @@ def _score_one(
 ) -> tuple[BatchRow, Any]:
     """Score one prepared video; any failure other than cancel becomes an error row."""
     start = time.perf_counter()
-    row = BatchRow(
-        file=item.rel,
-        status="error",
-        content_hash=item.chash,
-        pack=pack_name,
-        pack_id=pack_id,
-        true_score=label.score if label else None,
-        difficulty=label.difficulty if label else None,
-        scored_at=utc_now(),
-    )
+    row = new_row(item.rel, item.chash, pack_id, pack_name, label)
     result = None
     try:
         if item.error is not None:
@@ -215,24 +194,67 @@ def _score_one(
             result = scorer.score_features(item.path, item.features, **kwargs)
         else:
             result = scorer.score(item.path, **kwargs)
-        row.status = "ok"
-        row.mean = float(result.mean)
-        row.std = float(result.std)
-        if getattr(result, "difficulty", None) is not None:
-            row.difficulty = float(result.difficulty)
-        video = getattr(result, "video", None) or {}
-        row.n_frames = video.get("n_frames")
-        row.duration = video.get("duration")
-        row.segments = segments_text(result)
-        row.result_json = store.save_result(row, result)
+        record_result(row, result, store)
     except Cancelled:
         raise
     except Exception as exc:
         row.status = "error"
-        row.error = _error_text(exc)
+        row.error = error_text(exc)
         log.info("batch: %s failed: %s", item.rel, row.error)
     row.seconds = item.seconds + (time.perf_counter() - start)
     return row, result
+
+
+def new_row(rel: str, chash: str, pack_id: str, pack_name: str, label: Label | None) -> BatchRow:
+    """The row of a video about to be scored: an error row until a result is recorded in it."""
+    return BatchRow(
+        file=rel,
+        status="error",
+        content_hash=chash,
+        pack=pack_name,
+        pack_id=pack_id,
+        true_score=label.score if label else None,
+        difficulty=label.difficulty if label else None,
+        scored_at=utc_now(),
+    )
+
+
+def record_result(row: BatchRow, result: Any, store: BatchStore) -> None:
+    """Fill an ok row from a ScoreResult and write the result's JSON through the store."""
+    row.status = "ok"
+    row.mean = float(result.mean)
+    row.std = float(result.std)
+    if getattr(result, "difficulty", None) is not None:
+        row.difficulty = float(result.difficulty)
+    video = getattr(result, "video", None) or {}
+    row.n_frames = video.get("n_frames")
+    row.duration = video.get("duration")
+    row.segments = segments_text(result)
+    row.result_json = store.save_result(row, result)
+
+
+def update_skipped(
+    row: BatchRow, label: Label | None, store: BatchStore, make_report: Callable[[BatchRow, Any], Any] | None
+) -> bool:
+    """A video scored in an earlier run: take a changed label, render a report asked for only now; True if changed."""
+    changed = False
+    if label is not None and row.true_score != label.score:
+        row.true_score = label.score
+        changed = True
+    if make_report is not None and not (row.report and (store.out_csv.parent / row.report).is_file()):
+        changed |= _report_from_stored(row, store, make_report)
+    return changed
+
+
+def attach_report(row: BatchRow, result: Any, store: BatchStore, make_report: Callable[[BatchRow, Any], Any]) -> None:
+    """Render a scored video's report and record its path; a report failure must not lose the score."""
+    try:
+        report = make_report(row, result)
+        if report:
+            row.report = os.path.relpath(report, store.out_csv.parent).replace(os.sep, "/")
+    except Exception as exc:
+        log.warning("report for %s failed: %s", row.file, exc)
+        row.error = f"report failed: {exc}"
 
 
 def _report_from_stored(
@@ -255,7 +277,7 @@ def _report_from_stored(
     return True
 
 
-def _error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     text = str(exc).strip().replace("\n", " ")
     if isinstance(exc, VATPError):
         return text or type(exc).__name__

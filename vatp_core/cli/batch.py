@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from . import CLIError
+from .engine import add_engine_args, ray_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--no-prefetch", action="store_true", help="do not decode the next video while scoring the current one"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
+    add_engine_args(p)
     p.set_defaults(func=run)
 
 
@@ -64,17 +66,36 @@ def run(args: argparse.Namespace) -> int:
             print(f"scoring {total} video(s) from {folder} → {out}", flush=True)
 
     try:
-        summary = score_folder(
-            folder,
-            args.pack,
-            device=args.device,
-            out_csv=out,
-            labels=args.labels,
-            prefetch=not args.no_prefetch,
-            progress=progress,
-            on_row=on_row,
-            make_report=make_report,
-        )
+        if args.engine == "ray":
+            from ..distributed.ray_batch import run_ray_batch
+            from .progress_bar import ProgressBar
+
+            options = ray_options(args)
+            bar = ProgressBar(enabled=not args.quiet)
+            summary = run_ray_batch(
+                folder,
+                args.pack,
+                options=options,
+                device=args.device,
+                out_csv=out,
+                labels=args.labels,
+                progress=lambda stage, done, total: (progress(stage, done, total), bar(stage, done, total)),
+                on_row=on_row,
+                make_report=make_report,
+            )
+            bar.close()
+        else:
+            summary = score_folder(
+                folder,
+                args.pack,
+                device=args.device,
+                out_csv=out,
+                labels=args.labels,
+                prefetch=not args.no_prefetch,
+                progress=progress,
+                on_row=on_row,
+                make_report=make_report,
+            )
     except VATPError as exc:
         raise CLIError(str(exc)) from None
     print(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from . import CLIError
+from .engine import add_engine_args, ray_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="redo videos whose .npy exists")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_engine_args(p)
     p.set_defaults(func=run)
 
 
@@ -89,11 +91,14 @@ def run(args: argparse.Namespace) -> int:
                 raise CLIError(
                     f"The pack {pack.manifest.name!r} uses the {pack.manifest.backbone} backbone, not {args.backbone}."
                 )
-            backbone = pack.load_backbone(device)
-        else:
+            if args.engine != "ray":  # Ray workers load their own
+                backbone = pack.load_backbone(device)
+        elif args.engine != "ray":
             backbone = load_backbone(args.backbone, weights=args.weights, device=device)
     except VATPError as exc:
         raise CLIError(str(exc)) from exc
+    if args.engine == "ray":
+        return _run_ray(args, root, videos, out, device, protocol)
 
     from ..features import extract_features
 
@@ -126,9 +131,64 @@ def run(args: argparse.Namespace) -> int:
         f"Extracted {done} video{'s' if done != 1 else ''} ({clips} clips, {backbone.spec.feature_dim}-d, "
         f"{backbone.spec.name}, protocol {protocol.name}) to {out}"
     ]
+    return _report(parts, skipped, failed)
+
+
+def _report(parts: list[str], skipped: int, failed: int) -> int:
     if skipped:
         parts.append(f"{skipped} skipped (already there; --overwrite to redo)")
     if failed:
         parts.append(f"{failed} failed")
     print("; ".join(parts) + ".")
     return 1 if failed else 0
+
+
+def _run_ray(args: argparse.Namespace, root, videos, out, device: str, protocol) -> int:
+    """The same videos, targets and files as the local loop, extracted on Ray workers."""
+    import sys
+    from pathlib import Path
+
+    from ..distributed.ray_extract import BackboneFactory, run_ray_extract
+    from ..errors import VATPError
+    from ..features import get_backbone_spec
+    from .progress_bar import ProgressBar
+
+    options = ray_options(args)
+    jobs, skipped = [], 0
+    for video in videos:
+        rel = video.relative_to(root) if args.recursive else Path(video.name)
+        target = out / rel.with_suffix(".npy")
+        if target.exists() and not args.overwrite:
+            skipped += 1
+        else:
+            jobs.append((video, target))
+    pack = str(Path(args.pack).resolve()) if args.pack and Path(args.pack).exists() else args.pack
+    weights = str(Path(args.weights).resolve()) if args.weights else None
+    factory = BackboneFactory(args.backbone, weights=weights, pack=pack, device=device)
+    bar = ProgressBar(enabled=not args.quiet)
+
+    def on_error(video, message: str) -> None:
+        print(f"{video.relative_to(root)}: error: {message}", file=sys.stderr)
+
+    try:
+        counts = run_ray_extract(
+            jobs,
+            factory,
+            protocol,
+            _save_npy,
+            options=options,
+            batch_size=args.batch_size,
+            use_cache=not args.no_cache,
+            progress=bar,
+            on_error=on_error,
+        )
+    except VATPError as exc:
+        raise CLIError(str(exc)) from exc
+    finally:
+        bar.close()
+    spec = get_backbone_spec(args.backbone)
+    parts = [
+        f"Extracted {counts.done} video{'s' if counts.done != 1 else ''} on Ray ({counts.clips} clips, "
+        f"{spec.feature_dim}-d, {spec.name}, protocol {protocol.name}) to {out}"
+    ]
+    return _report(parts, skipped, counts.failed)

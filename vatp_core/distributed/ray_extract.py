@@ -1,0 +1,120 @@
+"""`vatp extract DIR --engine ray`: clip features computed by Ray actors that keep the backbone loaded.
+
+Videos go to the workers by path (shared storage); the feature arrays come back through Ray's object store
+and the driver writes every ``.npy`` itself (atomically), so a stopped run keeps what it finished and the
+next run skips the files that exist.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..batch.runner import error_text
+from .ray_pool import ACTOR_RESTARTS, run_on_actors
+from .ray_runtime import RayOptions, ray_session, worker_count
+
+
+@dataclass(frozen=True)
+class BackboneFactory:
+    """What an actor calls once: the backbone from a pack, from a weights file, or the installed weights."""
+
+    backbone: str
+    weights: str | None = None
+    pack: str | None = None
+    device: str = "auto"
+
+    def __call__(self) -> Any:
+        if self.pack:
+            from ..pack import resolve_pack
+
+            return resolve_pack(self.pack).load_backbone(self.device)
+        from ..features import load_backbone
+
+        return load_backbone(self.backbone, weights=self.weights, device=self.device)
+
+
+class ExtractionActor:
+    """One Ray worker: a backbone loaded once, extracting one video after another."""
+
+    def __init__(self, factory: Callable[[], Any], protocol: Any, batch_size: int, use_cache: bool) -> None:
+        self.backbone = factory()
+        self.protocol = protocol
+        self.batch_size = batch_size
+        self.use_cache = use_cache
+
+    def ping(self) -> bool:
+        return True
+
+    def extract(self, path: str) -> dict[str, Any]:
+        """The (n_clips, dim) features, or the one-line reason the video could not be read."""
+        from ..features import extract_features
+
+        start = time.perf_counter()
+        try:
+            res = extract_features(
+                path, self.backbone, self.protocol, batch_size=self.batch_size, use_cache=self.use_cache
+            )
+            return {"features": res.features, "n_clips": res.n_clips, "seconds": time.perf_counter() - start}
+        except Exception as exc:
+            return {"error": error_text(exc), "seconds": time.perf_counter() - start}
+
+
+@dataclass
+class ExtractCounts:
+    done: int = 0
+    failed: int = 0
+    clips: int = 0
+
+
+def run_ray_extract(
+    jobs: Sequence[tuple[Path, Path]],
+    factory: BackboneFactory,
+    protocol: Any,
+    save: Callable[[Path, Any], None],
+    *,
+    options: RayOptions = RayOptions(),
+    batch_size: int = 8,
+    use_cache: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+    on_error: Callable[[Path, str], None] | None = None,
+) -> ExtractCounts:
+    """Extract every ``(video, target .npy)`` on Ray workers; ``save(target, features)`` runs here, per video."""
+    counts = ExtractCounts()
+    targets = {str(video): (video, target) for video, target in jobs}
+    items = [(key, (str(Path(key).resolve()),)) for key in targets]
+    total = len(items)
+
+    def on_done(key: str, value: dict[str, Any] | None, died: str) -> None:
+        video, target = targets[key]
+        if value is not None and "features" in value:
+            save(target, value["features"])
+            counts.done += 1
+            counts.clips += int(value["n_clips"])
+        else:
+            counts.failed += 1
+            if on_error is not None:
+                on_error(video, value["error"] if value else f"not extracted: {died}")
+        if progress:
+            progress("extract", counts.done + counts.failed, total)
+
+    if not items:
+        return counts
+    if progress:
+        progress("extract", 0, total)
+    with ray_session(options) as ray:
+        n_workers, gpus = worker_count(ray, options)
+        actor_cls = ray.remote(
+            num_cpus=options.cpus_per_worker, num_gpus=gpus, max_restarts=ACTOR_RESTARTS, max_task_retries=0
+        )(ExtractionActor)
+        actors = [
+            actor_cls.remote(factory, protocol, batch_size, use_cache) for _ in range(min(n_workers, len(items)))
+        ]
+        try:
+            run_on_actors(ray, actors, "extract", items, on_done)
+        finally:
+            for actor in actors:
+                ray.kill(actor)
+    return counts
