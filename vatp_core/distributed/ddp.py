@@ -226,6 +226,12 @@ class DDPContext:
         ids = _interleave_list([s[1] for s in shapes])
         return merged_out, new_target, ids
 
+    def from_main(self, obj: Any) -> Any:
+        """Rank 0's value of a picklable object on every rank (the checkpoint to resume from)."""
+        box = [obj if self.is_main else None]
+        dist.broadcast_object_list(box, src=0, group=self.group)
+        return box[0]
+
     def gather_objects(self, obj: Any) -> list[Any]:
         """One picklable object from every rank (per-rank random states for the checkpoint)."""
         out: list[Any] = [None] * self.world_size

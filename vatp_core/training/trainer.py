@@ -302,8 +302,12 @@ def train_model(
         start_epoch = 1
         fingerprint = _fingerprint(train_set, val_set, cfg, tc)
         ckpt = checkpoint_path(tc.checkpoint_dir) if tc.checkpoint_dir else None
-        if ckpt is not None and tc.resume and ckpt.is_file():
+        state = None
+        if ckpt is not None and tc.resume and (ddp is None or ddp.is_main) and ckpt.is_file():
             state = load_checkpoint(ckpt)
+        if ddp is not None and ckpt is not None and tc.resume:
+            state = ddp.from_main(state)  # rank 0's checkpoint, also where the others cannot see its folder
+        if state is not None:
             if state.get("fingerprint") != fingerprint:
                 raise CheckpointError(
                     f"{ckpt} belongs to a different run (data, model or settings changed); "
