@@ -7,6 +7,7 @@ them exactly as the pipeline does (same reader, same resize, clips assembled), w
     python benchmarks/features.py                                   # CPU: tiny and swin3d_t, 4 s video
     python benchmarks/features.py --backbone swin3d_b --seconds 20 --device cuda
     python benchmarks/features.py --backbone tiny --video my.mp4 --json out.json
+    python benchmarks/features.py --preprocess-only                 # vst-gdlt preprocessing, before vs after
 
 Random backbone weights are used unless --installed (speed does not depend on the values).
 """
@@ -33,15 +34,22 @@ DEFAULT_PROTOCOL = {
 }
 
 
-def decode_only(path: Path, protocol, resize) -> tuple[float, int]:
-    """Seconds and frames to decode + resize + assemble every clip of the protocol (no model)."""
+def decode_only(path: Path, protocol, spec, cpu_time: list[float] | None = None) -> tuple[float, int]:
+    """Seconds and frames to decode + preprocess + assemble every clip of the protocol (no model).
+
+    ``cpu_time`` gets the process CPU seconds (all threads) spent, a figure other load disturbs less.
+    """
+    from vatp_core.features.preprocess import preprocessing_for
     from vatp_core.video import iter_clips, open_video
 
+    prep = preprocessing_for(protocol.preprocess, spec)
     with open_video(path) as reader:
         ranges = protocol.clip_ranges(len(reader))
-        t = time.perf_counter()
-        n_clips = sum(1 for _ in iter_clips(reader, protocol, resize=resize))
+        t, c = time.perf_counter(), time.process_time()
+        n_clips = sum(1 for _ in iter_clips(reader, protocol, resize=prep.reader_resize, frame_fn=prep.frame_fn))
         seconds = time.perf_counter() - t
+        if cpu_time is not None:
+            cpu_time.append(time.process_time() - c)
     frames = ranges[-1][1] - ranges[0][0] + 1
     assert n_clips == len(ranges)
     return seconds, frames
@@ -55,7 +63,6 @@ def run_one(
     from vatp_core.devices import device_label
     from vatp_core.features import extract_features, load_backbone
     from vatp_core.protocols import get_protocol
-    from vatp_core.video import Resize
 
     backbone = load_backbone(backbone_name, random_init=not installed, device=device)
     spec = backbone.spec
@@ -67,7 +74,6 @@ def run_one(
             else {}
         ),
     )
-    resize = Resize(short_side=spec.short_side, crop=spec.input_size)
     dev = backbone.device
     # warm-up: lazy CUDA init, cuDNN autotuning, the file in the OS cache
     with torch.inference_mode():
@@ -80,7 +86,7 @@ def run_one(
             backbone.module(x[:1])
     path.read_bytes()
 
-    dec_s, frames = decode_only(path, protocol, resize)
+    dec_s, frames = decode_only(path, protocol, spec)
     t = time.perf_counter()
     result = extract_features(path, backbone, protocol, batch_size=batch_size, use_cache=False)
     if dev.type == "cuda":
@@ -108,6 +114,40 @@ def run_one(
     }
 
 
+def preprocessing_before_after(path: Path, repeats: int = 3) -> dict:
+    """vst-gdlt decode + preprocessing throughput: the old square crop (before) against gdlt-v2 (after).
+
+    Runs alternate and the fastest of ``repeats`` counts, so load from other processes hurts both alike;
+    torch runs on the threads the extraction pipeline gives it while decoding (one core left to the decoder).
+    """
+    import torch
+
+    from vatp_core.features import get_backbone_spec
+    from vatp_core.features.pipeline import _leave_a_core_for_decoding
+    from vatp_core.protocols import get_protocol
+
+    spec = get_backbone_spec("swin3d_b")
+    best = {"square-v1": float("inf"), "gdlt-v2": float("inf")}
+    cpu: dict[str, list[float]] = {k: [] for k in best}
+    frames = 0
+    with _leave_a_core_for_decoding(torch.device("cpu")):
+        for _ in range(max(1, repeats)):
+            for version in best:
+                seconds, frames = decode_only(path, get_protocol("vst-gdlt", preprocess=version), spec, cpu[version])
+                best[version] = min(best[version], seconds)
+    before, after = frames / best["square-v1"], frames / best["gdlt-v2"]
+    cpu_before, cpu_after = (min(cpu[k]) / frames * 1e3 for k in ("square-v1", "gdlt-v2"))
+    return {
+        "frames": frames,
+        "before_square_v1_fps": round(before, 2),
+        "after_gdlt_v2_fps": round(after, 2),
+        "after_over_before": round(after / before, 3),
+        "before_cpu_ms_per_frame": round(cpu_before, 2),
+        "after_cpu_ms_per_frame": round(cpu_after, 2),
+        "cpu_after_over_before": round(cpu_after / cpu_before, 3),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
@@ -126,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--installed", action="store_true", help="use the installed weights instead of random ones")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
+    p.add_argument(
+        "--preprocess-only",
+        action="store_true",
+        help="only the vst-gdlt decode + preprocessing comparison (square-v1 before, gdlt-v2 after), no backbone",
+    )
     args = p.parse_args(argv)
 
     import torch
@@ -153,8 +198,15 @@ def main(argv: list[str] | None = None) -> int:
             make_test_video(path, n, size=(1920, 1080), fps=25, codec="h264", gop=50, bframes=2, noise=6.0)
             source = f"generated 1920x1080 H.264, 25 fps, {n} frames ({seconds:g} s), camera-like grain, made in {time.perf_counter() - t:.1f} s"
         print(f"video: {source}")
+        prep = preprocessing_before_after(path)
+        print(
+            f"vst-gdlt decode + preprocessing ({prep['frames']} frames): before (square-v1) "
+            f"{prep['before_square_v1_fps']:.1f} frames/s, after (gdlt-v2) {prep['after_gdlt_v2_fps']:.1f} frames/s, "
+            f"after/before {prep['after_over_before']:.2f}; CPU time {prep['before_cpu_ms_per_frame']:.1f} -> "
+            f"{prep['after_cpu_ms_per_frame']:.1f} ms/frame (x{prep['cpu_after_over_before']:.2f})"
+        )
         results = []
-        for name in backbones:
+        for name in [] if args.preprocess_only else backbones:
             r = run_one(path, name, str(dev), batch, args.installed, args.protocol)
             results.append(r)
             print(
@@ -164,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"ratio {r['ratio']:.2f}"
             )
     if args.json:
-        args.json.write_text(json.dumps({"video": source, "results": results}, indent=2))
+        args.json.write_text(json.dumps({"video": source, "preprocessing": prep, "results": results}, indent=2))
     return 0
 
 

@@ -250,12 +250,15 @@ class ModelPack:
     def load_backbone(self, device: "str | torch.device" = "auto"):
         """The backbone the pack was trained with: from the pack, or the installed weights (features module)."""
         from .features import load_backbone
+        from .features.weights import preferred_weights_id
 
         return load_backbone(
             self.manifest.backbone,
             weights=self.backbone_state(),
             device=device,
             weights_hash=self.manifest.backbone_weights_hash or None,
+            # a pack trained on public features records no hash: use the weights those features were made with
+            prefer_weights=preferred_weights_id(self.manifest.backbone, self.manifest.protocol.get("name")),
         )
 
     def info(self) -> dict[str, Any]:

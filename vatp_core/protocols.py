@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .errors import VATPError
+from .features.preprocess import PREPROCESS_GDLT, PREPROCESS_SQUARE, PREPROCESS_VERSIONS
 from .video.errors import VideoTooShortError
 
 I3D_MTL_STARTS = (0, 10, 20, 30, 40, 50, 60, 70, 80, 87)
@@ -31,6 +32,9 @@ class ClipProtocol:
     - ``fps``: if set, first resample the range in time to this rate (e.g. a 60 fps or variable-rate phone
       video fed to a model trained at 25 fps); needs the frame ``timestamps`` (``iter_clips`` passes the
       reader's). None (the default of every preset) keeps the native frames.
+    - ``preprocess``: the versioned frame recipe (``vatp_core.features.preprocess``): ``gdlt-v2`` for
+      ``vst-gdlt`` (the public RG / Fis-V features), ``square-v1`` otherwise. It is part of the feature-cache
+      key and of every pack, so features made one way are never reused for the other.
     """
 
     name: str
@@ -40,8 +44,13 @@ class ClipProtocol:
     n_samples: int | None = None
     starts: tuple[int, ...] | None = None
     fps: float | None = None
+    preprocess: str = PREPROCESS_SQUARE
 
     def __post_init__(self) -> None:
+        if self.preprocess not in PREPROCESS_VERSIONS:
+            raise ProtocolError(
+                f"Unknown preprocessing {self.preprocess!r}; choose one of {', '.join(PREPROCESS_VERSIONS)}."
+            )
         if self.fps is not None and not float(self.fps) > 0:
             raise ProtocolError(f"fps must be positive, got {self.fps}")
         if int(self.clip_len) < 1 or int(self.stride) < 1:
@@ -135,6 +144,9 @@ class ClipProtocol:
             base.update({k: v for k, v in d.items() if v is not None or k in ("n_samples", "starts", "fps")})
             d = base
         starts = d.get("starts")
+        # a protocol saved before preprocessing had versions: a preset keeps its own recipe (vst-gdlt packs
+        # were trained on the public GDLT features), anything else was made the square way
+        preprocess = d.get("preprocess") or (_PRESETS[name].preprocess if name in _PRESETS else PREPROCESS_SQUARE)
         return cls(
             name=str(name),
             clip_len=int(d["clip_len"]),
@@ -143,11 +155,12 @@ class ClipProtocol:
             n_samples=None if d.get("n_samples") is None else int(d["n_samples"]),
             starts=None if starts is None else tuple(int(s) for s in starts),
             fps=None if d.get("fps") is None else float(d["fps"]),
+            preprocess=str(preprocess),
         )
 
 
 _PRESETS: dict[str, ClipProtocol] = {
-    "vst-gdlt": ClipProtocol("vst-gdlt", clip_len=32, stride=32, trim="symmetric"),
+    "vst-gdlt": ClipProtocol("vst-gdlt", clip_len=32, stride=32, trim="symmetric", preprocess=PREPROCESS_GDLT),
     "i3d-mtl": ClipProtocol("i3d-mtl", clip_len=16, stride=10, n_samples=103, starts=I3D_MTL_STARTS),
     "generic": ClipProtocol("generic", clip_len=16, stride=16),
 }

@@ -168,12 +168,13 @@ def test_cli_extract_writes_npy_per_video(video, tiny, tmp_path, capsys):
     a, b = np.load(out / "a.npy"), np.load(out / "b.npy")
     assert a.shape == (8, 256) and b.shape == (4, 256) and a.dtype == np.float32
     np.testing.assert_allclose(a, reference_features(video, tiny, PROTOCOL), rtol=1e-4, atol=1e-5)
-    assert sorted(p.name for p in out.iterdir()) == ["a.npy", "b.npy"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.npy", "b.npy", "extraction.json"]
     text = capsys.readouterr()
     assert "2 videos" in text.out
     # missing weights for a backbone that needs them: a clear error, exit 2, no hang
     rc = cli_main(["extract", str(video), "--backbone", "swin3d_b", "--protocol", "vst-gdlt", "--out", str(out)])
-    assert rc == 2 and "swin3d_b_1k-24f7c7c6.pth" in capsys.readouterr().err
+    # (vst-gdlt asks for the official Kinetics-600 model the public features were made with)
+    assert rc == 2 and "swin_base_patch244_window877_kinetics600_22k.pth" in capsys.readouterr().err
 
 
 def test_protocol_resampling_time_uses_frame_timestamps(tmp_path, tiny):

@@ -49,6 +49,9 @@ def test_train_then_eval(rg_tiny, tmp_path, capsys):
     assert manifest["training"]["preset"] == "te+pd" and manifest["training"]["selection"] == "best_test"
     assert manifest["training"]["split"] == {"train": "train", "n_train": 10, "test": "test", "n_test": 6}
     assert manifest["backbone"] == "swin3d_b" and manifest["protocol"]["name"] == "vst-gdlt"
+    assert manifest["protocol"]["preprocess"] == "gdlt-v2"  # the pack records the recipe it was trained on
+    # public RG features were made with the official Kinetics-600 Swin-B, which scoring will use too
+    assert manifest["training"]["backbone_weights"] == "swin3d_b-k600-official"
     assert manifest["metrics"]["test"]["spearman"] == pytest.approx(summary["test"]["spearman"])
 
     rc = main(

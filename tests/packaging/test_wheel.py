@@ -57,7 +57,9 @@ def test_installed_wheel_scores_the_demo_from_root(wheel, tmp_path):
     # The venv sees the already installed dependencies (torch, Qt…); the project itself comes from the wheel.
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=300)
     py = venv / "bin" / "python"
-    subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed", str(wheel)], check=True, timeout=300)
+    subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed", str(wheel)], check=True, timeout=300
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["VATP_HOME"] = str(tmp_path / "home")
     where = subprocess.run(

@@ -2,7 +2,8 @@
 
 Each subcommand lives in its own module of this package and exposes ``register(subparsers)``,
 which adds its parser and sets ``func`` (called with the parsed args, returning an exit code).
-Modules must not import torch at import time, so `vatp --help` stays instant.
+Modules must not import torch at import time, so `vatp --help` stays instant. Commands that need Qt
+(`vatp report`) come from the app through the entry-point seam in `extensions`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from ..errors import VATPError
 # One entry per subcommand module, in the order `vatp --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "score",
-    "report",
     "batch",
     "packs",
     "weights",
@@ -48,12 +48,35 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
+    from .extensions import extensions
+
+    for register in extensions().commands:
+        register(sub)
     return parser
+
+
+def _unknown_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """The one-line error for a command nobody registered (a Qt-backed one when the Qt part is missing)."""
+    from .extensions import extensions
+
+    ext = extensions()
+    if ext.commands and not ext.problems:
+        return None  # the Qt part is there: argparse says what is wrong
+    words = [a for a in argv if not a.startswith("-")]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if not words or words[0] in sub.choices:
+        return None
+    return f"vatp: error: unknown command {words[0]!r} (commands that need Qt come from the app: {ext.unavailable()})"
 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never wait on the model hub by accident
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    unknown = _unknown_command(parser, argv)
+    if unknown:
+        print(unknown, file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..errors import VATPError
 from . import CLIError
 from .engine import add_engine_args, ray_options
+from .extensions import ReportRenderer, extensions
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +42,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..batch import score_folder, summary_pdf_path
-    from ..errors import VATPError
 
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -49,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(f"labels file not found: {args.labels}")
     out = Path(args.out) if args.out else folder / "results.csv"
     reports = Path(args.reports) if args.reports else None
-    make_report = _report_maker(reports, args.page_size) if reports else None
+    renderer = _renderer(required=reports is not None)
+    make_report = renderer.report_maker(reports, args.page_size) if renderer and reports else None
 
     def on_row(row, result) -> None:
         if args.quiet:
@@ -72,18 +74,25 @@ def run(args: argparse.Namespace) -> int:
 
             options = ray_options(args)
             bar = ProgressBar(enabled=not args.quiet)
-            summary = run_ray_batch(
-                folder,
-                args.pack,
-                options=options,
-                device=args.device,
-                out_csv=out,
-                labels=args.labels,
-                progress=lambda stage, done, total: (progress(stage, done, total), bar(stage, done, total)),
-                on_row=on_row,
-                make_report=make_report,
-            )
-            bar.close()
+
+            def progress_and_bar(stage: str, done: int, total: int) -> None:
+                progress(stage, done, total)
+                bar(stage, done, total)
+
+            try:
+                summary = run_ray_batch(
+                    folder,
+                    args.pack,
+                    options=options,
+                    device=args.device,
+                    out_csv=out,
+                    labels=args.labels,
+                    progress=progress_and_bar,
+                    on_row=on_row,
+                    make_report=make_report,
+                )
+            finally:
+                bar.close()
         else:
             summary = score_folder(
                 folder,
@@ -106,27 +115,24 @@ def run(args: argparse.Namespace) -> int:
     if summary.metrics:
         m = summary.metrics
         print(f"labels: n={m['n']}  Spearman {m['spearman']:.3f}  R-l2 {m['rl2']:.3f}  MSE {m['mse']:.3f}")
-    if reports is not None or summary.metrics:
+    if renderer is not None and (reports is not None or summary.metrics):
         pdf = summary_pdf_path(summary.out_csv, reports)
-        _summary_report(summary, pdf, args.page_size)
+        title = f"Batch summary: {summary.folder.name}"
+        renderer.batch_summary(summary.rows, summary.metrics, pdf, page_size=args.page_size, title=title)
         print(f"reports: {reports}  summary: {pdf}" if reports else f"summary: {pdf}")
+    elif summary.metrics:
+        print(f"no summary PDF: {extensions().unavailable()}")
     if summary.cancelled:
         return 130
     return 1 if summary.n_failed and summary.n_failed == summary.n_videos else 0
 
 
-def _report_maker(reports: Path, page_size: str):
-    """Per-video PDFs, rendered headless through app.report (imported only when reports are asked for)."""
-
-    from app.report import batch_report_maker
-
-    return batch_report_maker(reports, page_size)
-
-
-def _summary_report(summary, path: Path, page_size: str) -> Path:
-
-    from app.report import render_batch_summary
-
-    return render_batch_summary(
-        summary.rows, summary.metrics, path, page_size=page_size, title=f"Batch summary: {summary.folder.name}"
-    )
+def _renderer(required: bool) -> ReportRenderer | None:
+    """The PDF renderer an extension registered (see extensions); a one-line error when ``required``."""
+    ext = extensions()
+    if required:
+        try:
+            return ext.require_report_renderer()
+        except VATPError as exc:
+            raise CLIError(str(exc)) from None
+    return ext.report_renderer

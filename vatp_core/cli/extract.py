@@ -18,10 +18,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", default="generic", help="clip protocol: vst-gdlt, i3d-mtl or generic (default)")
     p.add_argument("--clip-len", type=int, default=None, help="frames per clip (overrides the protocol)")
     p.add_argument("--stride", type=int, default=None, help="frames between clip starts (overrides the protocol)")
+    p.add_argument(
+        "--preprocess",
+        default=None,
+        choices=("square-v1", "gdlt-v2"),
+        help="frame preprocessing (default: the protocol's; vst-gdlt uses gdlt-v2, as the public features)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the .npy files")
+    p.add_argument(
+        "--save-input",
+        default=None,
+        metavar="FILE.npy",
+        help="also save the normalised backbone input of the first video's first clip, (C, T, H, W) float32",
+    )
     src = p.add_mutually_exclusive_group()
     src.add_argument(
         "--weights", default=None, metavar="FILE", help="backbone weights file (default: the installed one)"
+    )
+    src.add_argument(
+        "--weights-id",
+        default=None,
+        metavar="ID",
+        help="installed weights to use (see `vatp weights list`); default: the protocol's (vst-gdlt + swin3d_b: "
+        "the official Kinetics-600 model the public features used, when installed), else the backbone's",
     )
     src.add_argument("--pack", default=None, help="take the backbone (and its weights) from this model pack")
     p.add_argument("--device", default=None, help="auto, cuda or cpu (default: the settings)")
@@ -66,6 +85,17 @@ def _save_npy(path, array) -> None:
         np.save(fh, array, allow_pickle=False)
 
 
+def _write_manifest(out, identity: dict, protocol) -> None:
+    """``extraction.json`` beside the features: which backbone, weights and protocol (with its preprocessing)."""
+    import json
+
+    from .. import __version__
+    from ..atomic import atomic_write
+
+    record = {**identity, "protocol": protocol.to_dict(), "vatp_version": __version__}
+    atomic_write(out / "extraction.json", json.dumps(record, indent=2))
+
+
 def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
@@ -81,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
         from ..features import get_backbone_spec, load_backbone
         from ..protocols import get_protocol
 
-        overrides = {k: v for k, v in (("clip_len", args.clip_len), ("stride", args.stride)) if v is not None}
+        pairs = (("clip_len", args.clip_len), ("stride", args.stride), ("preprocess", args.preprocess))
+        overrides = {k: v for k, v in pairs if v is not None}
         protocol = get_protocol(args.protocol, **overrides)
         if args.pack:
             from ..pack import resolve_pack
@@ -91,29 +122,46 @@ def run(args: argparse.Namespace) -> int:
                 raise CLIError(
                     f"The pack {pack.manifest.name!r} uses the {pack.manifest.backbone} backbone, not {args.backbone}."
                 )
+            prefer = None
             if args.engine != "ray":  # Ray workers load their own
                 backbone = pack.load_backbone(device)
-        elif args.engine != "ray":
-            backbone = load_backbone(args.backbone, weights=args.weights, device=device)
+        else:
+            from ..features.weights import find_installed, preferred_weights_id
+
+            name = get_backbone_spec(args.backbone).name
+            if args.weights_id:
+                find_installed(name, weights_id=args.weights_id)  # a clear error when it is not installed
+            prefer = args.weights_id or preferred_weights_id(name, protocol.name)
+            if args.engine != "ray":
+                backbone = load_backbone(name, weights=args.weights, device=device, prefer_weights=prefer)
     except VATPError as exc:
         raise CLIError(str(exc)) from exc
     if args.engine == "ray":
-        return _run_ray(args, root, videos, out, device, protocol)
+        return _run_ray(args, root, videos, out, device, protocol, prefer)
 
     from ..features import extract_features
 
+    _write_manifest(out, backbone.identity(), protocol)
     bar = ProgressBar(enabled=not args.quiet)
     done = skipped = failed = clips = 0
+    save_input = Path(args.save_input).expanduser() if args.save_input else None
     for video in videos:
         rel = video.relative_to(root) if args.recursive else Path(video.name)
         target = out / rel.with_suffix(".npy")
-        if target.exists() and not args.overwrite:
+        keep_input = save_input is not None
+        if target.exists() and not args.overwrite and not keep_input:
             skipped += 1
             continue
         bar.set_label(str(rel))
         try:
             result = extract_features(
-                video, backbone, protocol, batch_size=args.batch_size, progress=bar, use_cache=not args.no_cache
+                video,
+                backbone,
+                protocol,
+                batch_size=args.batch_size,
+                progress=bar,
+                use_cache=not args.no_cache,
+                keep_first_input=keep_input,
             )
         except VATPError as exc:
             bar.close()
@@ -124,12 +172,21 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
             raise
         bar.close()
+        if keep_input and result.first_input is not None:
+            assert save_input is not None
+            _save_npy(save_input, result.first_input.astype("float32"))
+            print(f"Saved the first clip's input {tuple(result.first_input.shape)} of {rel} to {save_input}")
+            save_input = None
+            if target.exists() and not args.overwrite:
+                skipped += 1
+                continue
         _save_npy(target, result.features)
         done += 1
         clips += result.n_clips
+    weights = backbone.weights_id or backbone.weights_source
     parts = [
         f"Extracted {done} video{'s' if done != 1 else ''} ({clips} clips, {backbone.spec.feature_dim}-d, "
-        f"{backbone.spec.name}, protocol {protocol.name}) to {out}"
+        f"{backbone.spec.name} {weights}, protocol {protocol.name}, preprocessing {protocol.preprocess}) to {out}"
     ]
     return _report(parts, skipped, failed)
 
@@ -143,16 +200,17 @@ def _report(parts: list[str], skipped: int, failed: int) -> int:
     return 1 if failed else 0
 
 
-def _run_ray(args: argparse.Namespace, root, videos, out, device: str, protocol) -> int:
+def _run_ray(args: argparse.Namespace, root, videos, out, device: str, protocol, prefer: str | None) -> int:
     """The same videos, targets and files as the local loop, extracted on Ray workers."""
     import sys
     from pathlib import Path
 
     from ..distributed.ray_extract import BackboneFactory, run_ray_extract
     from ..errors import VATPError
-    from ..features import get_backbone_spec
     from .progress_bar import ProgressBar
 
+    if args.save_input:
+        raise CLIError("--save-input works with the local engine only")
     options = ray_options(args)
     jobs, skipped = [], 0
     for video in videos:
@@ -164,7 +222,7 @@ def _run_ray(args: argparse.Namespace, root, videos, out, device: str, protocol)
             jobs.append((video, target))
     pack = str(Path(args.pack).resolve()) if args.pack and Path(args.pack).exists() else args.pack
     weights = str(Path(args.weights).resolve()) if args.weights else None
-    factory = BackboneFactory(args.backbone, weights=weights, pack=pack, device=device)
+    factory = BackboneFactory(args.backbone, weights=weights, pack=pack, device=device, prefer_weights=prefer)
     bar = ProgressBar(enabled=not args.quiet)
 
     def on_error(video, message: str) -> None:
@@ -186,9 +244,13 @@ def _run_ray(args: argparse.Namespace, root, videos, out, device: str, protocol)
         raise CLIError(str(exc)) from exc
     finally:
         bar.close()
-    spec = get_backbone_spec(args.backbone)
+    info = counts.backbone or {}
+    if info:
+        _write_manifest(out, info, protocol)
+    weights_text = info.get("weights_id") or info.get("weights_source") or ""
     parts = [
         f"Extracted {counts.done} video{'s' if counts.done != 1 else ''} on Ray ({counts.clips} clips, "
-        f"{spec.feature_dim}-d, {spec.name}, protocol {protocol.name}) to {out}"
+        f"{counts.feature_dim}-d, {info.get('backbone', args.backbone)} {weights_text}, protocol {protocol.name}, "
+        f"preprocessing {protocol.preprocess}) to {out}"
     ]
     return _report(parts, skipped, counts.failed)

@@ -82,8 +82,16 @@ class _VideoFeatures:
     def backbone(self):
         if self._backbone is None:
             from ..features import load_backbone
+            from ..features.weights import preferred_weights_id
 
-            self._backbone = load_backbone(self.backbone_name, weights=self.weights, device=self.device)
+            name = self.protocol_name
+            name = name.get("name") if isinstance(name, dict) else getattr(name, "name", name)
+            self._backbone = load_backbone(
+                self.backbone_name,
+                weights=self.weights,
+                device=self.device,
+                prefer_weights=preferred_weights_id(self.backbone_name, name),
+            )
         return self._backbone
 
     @property

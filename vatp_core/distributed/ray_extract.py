@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..batch.runner import error_text
-from .ray_pool import ACTOR_RESTARTS, run_on_actors
+from .ray_pool import ACTOR_RESTARTS, AllWorkersDied, first_line, run_on_actors
 from .ray_runtime import RayOptions, ray_session, worker_count
 
 
@@ -25,15 +25,17 @@ class BackboneFactory:
     weights: str | None = None
     pack: str | None = None
     device: str = "auto"
+    prefer_weights: str | None = None  # the installed weights the protocol asks for, as the local engine picks
 
     def __call__(self) -> Any:
         if self.pack:
             from ..pack import resolve_pack
 
             return resolve_pack(self.pack).load_backbone(self.device)
-        from ..features import load_backbone
+        from ..features import get_backbone_spec, load_backbone
 
-        return load_backbone(self.backbone, weights=self.weights, device=self.device)
+        name = get_backbone_spec(self.backbone).name
+        return load_backbone(name, weights=self.weights, device=self.device, prefer_weights=self.prefer_weights)
 
 
 class ExtractionActor:
@@ -47,6 +49,10 @@ class ExtractionActor:
 
     def ping(self) -> bool:
         return True
+
+    def describe(self) -> tuple[dict[str, str], int]:
+        """The backbone's identity (for ``extraction.json``) and feature size."""
+        return self.backbone.identity(), int(self.backbone.feature_dim)
 
     def extract(self, path: str) -> dict[str, Any]:
         """The (n_clips, dim) features, or the one-line reason the video could not be read."""
@@ -67,6 +73,8 @@ class ExtractCounts:
     done: int = 0
     failed: int = 0
     clips: int = 0
+    backbone: dict[str, str] | None = None  # what the workers loaded
+    feature_dim: int = 0
 
 
 def run_ray_extract(
@@ -105,14 +113,18 @@ def run_ray_extract(
     if progress:
         progress("extract", 0, total)
     with ray_session(options) as ray:
+        from ray.exceptions import RayActorError
+
         n_workers, gpus = worker_count(ray, options)
         actor_cls = ray.remote(
             num_cpus=options.cpus_per_worker, num_gpus=gpus, max_restarts=ACTOR_RESTARTS, max_task_retries=0
         )(ExtractionActor)
-        actors = [
-            actor_cls.remote(factory, protocol, batch_size, use_cache) for _ in range(min(n_workers, len(items)))
-        ]
+        actors = [actor_cls.remote(factory, protocol, batch_size, use_cache) for _ in range(min(n_workers, len(items)))]
         try:
+            try:
+                counts.backbone, counts.feature_dim = ray.get(actors[0].describe.remote())
+            except RayActorError as exc:  # the constructor failed: missing weights, unreadable pack
+                raise AllWorkersDied(f"the Ray workers could not load the backbone: {first_line(exc)}") from None
             run_on_actors(ray, actors, "extract", items, on_done)
         finally:
             for actor in actors:

@@ -64,7 +64,7 @@ def run_on_actors(
             value = ray.get(ref)
         except dead_errors as exc:
             attempts[key] += 1
-            last_death = _first_line(exc)
+            last_death = first_line(exc)
             log.warning("Ray worker %d died on %s (attempt %d): %s", a, key, attempts[key], last_death)
             try:
                 ray.get(actors[a].ping.remote(), timeout=PING_TIMEOUT_S)  # restarted by Ray, model loaded again
@@ -78,6 +78,6 @@ def run_on_actors(
         on_done(key, value, "")
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__

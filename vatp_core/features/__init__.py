@@ -34,6 +34,8 @@ _LAZY = {
     "FeatureCache": "cache",
     "video_content_hash": "cache",
     "feature_cache_key": "cache",
+    "preprocess_clip": "preprocess",
+    "preprocessing_for": "preprocess",
 }
 
 

@@ -201,6 +201,7 @@ class LoadedBackbone:
     weights_hash: str
     weights_source: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    weights_id: str = ""  # the weights manager's id (e.g. swin3d_b-k600-official) when installed weights were used
 
     @property
     def device(self) -> "torch.device":
@@ -218,6 +219,15 @@ class LoadedBackbone:
     def feature_dim(self) -> int:
         return self.spec.feature_dim
 
+    def identity(self) -> dict[str, str]:
+        """Which backbone and weights made a set of features (recorded in ``extraction.json``)."""
+        return {
+            "backbone": self.spec.name,
+            "weights_id": self.weights_id,
+            "weights_hash": self.weights_hash,
+            "weights_source": self.weights_source,
+        }
+
     def state_dict(self) -> dict[str, "torch.Tensor"]:
         """The weights on the CPU, e.g. for storing the tiny backbone inside a model pack."""
         return {k: v.detach().to("cpu") for k, v in self.module.state_dict().items()}
@@ -231,23 +241,27 @@ def load_backbone(
     weights_hash: str | None = None,
     random_init: bool = False,
     seed: int = 0,
+    prefer_weights: str | None = None,
 ) -> LoadedBackbone:
     """Build `name`, load its weights and move it to `device` in eval mode.
 
     weights: a file (a torchvision .pth, a public I3D / official Video Swin checkpoint, a .safetensors), a
     state dict, or None to use the file installed by the weights manager (the one whose hash is
-    `weights_hash` when given). Missing weights raise MissingWeightsError naming the file and the folder,
-    before anything heavy is built. random_init=True builds seeded random weights (tests, benchmarks).
+    `weights_hash` when given; among several, ``prefer_weights`` first, e.g. the id
+    `weights.preferred_weights_id` gives for a protocol). Missing weights raise MissingWeightsError naming the
+    file and the folder, before anything heavy is built. random_init=True builds seeded random weights.
     """
     from . import weights as wm
 
     spec = get_backbone_spec(name)
     source = ""
     known_hash: str | None = None
+    weights_id = ""
     if weights is None and not random_init:
         # before importing torch or building anything: a missing file is reported at once
-        installed = wm.find_installed(spec.name, weights_hash=weights_hash)
+        installed = wm.find_installed(spec.name, weights_hash=weights_hash, prefer=prefer_weights)
         weights, known_hash, source = installed.path, installed.state_hash, f"installed:{installed.path.name}"
+        weights_id = installed.id
 
     import torch
 
@@ -276,7 +290,7 @@ def load_backbone(
             f"The {spec.name} weights loaded (hash {digest}) are not the ones expected (hash {weights_hash})."
         )
     module.to(dev)
-    return LoadedBackbone(spec=spec, module=module, weights_hash=digest, weights_source=source)
+    return LoadedBackbone(spec=spec, module=module, weights_hash=digest, weights_source=source, weights_id=weights_id)
 
 
 def load_into(module: "nn.Module", state: Mapping[str, "torch.Tensor"], name: str) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import Cancelled, check_cancel
 from .cache import FeatureCache, feature_cache_key, video_content_hash
+from .preprocess import Preprocessing, normalise, preprocessing_for
 
 if TYPE_CHECKING:
     import torch
@@ -47,6 +48,7 @@ class ClipFeatures:
     backbone: str = ""
     weights_hash: str = ""
     protocol: dict[str, Any] = field(default_factory=dict)
+    first_input: np.ndarray | None = None  # (3, L, H, W) float32 backbone input of clip 0, when asked for
 
     @property
     def n_clips(self) -> int:
@@ -118,13 +120,15 @@ def extract_features(
     end: int | None = None,
     cache: FeatureCache | None = None,
     prefetch: int = 3,
+    keep_first_input: bool = False,
 ) -> ClipFeatures:
     """Features of every clip of `protocol` in frames [start, end) of `video`, served from the cache when present.
 
     progress("features", clips done, clips total) after each clip; cancel is checked between batches
     (raises Cancelled, leaving nothing in the cache). Memory is bounded by a few batches of clips.
+    keep_first_input=True also returns the normalised input of the first clip (and so never reads the cache).
     """
-    from ..video import Resize, open_video
+    from ..video import open_video
 
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
@@ -156,6 +160,8 @@ def extract_features(
         )
         if use_cache:
             cache = cache or FeatureCache()
+        if use_cache and not keep_first_input:
+            assert cache is not None
             hit = cache.get(key)
             if hit is not None and hit.features.shape == (total, spec.feature_dim) and hit.clip_ranges == ranges:
                 if progress is not None:
@@ -164,14 +170,15 @@ def extract_features(
                 return ClipFeatures(hit.features, hit.clip_ranges, from_cache=True, timings=timings, **common)
 
         device = backbone.device
-        resize = Resize(short_side=spec.short_side, crop=spec.input_size)
-        out_h, out_w = resize.output_shape(info.width, info.height)
+        prep = preprocessing_for(protocol.preprocess, spec)
+        out_h, out_w = prep.output_hw(info.width, info.height)
+        first_input: list[np.ndarray] | None = [] if keep_first_input else None
         with _leave_a_core_for_decoding(device):
             feats = _run(
                 reader,
                 backbone,
                 protocol,
-                resize,
+                prep,
                 (out_h, out_w),
                 start,
                 end,
@@ -182,6 +189,7 @@ def extract_features(
                 progress,
                 cancel,
                 timings,
+                first_input,
             )
 
     timings["total"] = time.perf_counter() - t_start
@@ -201,14 +209,15 @@ def extract_features(
                 "created": time.time(),
             },
         )
-    return ClipFeatures(feats, ranges, from_cache=False, timings=timings, **common)
+    kept = first_input[0] if first_input else None
+    return ClipFeatures(feats, ranges, from_cache=False, timings=timings, first_input=kept, **common)
 
 
 def _run(
     reader,
     backbone,
     protocol,
-    resize,
+    prep: Preprocessing,
     out_hw,
     start,
     end,
@@ -219,6 +228,7 @@ def _run(
     progress,
     cancel,
     timings,
+    first_input: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     import torch
 
@@ -247,7 +257,15 @@ def _run(
             filled = 0
             first_index = 0
             t0 = time.perf_counter()
-            for index, clip in iter_clips(reader, protocol, resize=resize, start=start, end=end, cancel=stop.is_set):
+            for index, clip in iter_clips(
+                reader,
+                protocol,
+                resize=prep.reader_resize,
+                start=start,
+                end=end,
+                cancel=stop.is_set,
+                frame_fn=prep.frame_fn,
+            ):
                 if buf is None:
                     buf, event = _take(free, stop)
                     if event is not None:
@@ -273,8 +291,6 @@ def _run(
                 pass
 
     thread = threading.Thread(target=producer, name="vatp-decode", daemon=True)
-    mean = torch.tensor(spec.mean, device=device, dtype=torch.float32).view(1, 3, 1, 1, 1) * 255.0
-    std = torch.tensor(spec.std, device=device, dtype=torch.float32).view(1, 3, 1, 1, 1) * 255.0
     amp_dtype = _autocast_dtype(device)
     outputs: list[torch.Tensor] = []
     done = 0
@@ -300,11 +316,10 @@ def _run(
                 if cuda:
                     event = torch.cuda.Event()
                     event.record()
-                x = x.permute(0, 4, 1, 2, 3).float()  # (B, 3, L, H, W) on the device
-                if not cuda:
-                    x = x.contiguous()
+                x = normalise(x, prep.mean, prep.std)  # (B, 3, L, H, W) float on the device
                 free.put((buf, event))  # CPU: x is a new tensor; CUDA: reuse waits for the copy event
-                x = (x - mean) / std
+                if first_input is not None and not first_input:
+                    first_input.append(x[0].float().cpu().numpy())
                 if amp_dtype is not None:
                     with torch.autocast(device_type="cuda", dtype=amp_dtype):
                         y = backbone.module(x)

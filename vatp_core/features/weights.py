@@ -125,6 +125,16 @@ KNOWN_WEIGHTS: dict[str, KnownWeights] = {
     )
 }
 
+# The weights a protocol's public features were made with: picked for it over the backbone's default
+# whenever both are installed (the RG / Fis-V features used the official Video Swin-B Kinetics-600 model).
+PROTOCOL_WEIGHTS: dict[tuple[str, str], str] = {("vst-gdlt", "swin3d_b"): "swin3d_b-k600-official"}
+
+
+def preferred_weights_id(backbone: str, protocol: str | None) -> str | None:
+    """The weights id a protocol prefers for ``backbone`` (None: the backbone's default)."""
+    return PROTOCOL_WEIGHTS.get((protocol or "", backbone))
+
+
 _HASH_IN_NAME = re.compile(r"-([0-9a-f]{6,64})\.[A-Za-z0-9]+$")
 
 
@@ -350,10 +360,14 @@ def _register_loose_known_files(folder: Path, backbone: str) -> None:
             import_weights(candidate, backbone=known.backbone)
 
 
-def find_installed(backbone: str, weights_hash: str | None = None, weights_id: str | None = None) -> InstalledWeights:
+def find_installed(
+    backbone: str, weights_hash: str | None = None, weights_id: str | None = None, prefer: str | None = None
+) -> InstalledWeights:
     """The installed file for `backbone` (matching `weights_hash` / `weights_id` when given).
 
-    Never touches the network; raises MissingWeightsError naming the needed file and the folder.
+    Order among the matches: `prefer` (a protocol's weights, see `preferred_weights_id`), then the backbone's
+    default entry, then the newest. Never touches the network; raises MissingWeightsError naming the needed
+    file and the folder.
     """
     from .backbones import get_backbone_spec
 
@@ -365,8 +379,8 @@ def find_installed(backbone: str, weights_hash: str | None = None, weights_id: s
         candidates = [w for w in candidates if w.state_hash == weights_hash]
     if weights_id:
         candidates = [w for w in candidates if w.id == weights_id]
-    preferred = weights_id or spec.weights_id
-    candidates.sort(key=lambda w: w.id != preferred)  # stable: the default entry first, then newest
+    order = [i for i in (weights_id, prefer, spec.weights_id) if i]
+    candidates.sort(key=lambda w: order.index(w.id) if w.id in order else len(order))  # stable: then newest
     for item in candidates:
         st = item.path.stat()
         if st.st_size == item.size and st.st_mtime_ns == item.mtime_ns:
@@ -377,8 +391,8 @@ def find_installed(backbone: str, weights_hash: str | None = None, weights_id: s
             f"{item.path.name} in {folder} changed since it was imported (SHA-256 differs): import it again."
         )
     raise MissingWeightsError(
-        _missing_message(spec.name, folder, weights_hash, weights_id),
-        filename=_needed_filename(spec.name, weights_id),
+        _missing_message(spec.name, folder, weights_hash, weights_id or prefer),
+        filename=_needed_filename(spec.name, weights_id or prefer),
         folder=folder,
     )
 

@@ -26,6 +26,21 @@ def _protocol_and_backbone(train_set: FeatureDataset, backbone: str | None, prot
     return name, "", None, get_protocol(proto_name).to_dict()
 
 
+def backbone_weights_used(train_set: FeatureDataset, backbone: str, protocol: str | None) -> str:
+    """Which backbone weights made (or, for given features, are taken to have made) the features: the weights id."""
+    from ..features import get_backbone_spec
+    from ..features.weights import preferred_weights_id
+
+    ex = train_set.extractor
+    if ex is not None:
+        return getattr(ex.backbone, "weights_id", "") or getattr(ex.backbone, "weights_source", "")
+    try:
+        spec = get_backbone_spec(backbone)
+    except Exception:  # an unknown backbone: nothing to say
+        return ""
+    return preferred_weights_id(spec.name, protocol) or spec.weights_id or ""
+
+
 def backbone_problem(train_set: FeatureDataset, backbone: str | None = None) -> str | None:
     """Why a pack from these features could not score videos (feature size ≠ the backbone's), or None."""
     if train_set.extractor is not None:
@@ -133,7 +148,9 @@ def save_trained_pack(
         },
         "preset": cfg.preset_name,
         "backbone": bb_name,
+        "backbone_weights": backbone_weights_used(train_set, bb_name, proto.get("name")),
         "protocol": proto.get("name"),
+        "preprocess": proto.get("preprocess"),
         **result.summary(),
         "history": [
             {

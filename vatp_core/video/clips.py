@@ -19,6 +19,7 @@ def iter_clips(
     start: int = 0,
     end: int | None = None,
     cancel: Callable[[], bool] | None = None,
+    frame_fn: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (clip index, (L, H, W, 3) uint8) for each clip of ``protocol`` over frames [start, end).
 
@@ -26,6 +27,7 @@ def iter_clips(
     bounded by one clip span whatever the video length. An undecodable frame is replaced by the nearest
     earlier decoded one (or the next one at the very start) and counted by the reader.
     A protocol with ``fps`` set is resampled in time using the reader's timestamps (VFR-safe).
+    ``frame_fn`` (a backbone's preprocessing of full-size frames) is applied to each frame as it is decoded.
     Raises `VideoTooShortError` when the range holds less than one clip.
     """
     timestamps = reader.timestamps() if getattr(protocol, "fps", None) else None
@@ -55,6 +57,8 @@ def iter_clips(
 
     check_cancel(cancel)
     for idx, arr in reader.stream(first, last + 1, resize=resize):
+        if frame_fn is not None:
+            arr = frame_fn(arr)
         if idx in needed_set:
             held[idx] = arr
         last_seen = (idx, arr)

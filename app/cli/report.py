@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import CLIError
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -29,43 +27,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def load_or_score(path: Path, pack: str | None, device: str):
-    """A ScoreResult from a result JSON, or by scoring a video with the given pack."""
-    from ..errors import VATPError
-
-    if not path.exists():
-        raise CLIError(f"file not found: {path}")
-    try:
-        if path.suffix.lower() == ".json":
-            from ..result import ScoreResult
-
-            return ScoreResult.from_json(path)
-        from ..pack import resolve_pack
-        from ..pipeline import score_video
-
-        return score_video(path, resolve_pack(pack), device=device)
-    except VATPError as exc:
-        raise CLIError(str(exc)) from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CLIError(f"{path.name} is not a VATP result file ({exc})") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from datetime import date
 
+    from vatp_core.cli.inputs import load_or_score
+
+    from . import report_module
+
+    report = report_module()
     source = Path(args.input)
     result = load_or_score(source, args.pack, args.device)
     reference = load_or_score(Path(args.reference), args.pack, args.device) if args.reference else None
-    from app.report import ReportFields, render_report
-
-    fields = ReportFields(
-        title=args.title or ReportFields.title,
+    fields = report.ReportFields(
+        title=args.title or report.ReportFields.title,
         athlete=args.athlete,
         routine=args.routine,
         date=args.date or date.today().isoformat(),
     )
     video = Path(args.video) if args.video else (source if source.suffix.lower() != ".json" else None)
-    out = render_report(
+    out = report.render_report(
         result, Path(args.out), fields=fields, reference=reference, page_size=args.page_size, video_path=video
     )
     print(f"report written: {out}")
