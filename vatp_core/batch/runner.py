@@ -55,13 +55,7 @@ def run_batch(
     videos = find_videos(root, exclude=exclude)
     label_map = read_labels(labels) if labels else {}
     rels = [p.relative_to(root).as_posix() for p in videos]
-    store.meta.update(
-        folder=str(root.resolve()),
-        pack=pack_name,
-        pack_id=pack_id,
-        labels=str(labels) if labels else None,
-        created=store.meta.get("created") or utc_now(),
-    )
+    describe_run(store, root, pack_name, pack_id, labels)
     split = (
         prefetch and callable(getattr(scorer, "features", None)) and callable(getattr(scorer, "score_features", None))
     )
@@ -203,6 +197,20 @@ def _score_one(
         log.info("batch: %s failed: %s", item.rel, row.error)
     row.seconds = item.seconds + (time.perf_counter() - start)
     return row, result
+
+
+def describe_run(
+    store: BatchStore, root: Path, pack_name: str, pack_id: str, labels: str | Path | None, **extra: Any
+) -> None:
+    """What the results files say about the run: folder, pack, labels, when it began."""
+    store.meta.update(
+        folder=str(root.resolve()),
+        pack=pack_name,
+        pack_id=pack_id,
+        labels=str(labels) if labels else None,
+        created=store.meta.get("created") or utc_now(),
+        **extra,
+    )
 
 
 def new_row(rel: str, chash: str, pack_id: str, pack_name: str, label: Label | None) -> BatchRow:

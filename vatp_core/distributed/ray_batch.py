@@ -28,13 +28,13 @@ from ..batch import (
 from ..batch.runner import (
     Progress,
     attach_report,
+    describe_run,
     error_text,
     new_row,
     present_rows,
     record_result,
     update_skipped,
 )
-from ..batch.store import utc_now
 from ..errors import VATPError
 from .ray_pool import ACTOR_RESTARTS, run_on_actors
 from .ray_runtime import RayOptions, ray_session, worker_count
@@ -108,24 +108,19 @@ def run_ray_batch(
     videos = find_videos(root, exclude=[store.results_dir])
     rels = [p.relative_to(root).as_posix() for p in videos]
     label_map = read_labels(labels) if labels else {}
-    store.meta.update(
-        folder=str(root.resolve()),
-        pack=pack_name,
-        pack_id=pack_id,
-        labels=str(labels) if labels else None,
-        created=store.meta.get("created") or utc_now(),
-        engine="ray",
-    )
+    describe_run(store, root, pack_name, pack_id, labels, engine="ray")
     total = len(videos)
     counts = {"scored": 0, "skipped": 0, "failed": 0, "done": 0}
     pending: dict[str, tuple[str, Any]] = {}  # rel → (content hash, label)
     items: list[tuple[str, tuple]] = []
 
-    def finish(row: BatchRow, result: Any) -> None:
-        store.put(row)
-        if label_map:
-            store.metrics = label_metrics(present_rows(store, rels), score_range)
-        store.write(rels)
+    def finish(row: BatchRow, result: Any, *, new: bool = True) -> None:
+        """Write a new row (``new``) and report the video as done."""
+        if new:
+            store.put(row)
+            if label_map:
+                store.metrics = label_metrics(present_rows(store, rels), score_range)
+            store.write(rels)
         counts["done"] += 1
         if on_row is not None:
             on_row(row, result)
@@ -149,11 +144,7 @@ def run_ray_batch(
             row = store.rows[rel]
             if update_skipped(row, label, store, make_report):
                 store.write(rels)
-            counts["done"] += 1
-            if on_row is not None:
-                on_row(row, None)
-            if progress:
-                progress("batch", counts["done"], total)
+            finish(row, None, new=False)
             continue
         pending[rel] = (chash, label)
         difficulty = label.difficulty if label is not None else None
