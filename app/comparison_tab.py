@@ -3,7 +3,6 @@ of per-sub-action differences) and, for a labelled set, the CS curve and the pre
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from vatp_core import metrics, palette
 from vatp_core.charts import Chart, aligned_comparison_chart, cs_curve_of, scatter_chart
+from vatp_core.csv_reader import read_csv
 from vatp_core.errors import VATPError
 
 
@@ -76,20 +76,17 @@ class LabelledSet:
 
 def read_batch_results(path: Path) -> LabelledSet | None:
     """A batch results CSV (``file, mean, true_score`` columns) → its labelled rows; None if not that format."""
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
-        if not {"mean", "true_score"} <= set(cols):
-            return None
-        names, pred, true = [], [], []
-        for rec in reader:
-            try:
-                p, t = float(rec[cols["mean"]]), float(rec[cols["true_score"]])
-            except (TypeError, ValueError):
-                continue  # error rows and unlabelled videos
-            names.append(rec.get(cols.get("file", ""), "") or "")
-            pred.append(p)
-            true.append(t)
+    table = read_csv(path, what="Results table")
+    if table.find("mean") is None or table.find("true_score") is None:
+        return None
+    names, pred, true = [], [], []
+    for row in table.rows:
+        p, t = row.optional_number("mean"), row.optional_number("true_score")
+        if p is None or t is None:
+            continue  # error rows and unlabelled videos
+        names.append(row.text("file"))
+        pred.append(p)
+        true.append(t)
     return LabelledSet(names, np.asarray(pred), np.asarray(true), path.name)
 
 

@@ -9,15 +9,10 @@ import sys
 from pathlib import Path
 
 
-def _progress(stage: str, done: int, total: int) -> None:
-    """One line per finished stage on stderr (stdout keeps only the summary)."""
-    if total and done == total:
-        print(f"  {stage}: {done}/{total}", file=sys.stderr, flush=True)
-
-
 def run_headless(video: str | Path | None, pack: str | None, device: str, save: bool = False) -> int:
     """Score ``video`` (None: the bundled demo video with the demo pack); 0 on success, 2 on a user error."""
     from vatp_core import paths
+    from vatp_core.cli.progress_bar import ProgressBar
     from vatp_core.errors import VATPError
 
     if video is None:
@@ -30,9 +25,10 @@ def run_headless(video: str | Path | None, pack: str | None, device: str, save: 
         from vatp_core.pack import resolve_pack
         from vatp_core.pipeline import Scorer
 
-        with torch.inference_mode():
+        # stderr: bars on a terminal, one line per finished stage otherwise; stdout keeps only the summary
+        with torch.inference_mode(), ProgressBar(lines=1, label="  ") as progress:
             scorer = Scorer(resolve_pack(pack), device=device)
-            result = scorer.score(video, progress=_progress)
+            result = scorer.score(video, progress=progress)
     except VATPError as exc:
         print(f"vatp-studio: error: {exc}", file=sys.stderr)
         return 2

@@ -14,6 +14,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from vatp_core.time_format import clock
+
 from .colors import subaction_color
 
 pg.setConfigOptions(antialias=False, useOpenGL=False)  # raster painting: fast and identical offscreen
@@ -70,8 +72,7 @@ class _TimeAxis(pg.AxisItem):
         out = []
         for v in values:
             seconds = max(0.0, v / fps)
-            minutes, sec = divmod(seconds, 60)
-            out.append(f"{int(minutes)}:{sec:04.1f}" if minutes else f"{sec:.1f} s")
+            out.append(clock(seconds, 1) if seconds >= 59.95 else f"{seconds:.1f} s")
         return out
 
 

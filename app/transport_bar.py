@@ -6,15 +6,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
-
-def timecode(seconds: float) -> str:
-    """``H:MM:SS.mmm`` without the hour when it is zero: what an editor shows."""
-    ms_total = int(round(max(0.0, seconds) * 1000))
-    hours, rest = divmod(ms_total, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    text = f"{minutes:02d}:{secs:02d}.{ms:03d}"
-    return f"{hours}:{text}" if hours else text
+from vatp_core.time_format import timecode
 
 
 class TransportBar(QWidget):

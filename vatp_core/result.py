@@ -16,6 +16,7 @@ from typing import Any
 
 from .atomic import atomic_write
 from .errors import VATPError
+from .time_format import clock
 
 RESULT_FORMAT_VERSION = 1
 SIDECAR_SUFFIX = ".vatp.json"
@@ -124,7 +125,7 @@ class ScoreResult:
             for seg in self.segments:
                 lines.append(
                     f"    {seg.name:<{width}}  frames {seg.start_frame:>6}–{seg.end_frame:<6} "
-                    f"{_fmt_time(seg.start_time)}–{_fmt_time(seg.end_time)}  "
+                    f"{clock(seg.start_time)}–{clock(seg.end_time)}  "
                     f"{seg.contribution:+.2f}  (conf {seg.confidence:.2f})"
                 )
             unplaced = [
@@ -201,11 +202,6 @@ class ScoreResult:
         path = self.sidecar_path(video if video is not None else self.video["path"])
         self.to_json(path)
         return path
-
-
-def _fmt_time(seconds: float) -> str:
-    minutes, sec = divmod(max(0.0, float(seconds)), 60.0)
-    return f"{int(minutes)}:{sec:05.2f}"
 
 
 def _plain(value: Any) -> Any:

@@ -8,11 +8,6 @@ from pathlib import Path
 from typing import Any
 
 
-def fmt_time(seconds: float) -> str:
-    m, s = divmod(max(0.0, float(seconds)), 60.0)
-    return f"{int(m)}:{s:05.2f}"
-
-
 def fmt_value(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"

@@ -13,12 +13,13 @@ from PySide6.QtGui import QBrush, QColor, QPen
 
 from vatp_core import palette
 from vatp_core.charts import cumulative_chart, distribution_chart
+from vatp_core.time_format import clock as fmt_time
 
 from .attention import draw_attention_strip
 from .canvas import ACCENT, INK, MUTED, WARN_BG, WARN_FG, Canvas, subaction_qcolor
 from .keyframes import key_frames
 from .painter import draw_chart
-from .provenance import fmt_time, fmt_value, not_for_judging, pack_manifest, protocol_text
+from .provenance import fmt_value, not_for_judging, pack_manifest, protocol_text
 
 
 @dataclass

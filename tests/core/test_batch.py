@@ -217,7 +217,7 @@ def test_bad_labels_file_is_a_clear_error(tmp_path):
     with pytest.raises(VATPError, match="'file' and a 'score'"):
         read_labels(bad)
     bad.write_text("file,score\na.mp4,three\n")
-    with pytest.raises(VATPError, match="line 2"):
+    with pytest.raises(VATPError, match="labels.csv:2: "):
         read_labels(bad)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_write
+from ..csv_reader import CSVError, read_csv
 from ..errors import VATPError
 from .row import BatchRow
 
@@ -59,9 +60,9 @@ class BatchStore:
                 rows = []
         if not rows and self.out_csv.is_file():
             try:
-                with open(self.out_csv, newline="", encoding="utf-8") as fh:
-                    rows = [BatchRow.from_dict(r) for r in csv.DictReader(fh)]
-            except (ValueError, csv.Error) as exc:
+                table = read_csv(self.out_csv, what="Results table")
+                rows = [BatchRow.from_dict(r.values) for r in table.rows]
+            except (ValueError, CSVError) as exc:
                 raise VATPError(
                     f"{self.out_csv} exists but is not a VATP results table ({exc}); choose another --out file"
                 ) from None

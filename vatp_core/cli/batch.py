@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..batch import score_folder, summary_pdf_path
+    from .progress_bar import ProgressBar
 
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -53,19 +54,22 @@ def run(args: argparse.Namespace) -> int:
     renderer = _renderer(required=reports is not None)
     make_report = renderer.report_maker(reports, args.page_size) if renderer and reports else None
 
+    bar = ProgressBar(not args.quiet, stages=("batch",), lines=0, unit="video")  # a bar on a terminal only
+
     def on_row(row, result) -> None:
         if args.quiet:
             return
         if row.status == "ok":
             extra = f"  (true {row.true_score:g})" if row.true_score is not None else ""
             extra += "  (scored earlier)" if result is None else ""
-            print(f"  {row.file}: {row.mean:.2f} ± {row.std:.2f}{extra}", flush=True)
+            bar.write(f"  {row.file}: {row.mean:.2f} ± {row.std:.2f}{extra}")
         else:
-            print(f"  {row.file}: ERROR {row.error}", flush=True)
+            bar.write(f"  {row.file}: ERROR {row.error}")
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage == "batch" and not args.quiet and done == 0:
-            print(f"scoring {total} video(s) from {folder} → {out}", flush=True)
+            bar.write(f"scoring {total} video(s) from {folder} → {out}")
+        bar(stage, done, total)
 
     try:
         if args.engine == "ray":
@@ -107,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
             )
     except VATPError as exc:
         raise CLIError(str(exc)) from None
+    finally:
+        bar.close()
     print(
         f"{summary.n_videos} video(s): {summary.n_scored} scored, {summary.n_skipped} already done, "
         f"{summary.n_failed} failed in {summary.seconds:.1f} s ({summary.videos_per_minute:.1f} videos/min)"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 
 from . import CLIError
 
@@ -38,49 +36,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-class _Progress:
-    """One line per stage on stderr, updated in place on a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.tty = sys.stderr.isatty()
-        self.stage = None
-        self.last = 0.0
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        new = stage != self.stage
-        if not new and done < total and now - self.last < 0.5:
-            return
-        self.last = now
-        if new and self.stage is not None and self.tty:
-            sys.stderr.write("\n")
-        self.stage = stage
-        text = f"{stage}: {done}/{total}"
-        if self.tty:
-            sys.stderr.write("\r" + text)
-        elif new or done >= total:
-            sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.tty and self.stage is not None:
-            sys.stderr.write("\n")
-
-
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..errors import VATPError
     from ..settings import load_settings
+    from .progress_bar import ProgressBar
 
     video = Path(args.video)
     if not video.exists():
         raise CLIError(f"No such file: {video}")
     device = args.device or load_settings().device or "auto"
-    progress = _Progress(not args.quiet)
+    progress = ProgressBar(not args.quiet, lines=1)  # off a terminal: one line as each stage ends
     try:
         from ..pipeline import score_video
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 
@@ -38,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..synth import SynthConfig, generate_dataset
     from . import CLIError
+    from .progress_bar import ProgressBar
 
     if args.n < 1:
         raise CLIError("--n must be at least 1")
@@ -48,15 +48,9 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError("--fps must be between 1 and 120")
     cfg = SynthConfig(n=args.n, seed=args.seed, size=(w, h), fps=args.fps, idle=not args.no_idle)
     t0 = time.perf_counter()
-    tty = sys.stderr.isatty()
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if tty or done == total or done % 25 == 0:
-            end = "\n" if done == total or not tty else "\r"
-            print(f"synth {done}/{total}", end=end, file=sys.stderr, flush=True)
-
     try:
-        items = generate_dataset(args.out, cfg, workers=args.workers, progress=progress)
+        with ProgressBar(unit="routine") as progress:
+            items = generate_dataset(args.out, cfg, workers=args.workers, progress=progress)
     except OSError as exc:
         raise CLIError(f"cannot write to {args.out}: {exc}") from exc
     frames = sum(len(it.frame_labels) for it in items)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
-import sys
 import time
 from pathlib import Path
 
+from ..time_format import duration
 from . import CLIError
 
 DATASET_CHOICES = ("rg", "fisv", "mtl", "finefs", "generic")
@@ -149,61 +150,43 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 class TrainProgress:
-    """Epoch bar with running loss and selection-set Spearman; in place on a terminal, sparse lines otherwise."""
+    """Epoch bar with running loss and selection-set Spearman (the shared `ProgressBar`), sparse lines off a terminal."""
 
     def __init__(self, total_epochs: int, label: str = "", enabled: bool = True, stream=None) -> None:
+        from .progress_bar import ProgressBar
+
         self.total = total_epochs
-        self.label = label
-        self.enabled = enabled
-        self.stream = stream or sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.loading = ProgressBar(enabled, stream=stream, label=label, lines=1, unit="file")
+        self.epochs = ProgressBar(enabled, stream=stream, label=label, lines=20, unit="epoch")
         self.best = (-2.0, 0)
         self.epoch_times: list[float] = []
-        self.batch = (0, 0)
-        self.last_line = ""
-        self.step = max(1, total_epochs // 20)
+        self.summary = ""
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage == "load" and self.enabled and (self.tty or done == total):
-            end = "\n" if done == total else ""
-            self.stream.write(f"\r{self.label}reading features {done}/{total}{end}")
-            self.stream.flush()
-        elif stage == "batch" and self.enabled and self.tty:
-            self.batch = (done, total)
-            self.stream.write("\r" + self.last_line + f"  batch {done}/{total}   ")
-            self.stream.flush()
+        if stage == "load":
+            self.loading("reading features", done, total)
+        elif stage == "batch" and self.epochs.tty:
+            self.epochs.note(f"{self.summary}  batch {done}/{total}")
 
     def epoch(self, e) -> None:
-        if not self.enabled:
-            return
+        self.loading.close()
         self.epoch_times.append(e.seconds)
         if e.val_spearman is not None and e.val_spearman > self.best[0]:
             self.best = (e.val_spearman, e.epoch)
-        frac = e.epoch / self.total
-        bar = "#" * int(round(20 * frac)) + "." * (20 - int(round(20 * frac)))
         per = sum(self.epoch_times[-10:]) / len(self.epoch_times[-10:])
-        eta = per * (self.total - e.epoch)
         val = (
             f"  val ρ {e.val_spearman:.3f} (best {self.best[0]:.3f} @ {self.best[1]})"
             if e.val_spearman is not None
             else ""
         )
-        self.last_line = (
-            f"{self.label}epoch {e.epoch}/{self.total} [{bar}] loss {e.loss:.4f}{val}  "
-            f"{per:.1f} s/epoch  ETA {_duration(eta)}"
-        )
-        if self.tty:
-            self.stream.write("\r" + self.last_line + " " * 12)
-            if e.epoch == self.total:
-                self.stream.write("\n")
-        elif e.epoch % self.step == 0 or e.epoch == self.total or e.epoch == 1:
-            self.stream.write(self.last_line + "\n")
-        self.stream.flush()
+        self.summary = f"loss {e.loss:.4f}{val}  {per:.1f} s/epoch"
+        eta = "" if self.epochs.tty else f"  ETA {duration(per * (self.total - e.epoch))}"  # tqdm shows its own
+        self.epochs.note(self.summary + eta)
+        self.epochs("epoch", e.epoch, self.total)
 
-
-def _duration(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else (f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s")
+    def close(self) -> None:
+        self.loading.close()
+        self.epochs.close()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -263,35 +246,26 @@ def run(args: argparse.Namespace) -> int:
     bar = TrainProgress(epochs, label=f"{name}: ", enabled=not args.quiet and main_rank)
     t0 = time.perf_counter()
     try:
+        train = functools.partial(
+            run_class,
+            spec.name,
+            args.features,
+            cls,
+            args.preset,
+            tc,
+            epochs=epochs,
+            annotations=args.annotations,
+            progress=bar,
+            on_epoch=bar.epoch,
+            **kw,
+        )
         try:
-            outcome = run_class(
-                spec.name,
-                args.features,
-                cls,
-                args.preset,
-                tc,
-                epochs=epochs,
-                annotations=args.annotations,
-                progress=bar,
-                on_epoch=bar.epoch,
-                **kw,
-            )
+            outcome = train()
         except CheckpointError:
             if not auto_ckpt:
                 raise
             shutil.rmtree(ckpt, ignore_errors=True)  # our own folder from an earlier, different run
-            outcome = run_class(
-                spec.name,
-                args.features,
-                cls,
-                args.preset,
-                tc,
-                epochs=epochs,
-                annotations=args.annotations,
-                progress=bar,
-                on_epoch=bar.epoch,
-                **kw,
-            )
+            outcome = train()
         res = outcome.result
         if not main_rank:
             return 0
@@ -309,6 +283,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except (VATPError, ValueError) as exc:
         raise CLIError(str(exc)) from exc
+    finally:
+        bar.close()
     t = outcome.test
     print(
         f"{name}: test Spearman {t['spearman']:.4f}  R-l2 {t['rl2']:.3f}  MSE {t['mse']:.3f}  "

@@ -9,12 +9,12 @@ Without a split column, a seeded 20 % of the routines is the test set.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from ..csv_reader import read_csv
 from ..video.formats import is_video_filename
 from .base import DatasetError, FeatureDataset, Sample, full_range, read_feature_file
 
@@ -25,37 +25,27 @@ LABELS_FILE = "labels.csv"
 
 def read_labels_csv(path: str | Path) -> list[dict]:
     """Rows of a labels.csv as ``{"file", "score", "difficulty", "phrases", "split"}`` with checked values."""
-    p = Path(path)
-    if not p.is_file():
-        raise DatasetError(f"labels file not found: {p}")
-    with open(p, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None:
-            raise DatasetError(f"{p} is empty")
-        fields = {f.strip().lower(): f for f in reader.fieldnames if f}
-        for need in ("file", "score"):
-            if need not in fields:
-                raise DatasetError(f"{p}: the header needs a {need!r} column (has {', '.join(reader.fieldnames)})")
-        rows = []
-        for n, raw in enumerate(reader, start=2):
-            get = lambda k: (raw.get(fields[k]) or "").strip() if k in fields else ""  # noqa: E731
-            file = get("file")
-            if not file:
-                continue
-            try:
-                score = float(get("score"))
-            except ValueError as exc:
-                raise DatasetError(f"{p}:{n}: score {get('score')!r} is not a number") from exc
-            diff = get("difficulty")
-            try:
-                difficulty = float(diff) if diff else None
-            except ValueError as exc:
-                raise DatasetError(f"{p}:{n}: difficulty {diff!r} is not a number") from exc
-            phrases = tuple(s.strip() for s in get("phrases").split(";") if s.strip())
-            split = get("split").lower() or None
-            if split not in (None, "train", "test", "val"):
-                raise DatasetError(f"{p}:{n}: split must be train, test or val, not {split!r}")
-            rows.append({"file": file, "score": score, "difficulty": difficulty, "phrases": phrases, "split": split})
+    table = read_csv(path, what="labels file", error=DatasetError)
+    p = table.path
+    file_col, score_col = table.require("file"), table.require("score")
+    rows = []
+    for row in table.rows:
+        file = row.text(file_col)
+        if not file:
+            continue
+        phrases = tuple(s.strip() for s in row.text(table.find("phrases")).split(";") if s.strip())
+        split = row.text(table.find("split")).lower() or None
+        if split not in (None, "train", "test", "val"):
+            row.fail(f"split must be train, test or val, not {split!r}")
+        rows.append(
+            {
+                "file": file,
+                "score": row.number(score_col),
+                "difficulty": row.optional_number(table.find("difficulty")),
+                "phrases": phrases,
+                "split": split,
+            }
+        )
     if not rows:
         raise DatasetError(f"{p} lists no routines")
     names = [r["file"] for r in rows]
