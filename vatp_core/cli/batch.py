@@ -74,29 +74,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.engine == "ray":
             from ..distributed.ray_batch import run_ray_batch
-            from .progress_bar import ProgressBar
 
-            options = ray_options(args)
-            bar = ProgressBar(enabled=not args.quiet)
-
-            def progress_and_bar(stage: str, done: int, total: int) -> None:
-                progress(stage, done, total)
-                bar(stage, done, total)
-
-            try:
-                summary = run_ray_batch(
-                    folder,
-                    args.pack,
-                    options=options,
-                    device=args.device,
-                    out_csv=out,
-                    labels=args.labels,
-                    progress=progress_and_bar,
-                    on_row=on_row,
-                    make_report=make_report,
-                )
-            finally:
-                bar.close()
+            summary = run_ray_batch(
+                folder,
+                args.pack,
+                options=ray_options(args),
+                device=args.device,
+                out_csv=out,
+                labels=args.labels,
+                progress=progress,
+                on_row=on_row,
+                make_report=make_report,
+            )
         else:
             summary = score_folder(
                 folder,

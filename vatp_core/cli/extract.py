@@ -223,7 +223,7 @@ def _run_ray(args: argparse.Namespace, root, videos, out, device: str, protocol,
     pack = str(Path(args.pack).resolve()) if args.pack and Path(args.pack).exists() else args.pack
     weights = str(Path(args.weights).resolve()) if args.weights else None
     factory = BackboneFactory(args.backbone, weights=weights, pack=pack, device=device, prefer_weights=prefer)
-    bar = ProgressBar(enabled=not args.quiet)
+    bar = ProgressBar(enabled=not args.quiet, unit="video")
 
     def on_error(video, message: str) -> None:
         print(f"{video.relative_to(root)}: error: {message}", file=sys.stderr)
