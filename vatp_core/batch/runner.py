@@ -68,7 +68,7 @@ def run_batch(
         start = time.perf_counter()
         try:
             item.chash = content_hash(path)
-            item.skip = store.is_done(rel, item.chash, pack_id)
+            item.skip = store.is_done(rel, item.chash, pack_id, path)
             if split and not item.skip:
                 item.features = scorer.features(path, progress=progress, cancel=_stop_or_cancel)
         except Cancelled:
@@ -110,7 +110,7 @@ def run_batch(
             if item.skip:
                 n_skipped += 1
                 row = store.rows[item.rel]
-                if update_skipped(row, label, store, make_report):
+                if update_skipped(row, item.chash, label, store, make_report):
                     store.write(rels)
                 if on_row is not None:
                     on_row(row, None)
@@ -242,10 +242,15 @@ def record_result(row: BatchRow, result: Any, store: BatchStore) -> None:
 
 
 def update_skipped(
-    row: BatchRow, label: Label | None, store: BatchStore, make_report: Callable[[BatchRow, Any], Any] | None
+    row: BatchRow,
+    chash: str,
+    label: Label | None,
+    store: BatchStore,
+    make_report: Callable[[BatchRow, Any], Any] | None,
 ) -> bool:
     """A video scored in an earlier run: take a changed label, render a report asked for only now; True if changed."""
-    changed = False
+    changed = row.content_hash != chash  # a row of an older version: upgraded to the full id
+    row.content_hash = chash
     if label is not None and row.true_score != label.score:
         row.true_score = label.score
         changed = True

@@ -139,10 +139,10 @@ def run_ray_batch(
             counts["failed"] += 1
             finish(row, None)
             continue
-        if store.is_done(rel, chash, pack_id):
+        if store.is_done(rel, chash, pack_id, path):
             counts["skipped"] += 1
             row = store.rows[rel]
-            if update_skipped(row, label, store, make_report):
+            if update_skipped(row, chash, label, store, make_report):
                 store.write(rels)
             finish(row, None, new=False)
             continue

@@ -43,11 +43,15 @@ def load_for_training(
     train_cfg: TrainConfig,
     *,
     annotations: str | Path | None = None,
+    limit: int | None = None,
     **load_kwargs: Any,
 ) -> tuple[FeatureDataset, FeatureDataset | None, FeatureDataset]:
-    """(train, selection set, test) for the configured model selection."""
+    """(train, selection set, test) for the configured model selection; ``limit`` keeps the first N of each split."""
     train = load_split(dataset, features, cls, "train", annotations=annotations, **load_kwargs)
     test = load_split(dataset, features, cls, "test", annotations=annotations, **load_kwargs)
+    if limit:
+        train = train.subset(range(min(limit, len(train))), f"{train.split}[:{limit}]")
+        test = test.subset(range(min(limit, len(test))), f"{test.split}[:{limit}]")
     if train_cfg.selection == "val":
         train, val = train.split_validation(train_cfg.val_fraction, train_cfg.seed)
         return train, val, test
@@ -67,10 +71,13 @@ def run_class(
     progress: Callable[[str, int, int], None] | None = None,
     on_epoch: Callable[[EpochLog], None] | None = None,
     cancel=None,
+    limit: int | None = None,
     **load_kwargs: Any,
 ) -> ClassRun:
-    """Train one class with one preset and report on its test split."""
-    train, val, test = load_for_training(dataset, features, cls, train_cfg, annotations=annotations, **load_kwargs)
+    """Train one class with one preset and report on its test split (``limit``: first N routines of each split)."""
+    train, val, test = load_for_training(
+        dataset, features, cls, train_cfg, annotations=annotations, limit=limit, **load_kwargs
+    )
     tc = replace(train_cfg, epochs=epochs or default_epochs(dataset, train.cls))
     cfg = VATPConfig.preset(preset, **(cfg_overrides or {}))
     result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch)
