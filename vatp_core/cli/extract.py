@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     except VATPError as exc:
         raise CLIError(str(exc)) from exc
     if args.engine == "ray":
-        return _run_ray(args, root, videos, out, device, protocol, prefer)
+        return _run_ray(args, jobs, missing, out, device, protocol, prefer)
 
     from ..features import extract_features
 
@@ -217,10 +217,10 @@ def run(args: argparse.Namespace) -> int:
         f"Extracted {done} video{'s' if done != 1 else ''} ({clips} clips, {backbone.spec.feature_dim}-d, "
         f"{backbone.spec.name} {weights}, protocol {protocol.name}, preprocessing {protocol.preprocess}) to {out}"
     ]
-    return _report(parts, skipped, failed)
+    return _report(args, parts, skipped, failed, missing)
 
 
-def _report(parts: list[str], skipped: int, failed: int) -> int:
+def _report(args: argparse.Namespace, parts: list[str], skipped: int, failed: int, missing: int) -> int:
     if skipped:
         parts.append(f"{skipped} skipped (already there; --overwrite to redo)")
     if failed:
@@ -231,7 +231,7 @@ def _report(parts: list[str], skipped: int, failed: int) -> int:
     return 1 if failed else 0
 
 
-def _run_ray(args: argparse.Namespace, root, videos, out, device: str, protocol, prefer: str | None) -> int:
+def _run_ray(args: argparse.Namespace, jobs, missing: int, out, device: str, protocol, prefer: str | None) -> int:
     """The same videos, targets and files as the local loop, extracted on Ray workers."""
     import sys
     from pathlib import Path
@@ -243,25 +243,24 @@ def _run_ray(args: argparse.Namespace, root, videos, out, device: str, protocol,
     if args.save_input:
         raise CLIError("--save-input works with the local engine only")
     options = ray_options(args)
-    jobs, skipped = [], 0
-    for video in videos:
-        rel = video.relative_to(root) if args.recursive else Path(video.name)
+    todo, skipped = [], 0
+    for rel, video, start, end in jobs:
         target = out / rel.with_suffix(".npy")
         if target.exists() and not args.overwrite:
             skipped += 1
         else:
-            jobs.append((video, target))
+            todo.append((video, target, start, end))
     pack = str(Path(args.pack).resolve()) if args.pack and Path(args.pack).exists() else args.pack
     weights = str(Path(args.weights).resolve()) if args.weights else None
     factory = BackboneFactory(args.backbone, weights=weights, pack=pack, device=device, prefer_weights=prefer)
     bar = ProgressBar(enabled=not args.quiet, unit="video")
 
-    def on_error(video, message: str) -> None:
-        print(f"{video.relative_to(root)}: error: {message}", file=sys.stderr)
+    def on_error(target, message: str) -> None:
+        print(f"{target.relative_to(out)}: error: {message}", file=sys.stderr)
 
     try:
         counts = run_ray_extract(
-            jobs,
+            todo,
             factory,
             protocol,
             _save_npy,
@@ -284,4 +283,4 @@ def _run_ray(args: argparse.Namespace, root, videos, out, device: str, protocol,
         f"{counts.feature_dim}-d, {info.get('backbone', args.backbone)} {weights_text}, protocol {protocol.name}, "
         f"preprocessing {protocol.preprocess}) to {out}"
     ]
-    return _report(parts, skipped, counts.failed)
+    return _report(args, parts, skipped, counts.failed, missing)

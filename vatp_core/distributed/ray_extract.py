@@ -54,14 +54,20 @@ class ExtractionActor:
         """The backbone's identity (for ``extraction.json``) and feature size."""
         return self.backbone.identity(), int(self.backbone.feature_dim)
 
-    def extract(self, path: str) -> dict[str, Any]:
+    def extract(self, path: str, start: int = 0, end: int | None = None) -> dict[str, Any]:
         """The (n_clips, dim) features, or the one-line reason the video could not be read."""
         from ..features import extract_features
 
         start = time.perf_counter()
         try:
             res = extract_features(
-                path, self.backbone, self.protocol, batch_size=self.batch_size, use_cache=self.use_cache
+                path,
+                self.backbone,
+                self.protocol,
+                batch_size=self.batch_size,
+                use_cache=self.use_cache,
+                start=start,
+                end=end,
             )
             return {"features": res.features, "n_clips": res.n_clips, "seconds": time.perf_counter() - start}
         except Exception as exc:
@@ -78,7 +84,7 @@ class ExtractCounts:
 
 
 def run_ray_extract(
-    jobs: Sequence[tuple[Path, Path]],
+    jobs: Sequence[tuple[Path, Path, int, int | None]],
     factory: BackboneFactory,
     protocol: Any,
     save: Callable[[Path, Any], None],
@@ -87,16 +93,17 @@ def run_ray_extract(
     batch_size: int = 8,
     use_cache: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
-    on_error: Callable[[Path, str], None] | None = None,
+    on_error: Callable[[Path, str], None] | None = None,  # (target, why)
 ) -> ExtractCounts:
-    """Extract every ``(video, target .npy)`` on Ray workers; ``save(target, features)`` runs here, per video."""
+    """Extract every ``(video, target .npy, first frame, end frame or None)`` on Ray workers (one video may give
+    several targets, e.g. the dives of an MTL-AQA recording); ``save(target, features)`` runs here, per target."""
     counts = ExtractCounts()
-    targets = {str(video): (video, target) for video, target in jobs}
-    items = [(key, (str(Path(key).resolve()),)) for key in targets]
+    targets = {str(target): target for _, target, _, _ in jobs}
+    items = [(str(target), (str(Path(video).resolve()), start, end)) for video, target, start, end in jobs]
     total = len(items)
 
     def on_done(key: str, value: dict[str, Any] | None, died: str) -> None:
-        video, target = targets[key]
+        target = targets[key]
         if value is not None and "features" in value:
             save(target, value["features"])
             counts.done += 1
@@ -104,7 +111,7 @@ def run_ray_extract(
         else:
             counts.failed += 1
             if on_error is not None:
-                on_error(video, value["error"] if value else f"not extracted: {died}")
+                on_error(target, value["error"] if value else f"not extracted: {died}")
         if progress:
             progress("extract", counts.done + counts.failed, total)
 
