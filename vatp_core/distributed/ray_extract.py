@@ -58,7 +58,7 @@ class ExtractionActor:
         """The (n_clips, dim) features, or the one-line reason the video could not be read."""
         from ..features import extract_features
 
-        start = time.perf_counter()
+        t0 = time.perf_counter()
         try:
             res = extract_features(
                 path,
@@ -69,9 +69,9 @@ class ExtractionActor:
                 start=start,
                 end=end,
             )
-            return {"features": res.features, "n_clips": res.n_clips, "seconds": time.perf_counter() - start}
+            return {"features": res.features, "n_clips": res.n_clips, "seconds": time.perf_counter() - t0}
         except Exception as exc:
-            return {"error": error_text(exc), "seconds": time.perf_counter() - start}
+            return {"error": error_text(exc), "seconds": time.perf_counter() - t0}
 
 
 @dataclass
