@@ -117,7 +117,9 @@ def run(args: argparse.Namespace) -> int:
     from .progress_bar import ProgressBar
 
     root, videos = _videos(args.source, args.recursive)
-    jobs = [(v.relative_to(root) if args.recursive else Path(v.name), v, 0, None) for v in videos]
+    jobs: list[tuple[Path, Path, int, int | None]] = [
+        (v.relative_to(root) if args.recursive else Path(v.name), v, 0, None) for v in videos
+    ]
     missing = 0
     if args.mtl_annotations:
         from ..datasets import DatasetError
