@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import Cancelled, VATPError, check_cancel
+from .athletes import LibraryFeed, athlete_of
 from .discovery import content_hash, find_videos, pack_identity
 from .labels import Label, match_label, read_labels
 from .prefetch import Prefetcher, Prepared
@@ -37,6 +38,8 @@ def run_batch(
     cancel: Callable[[], bool] | None = None,
     on_row: Callable[[BatchRow, Any], None] | None = None,
     make_report: Callable[[BatchRow, Any], str | Path | None] | None = None,
+    athlete_from_folder: bool = False,
+    library: str | Path | None = None,
 ) -> BatchSummary:
     """Score every video under ``folder`` with ``scorer``, resuming from ``out_csv`` / ``out_json``.
 
@@ -54,8 +57,15 @@ def run_batch(
     exclude = [store.results_dir]
     videos = find_videos(root, exclude=exclude)
     label_map = read_labels(labels) if labels else {}
+    feed = LibraryFeed(library)
     rels = [p.relative_to(root).as_posix() for p in videos]
-    describe_run(store, root, pack_name, pack_id, labels)
+    store.meta.update(
+        folder=str(root.resolve()),
+        pack=pack_name,
+        pack_id=pack_id,
+        labels=str(labels) if labels else None,
+        created=store.meta.get("created") or utc_now(),
+    )
     split = (
         prefetch and callable(getattr(scorer, "features", None)) and callable(getattr(scorer, "score_features", None))
     )
@@ -107,25 +117,46 @@ def run_batch(
             if isinstance(item.error, Cancelled):
                 raise item.error
             label = match_label(label_map, item.rel) if label_map else None
+            athlete = athlete_of(item.rel, label, athlete_from_folder)
             if item.skip:
                 n_skipped += 1
                 row = store.rows[item.rel]
-                if update_skipped(row, item.chash, label, store, make_report):
+                changed = row.content_hash != item.chash  # a row of an older version: upgraded to the full id
+                row.content_hash = item.chash
+                if label is not None and label.score is not None and row.true_score != label.score:
+                    row.true_score = label.score
+                    changed = True
+                if athlete and row.athlete != athlete:
+                    row.athlete, changed = athlete, True
+                feed.add_stored(store.result_path(row), row.athlete)
+                if make_report is not None and not (row.report and (store.out_csv.parent / row.report).is_file()):
+                    changed |= _report_from_stored(row, store, make_report)
+                if changed:
                     store.write(rels)
                 if on_row is not None:
                     on_row(row, None)
             else:
-                row, result = _score_one(item, scorer, store, pack_id, pack_name, label, split, progress, cancel)
+                row, result = _score_one(
+                    item, scorer, store, pack_id, pack_name, label, athlete, split, progress, cancel
+                )
                 if row.status == "ok":
                     n_scored += 1
                     if make_report is not None:
-                        attach_report(row, result, store, make_report)
+                        try:
+                            report = make_report(row, result)
+                            if report:
+                                row.report = os.path.relpath(report, store.out_csv.parent).replace(os.sep, "/")
+                        except Exception as exc:  # a report failure must not lose the score
+                            log.warning("report for %s failed: %s", item.rel, exc)
+                            row.error = f"report failed: {exc}"
                 else:
                     n_failed += 1
                 store.put(row)
                 if label_map:
                     store.metrics = label_metrics(present_rows(store, rels), score_range)
                 store.write(rels)
+                if result is not None and row.status == "ok":
+                    feed.add(result, athlete, store.result_path(row))
                 if on_row is not None:
                     on_row(row, result)
             done += 1
@@ -138,6 +169,7 @@ def run_batch(
         if fetcher is not None:
             fetcher.stop.set()
             fetcher.join(timeout=30)
+        feed.close()
     if label_map:
         store.metrics = label_metrics(present_rows(store, rels), score_range)
     store.write(rels)
@@ -154,6 +186,8 @@ def run_batch(
         out_json=store.out_json,
         metrics=store.metrics,
         folder=root,
+        library_added=feed.added,
+        library_error=feed.error,
     )
 
 
@@ -170,13 +204,24 @@ def _score_one(
     pack_id: str,
     pack_name: str,
     label: Label | None,
+    athlete: str,
     split: bool,
     progress: Progress | None,
     cancel: Callable[[], bool] | None,
 ) -> tuple[BatchRow, Any]:
     """Score one prepared video; any failure other than cancel becomes an error row."""
     start = time.perf_counter()
-    row = new_row(item.rel, item.chash, pack_id, pack_name, label)
+    row = BatchRow(
+        file=item.rel,
+        status="error",
+        content_hash=item.chash,
+        pack=pack_name,
+        pack_id=pack_id,
+        true_score=label.score if label else None,
+        difficulty=label.difficulty if label else None,
+        athlete=athlete,
+        scored_at=utc_now(),
+    )
     result = None
     try:
         if item.error is not None:
@@ -188,7 +233,17 @@ def _score_one(
             result = scorer.score_features(item.path, item.features, **kwargs)
         else:
             result = scorer.score(item.path, **kwargs)
-        record_result(row, result, store)
+        if athlete:
+            result.athlete = athlete  # the stored result is the portable record the library is rebuilt from
+        row.status = "ok"
+        row.mean = float(result.mean)
+        row.std = float(result.std)
+        if getattr(result, "difficulty", None) is not None:
+            row.difficulty = float(result.difficulty)
+        row.n_frames = result.video.n_frames
+        row.duration = result.video.duration
+        row.segments = segments_text(result)
+        row.result_json = store.save_result(row, result)
     except Cancelled:
         raise
     except Exception as exc:
@@ -202,7 +257,7 @@ def _score_one(
 def describe_run(
     store: BatchStore, root: Path, pack_name: str, pack_id: str, labels: str | Path | None, **extra: Any
 ) -> None:
-    """What the results files say about the run: folder, pack, labels, when it began."""
+    """What the results files say about the run (for engines other than `run_batch`): folder, pack, labels, start."""
     store.meta.update(
         folder=str(root.resolve()),
         pack=pack_name,
@@ -214,7 +269,7 @@ def describe_run(
 
 
 def new_row(rel: str, chash: str, pack_id: str, pack_name: str, label: Label | None) -> BatchRow:
-    """The row of a video about to be scored: an error row until a result is recorded in it."""
+    """The row of a video about to be scored elsewhere (Ray workers): an error row until a result is recorded."""
     return BatchRow(
         file=rel,
         status="error",
@@ -250,7 +305,7 @@ def update_skipped(
     """A video scored in an earlier run: take a changed label, render a report asked for only now; True if changed."""
     changed = row.content_hash != chash  # a row of an older version: upgraded to the full id
     row.content_hash = chash
-    if label is not None and row.true_score != label.score:
+    if label is not None and label.score is not None and row.true_score != label.score:
         row.true_score = label.score
         changed = True
     if make_report is not None and not (row.report and (store.out_csv.parent / row.report).is_file()):
