@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from .settings_dialog import DEVICES, pack_choices
 
 STAGE_NAMES = {
+    "load": "Loading the model",
     "index": "Indexing video",
     "decode": "Decoding",
     "features": "Extracting features",
