@@ -46,6 +46,7 @@ class ScoringController(QObject):
         if player.path is None or self.scoring:
             return None
         bar = self.window.score_bar
+        bar.set_video_frames(player.n_frames)
         self.job = self.service.score(
             player.path,
             pack=bar.pack,

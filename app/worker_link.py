@@ -66,6 +66,8 @@ class ProcessLink(QObject):
         self._notifier: QSocketNotifier | None = None
         self._cancel = self._mp.Event()
         self.job: Any = None
+        self._draining: int | None = None  # id of a cancelled job the process has not stopped yet
+        self._pending: tuple | None = None  # the payload of ``job``, sent once the cancelled one has stopped
         self.restarts = 0  # processes started after the first (a crash, or a kill on Cancel)
         self._starts = 0
         self._grace = QTimer(self)
@@ -96,8 +98,11 @@ class ProcessLink(QObject):
         self._notifier = QSocketNotifier(parent_conn.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._read)
 
-    def _teardown(self, kill: bool = False) -> int | None:
-        """Stop watching the pipe and (with ``kill``) end the process; returns its exit code if known."""
+    def _teardown(self, kill: bool = False, wait_s: float = 0.0) -> int | None:
+        """Stop watching the pipe and (with ``kill``) end the process without waiting; its exit code if known.
+
+        A killed process is reaped by multiprocessing when the next one starts: the GUI never blocks on it.
+        """
         if self._notifier is not None:
             self._notifier.setEnabled(False)
             self._notifier.deleteLater()
@@ -109,7 +114,7 @@ class ProcessLink(QObject):
         if self.process is not None:
             if kill and self.process.is_alive():
                 self.process.kill()
-            self.process.join(1.0 if kill else 0.5)
+            self.process.join(wait_s)
             code = self.process.exitcode
             self.process = None
         return code
@@ -125,20 +130,31 @@ class ProcessLink(QObject):
                 pass
             self.process.join(timeout_s)
         self._teardown(kill=True)
-        self.job = None
+        self.job, self._draining, self._pending = None, None, None
 
     # --- jobs ------------------------------------------------------------------------------------
     def run(self, job: Any, payload: tuple) -> None:
         """Send a job to the process (started or restarted first); its outcome comes as ``job_ended``."""
+        self.job = job
+        job.status = "running"
+        if self._draining is not None:  # a cancelled job is still stopping: this one goes next
+            self._pending = payload
+            return
+        self._send(job, payload)
+
+    def _send(self, job: Any, payload: tuple) -> None:
         if not self.alive:
             self.start()
         self._cancel.clear()
-        self.job = job
-        job.status = "running"
         try:
             self._conn.send(("job", job.id, payload, job.uses_torch))
         except Exception as exc:  # e.g. a function that cannot be pickled
             self._finish(job, "failed", error=f"Unexpected error: the job could not be sent: {exc}", exception=exc)
+
+    def _send_pending(self) -> None:
+        payload, self._pending = self._pending, None
+        if payload is not None and self.job is not None:
+            self._send(self.job, payload)
 
     def forget_scorers(self) -> None:
         """The process drops its loaded scorers after the job it runs (e.g. new weights were installed)."""
@@ -146,21 +162,31 @@ class ProcessLink(QObject):
             self._conn.send(("forget",))
 
     def cancel(self) -> None:
-        """Cooperative cancel now; the process is killed if the job has not ended after the grace period."""
-        if self.job is None:
-            return
-        self._cancel.set()
-        if not self._grace.isActive():
-            self._grace.start(int(CANCEL_GRACE_S * 1000))
+        """The job ends as cancelled now; the process stops it cooperatively or is killed after the grace period.
 
-    @Slot()
-    def _end_cancelled_job(self) -> None:
+        Whatever the process still produces for it (a model load that could not be interrupted) is discarded.
+        """
         job = self.job
         if job is None:
             return
-        log.info("job %s did not stop within %.1f s of Cancel: the worker process is ended", job.id, CANCEL_GRACE_S)
-        self._teardown(kill=True)  # whatever it was loading is discarded; the next job starts afresh
+        if self._pending is not None:  # it was never sent
+            self._pending = None
+        else:
+            self._cancel.set()
+            self._draining = job.id
+            self._grace.start(int(CANCEL_GRACE_S * 1000))
         self._finish(job, "cancelled")
+
+    @Slot()
+    def _end_cancelled_job(self) -> None:
+        if self._draining is None:
+            return
+        log.info(
+            "job %s did not stop within %.1f s of Cancel: the worker process is ended", self._draining, CANCEL_GRACE_S
+        )
+        self._draining = None
+        self._teardown(kill=True)  # whatever it was loading is discarded; the next job starts afresh
+        self._send_pending()
 
     # --- replies (GUI thread) --------------------------------------------------------------------
     @Slot()
@@ -178,9 +204,15 @@ class ProcessLink(QObject):
 
     def _handle(self, message: tuple) -> None:
         kind, job_id = message[0], message[1]
+        if job_id == self._draining:
+            if kind != "progress":  # the cancelled job has stopped: its outcome is dropped
+                self._grace.stop()
+                self._draining = None
+                self._send_pending()
+            return
         job = self.job
         if job is None or job.id != job_id:
-            return  # a reply for a job already ended here (e.g. cancelled)
+            return
         if kind == "progress":
             self.progress.emit(message[2], message[3], message[4])
         elif kind == "done":
@@ -198,18 +230,20 @@ class ProcessLink(QObject):
             self._finish(job, "cancelled")
 
     def _crashed(self) -> None:
+        code = self._teardown(wait_s=0.5)
+        if self._draining is not None:  # it died while a cancelled job was stopping: nothing is lost
+            self._grace.stop()
+            self._draining = None
+            self._send_pending()
+            return
         job = self.job
-        code = self._teardown()
         text = f"The scoring process stopped unexpectedly ({_exit_reason(code)}); it restarts at the next job."
         log.warning(text)
         if job is not None:
-            if self._grace.isActive():  # it was being cancelled anyway
-                self._finish(job, "cancelled")
-            else:
-                self._finish(job, "failed", error=text, exception=VATPError(text))
+            self._finish(job, "failed", error=text, exception=VATPError(text))
 
     def _finish(self, job: Any, status: str, result: Any = None, error: str = "", exception: Any = None) -> None:
-        self._grace.stop()
-        self.job = None
+        if self.job is job:
+            self.job = None
         job.status, job.result, job.error, job.exception = status, result, error, exception
         self.job_ended.emit(job)
