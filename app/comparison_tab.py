@@ -174,11 +174,11 @@ class ComparisonTab(QWidget):
         """Add a scored attempt (ticked); the same video scored again replaces nothing, it is a new attempt."""
         self.attempts.append(result)
         item = QListWidgetItem(
-            f"{result.video_name} — {result.mean:.2f} ± {result.std:.2f}  ({result.pack.get('name', '?')})"
+            f"{result.video_name} — {result.mean:.2f} ± {result.std:.2f}  ({result.pack.name or '?'})"
         )
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked)
-        item.setToolTip(str(result.video.get("path", "")))
+        item.setToolTip(result.video.path)
         self.list.blockSignals(True)
         self.list.addItem(item)
         self.list.blockSignals(False)
