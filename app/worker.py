@@ -4,13 +4,17 @@ The GUI never touches torch: it submits jobs to an `InferenceService` (lives in 
 (and calls marked ``process=True``) go to a worker process (`app.worker_link` starts it with the spawn method;
 `app.worker_child` is its Qt-free side); other calls, and every job when a scorer factory *callable* is
 injected (tests), run in an `InferenceWorker` living in its own `QThread`. Results come back as plain data.
-Cancel sets a flag the job polls between clips; in the process, a job that has not stopped 0.4 s later (a
-model load cannot poll) is ended by killing the process, so Cancel takes effect within a second at every stage.
+Cancel sets a flag the job polls between clips. In the process, Cancel also ends the job in the GUI at once;
+a process that has not stopped it 0.4 s later (a model load cannot poll) is killed, and what it was still
+producing is discarded, so Cancel takes effect at once at every stage. (The thread waits for the next poll.)
 
-Why a process, measured with benchmarks/gui.py on the shared 2-core CPU container (no GPU), demo pack:
-longest event-loop gap from the Score press to the result 0.X s with the thread (torch's import and the pack
-load hold the interpreter lock) against X ms with the process; cancel during the model load X s (thread: the
-load must finish first) against X s. A crashed or killed process fails only its job; the next job restarts it.
+Why a process, measured with benchmarks/gui.py (demo video and pack, CPU) on the shared 2-core container
+(no GPU; load average ~20 from other work, idle-window noise floor 92 ms): longest event-loop gap over the
+first 10 s after launch 1682 ms with the thread (the device check imports torch, holding the interpreter
+lock) against 39 ms with the process; from the first Score press to the result 5572 ms against 100 ms;
+Cancel during the model load gave control back after 22.4 s with the thread (the load must finish first)
+against < 1 ms with the process (features: 36 ms against < 1 ms). A crashed or killed process fails only
+its job; the next job restarts it. So the process is the default.
 
 Jobs:
 - `ScoreJob(video, pack, device)` scores a video with a `vatp_core.pipeline.Scorer` kept loaded
