@@ -119,3 +119,34 @@ def test_the_process_gives_the_same_result_as_the_thread(qtbot, make_service, ro
         data.pop("created", None)
         data["video"].pop("features_from_cache")  # the second run finds the first one's features
     assert results["process"] == results["thread"]
+
+
+GUI_SCRIPT = """
+import sys, time
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from app.main_window import MainWindow
+from app.scoring import describe_device
+win = MainWindow(scorer_factory="tests.app.worker_fakes:SlowFakeScorer", device_check=False)
+said = []
+win.service.call(describe_device, uses_torch=False, process=True, on_done=win.show_status)
+win.statusBar().messageChanged.connect(lambda m: said.append(m) if m and m != "Ready" else None)
+job = win.service.score("x.mp4", pack="p1", device="cpu")
+end = time.monotonic() + 300
+while (job.status in ("queued", "running") or not said) and time.monotonic() < end:
+    app.processEvents()
+    time.sleep(0.01)
+print(job.status, bool(said), "torch" in sys.modules)
+win.close()
+"""
+
+
+def test_the_window_process_never_imports_torch(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", VATP_HOME=str(tmp_path), PYTHONPATH=str(root))
+    out = subprocess.run([sys.executable, "-c", GUI_SCRIPT], cwd=root, env=env, capture_output=True, text=True)
+    assert out.stdout.split()[-3:] == ["done", "True", "False"], out.stderr[-2000:]
