@@ -18,7 +18,7 @@ from .atomic import atomic_write
 from .errors import VATPError
 from .time_format import clock
 
-RESULT_FORMAT_VERSION = 1
+RESULT_FORMAT_VERSION = 2  # 2: athlete, notes, tags
 SIDECAR_SUFFIX = ".vatp.json"
 
 
@@ -190,6 +190,9 @@ class ScoreResult:
     baseline_mean: float = 0.0  # score with every sub-action replaced by the pack's baseline
     cumulative: dict[str, list[float]] = field(default_factory=lambda: {"frames": [], "scores": []})
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    athlete: str = ""  # who performed the routine; the athlete library is rebuilt from these
+    notes: str = ""  # the coach's notes on the attempt
+    tags: list[str] = field(default_factory=list)
     created: str = field(default_factory=_now_iso)
     format_version: int = RESULT_FORMAT_VERSION
 
@@ -279,6 +282,10 @@ class ScoreResult:
             values["difficulty"] = float(values["difficulty"])
         if values.get("raw_mean") is not None:
             values["raw_mean"] = float(values["raw_mean"])
+        values["format_version"] = RESULT_FORMAT_VERSION  # loaded older files are upgraded in memory
+        values["athlete"] = str(values.get("athlete") or "")
+        values["notes"] = str(values.get("notes") or "")
+        values["tags"] = [str(t) for t in values.get("tags") or []]
         if "clip_ranges" in values:
             values["clip_ranges"] = [[int(a), int(b)] for a, b in values["clip_ranges"]]
         return cls(**values)

@@ -44,6 +44,7 @@ class Settings:
     frame_cache_mb: int = 256  # decoded-frame cache of the player
     recent_files: list[str] = field(default_factory=list)
     shortcuts: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SHORTCUTS))
+    library_path: str = ""  # the athlete library file; empty means library.sqlite3 in the data folder
 
     MAX_RECENT = 10
 

@@ -12,6 +12,7 @@ class BatchRow:
 
     file: str  # path relative to the batch folder, '/'-separated
     status: str  # "ok" | "error"
+    athlete: str = ""  # from the labels file or the video's folder (--athlete-from-folder)
     mean: float | None = None  # predicted score μ (× difficulty when the pack divides by DD)
     std: float | None = None  # σ of the predicted distribution
     difficulty: float | None = None
