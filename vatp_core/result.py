@@ -18,7 +18,8 @@ from .atomic import atomic_write
 from .errors import VATPError
 from .time_format import clock
 
-RESULT_FORMAT_VERSION = 2  # 2: athlete, notes, tags
+#: 2: athlete, notes, tags. 3: ``drawings`` (the coach's drawings of the video, a `vatp_core.drawings.DrawingSet`).
+RESULT_FORMAT_VERSION = 3
 SIDECAR_SUFFIX = ".vatp.json"
 
 
@@ -194,6 +195,7 @@ class ScoreResult:
     notes: str = ""  # the coach's notes on the attempt
     tags: list[str] = field(default_factory=list)
     created: str = field(default_factory=_now_iso)
+    drawings: dict[str, Any] | None = None  # DrawingSet.to_dict() of the video, when it has drawings (format ≥ 3)
     format_version: int = RESULT_FORMAT_VERSION
 
     def __post_init__(self) -> None:
@@ -288,6 +290,8 @@ class ScoreResult:
         values["tags"] = [str(t) for t in values.get("tags") or []]
         if "clip_ranges" in values:
             values["clip_ranges"] = [[int(a), int(b)] for a, b in values["clip_ranges"]]
+        if values.get("drawings") is not None and not isinstance(values["drawings"], dict):
+            raise ResultFormatError("Score result field 'drawings' must be an object.")
         return cls(**values)
 
     def to_json(self, path: str | os.PathLike | None = None, indent: int | None = 1) -> str:
@@ -320,7 +324,13 @@ class ScoreResult:
         return video.with_name(video.name + SIDECAR_SUFFIX)
 
     def save_sidecar(self, video: str | os.PathLike | None = None) -> Path:
+        """Write ``<video>.vatp.json``; a re-scored video keeps the drawings its previous sidecar held."""
         path = self.sidecar_path(video if video is not None else self.video.path)
+        if self.drawings is None and path.is_file():
+            try:
+                self.drawings = ScoreResult.from_json(path).drawings
+            except ResultFormatError:
+                pass  # a damaged old sidecar is replaced; the drawings also live in the user data folder
         self.to_json(path)
         return path
 
