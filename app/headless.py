@@ -25,15 +25,11 @@ def run_headless(video: str | Path | None, pack: str | None, device: str, save: 
             from vatp_core.result import ScoreResult
 
             check_writable(ScoreResult.sidecar_path(video))
-        import torch
-
-        from vatp_core.pack import resolve_pack
-        from vatp_core.pipeline import Scorer
+        from .worker_child import score_once  # the worker's model side: torch stays behind app.worker*
 
         # stderr: bars on a terminal, one line per finished stage otherwise; stdout keeps only the summary
-        with torch.inference_mode(), ProgressBar(lines=1, label="  ") as progress:
-            scorer = Scorer(resolve_pack(pack), device=device)
-            result = scorer.score(video, progress=progress)
+        with ProgressBar(lines=1, label="  ") as progress:
+            result = score_once(video, pack, device, progress)
     except VATPError as exc:
         print(f"vatp-studio: error: {exc}", file=sys.stderr)
         return 2
