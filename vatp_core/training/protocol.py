@@ -29,6 +29,9 @@ class ClassRun:
     train_set: FeatureDataset
     test_set: FeatureDataset
     test: dict[str, Any]
+    cal_set: FeatureDataset | None = None  # held out from fitting and selection for the calibration
+    trust: Any = None  # vatp_core.trust.TrustStats the pack carries
+    trust_report: dict[str, Any] | None = None  # Spearman CI, coverage, width, baselines on the test split
 
 
 def default_epochs(dataset: str, cls: str) -> int:
@@ -43,15 +46,23 @@ def load_for_training(
     train_cfg: TrainConfig,
     *,
     annotations: str | Path | None = None,
+    calibration_fraction: float = 0.0,
     **load_kwargs: Any,
-) -> tuple[FeatureDataset, FeatureDataset | None, FeatureDataset]:
-    """(train, selection set, test) for the configured model selection."""
+) -> tuple[FeatureDataset, FeatureDataset | None, FeatureDataset, FeatureDataset | None]:
+    """(fit, selection set, test, calibration set) for the configured model selection.
+
+    With ``calibration_fraction`` > 0 a seeded share of the training split is held out first for the
+    conformal calibration: neither fitting nor selection sees it (the selection split is never it).
+    """
+    from .trust_report import split_calibration
+
     train = load_split(dataset, features, cls, "train", annotations=annotations, **load_kwargs)
     test = load_split(dataset, features, cls, "test", annotations=annotations, **load_kwargs)
+    train, cal = split_calibration(train, calibration_fraction, train_cfg.seed)
     if train_cfg.selection == "val":
         train, val = train.split_validation(train_cfg.val_fraction, train_cfg.seed)
-        return train, val, test
-    return train, test, test  # best_test selects on it; last only shows it while training
+        return train, val, test, cal
+    return train, test, test, cal  # best_test selects on it; last only shows it while training
 
 
 def run_class(
@@ -67,10 +78,19 @@ def run_class(
     progress: Callable[[str, int, int], None] | None = None,
     on_epoch: Callable[[EpochLog], None] | None = None,
     cancel=None,
+    calibration_fraction: float = 0.0,
+    level: float = 0.9,
     **load_kwargs: Any,
 ) -> ClassRun:
-    """Train one class with one preset and report on its test split."""
-    train, val, test = load_for_training(dataset, features, cls, train_cfg, annotations=annotations, **load_kwargs)
+    """Train one class with one preset and report on its test split.
+
+    With ``calibration_fraction`` > 0 (what `vatp train` does; `vatp reproduce` keeps the paper's full
+    training split) the run is also calibrated and the report carries the trust figures and baselines.
+    """
+    train, val, test, cal = load_for_training(
+        dataset, features, cls, train_cfg, annotations=annotations, calibration_fraction=calibration_fraction,
+        **load_kwargs,
+    )  # fmt: skip
     tc = replace(train_cfg, epochs=epochs or default_epochs(dataset, train.cls))
     cfg = VATPConfig.preset(preset, **(cfg_overrides or {}))
     result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch)
@@ -82,6 +102,23 @@ def run_class(
         batch_size=tc.eval_batch_size,
         cancel=cancel,
     )
+    trust = report = None
+    if calibration_fraction > 0:
+        from .trust_report import calibrate, trust_report
+
+        def predict_on(ds: FeatureDataset | None):
+            if ds is None:
+                return None
+            return predict(result.model, ds, score_norm=result.score_norm, device=result.device,
+                           batch_size=tc.eval_batch_size, cancel=cancel)  # fmt: skip
+
+        honest_val = val if tc.selection == "val" else None  # never the test set
+        trust = calibrate(
+            train, cal, predict_on(cal), spread_set=honest_val, spread_pred=predict_on(honest_val), level=level,
+            data=f"{len(cal) if cal is not None else 0} videos of the training split held out from fitting "
+            "and selection",
+        )  # fmt: skip
+        report = trust_report(pred, test, trust, fit_set=train, cal_set=cal, level=level)
     return ClassRun(
         dataset=dataset_spec(dataset).name,
         cls=train.cls,
@@ -90,4 +127,7 @@ def run_class(
         train_set=train,
         test_set=test,
         test=class_report(pred, test.score_range),
+        cal_set=cal,
+        trust=trust,
+        trust_report=report,
     )
