@@ -157,7 +157,6 @@ class BatchDialog(QDialog):
         layout.addLayout(buttons)
 
         self.service.progress.connect(self._on_progress)
-        self.service.job_ended.connect(self._on_job_ended)
 
     # --- options ---------------------------------------------------------------------------------
     def _fill_packs(self) -> None:
@@ -254,7 +253,9 @@ class BatchDialog(QDialog):
             self.page_combo.currentText(),
             self._bridge,
         )
-        self.job = self.service.call(job_fn, tag="batch")
+        self.job = self.service.call(
+            job_fn, on_done=self._on_batch_done, on_failed=self._on_batch_failed, on_cancelled=self._on_batch_cancelled
+        )
         self._set_running(True)
         return True
 
@@ -330,24 +331,30 @@ class BatchDialog(QDialog):
         if path is not None and path.is_file():
             self.open_result.emit(str(path))
 
-    @Slot(object)
-    def _on_job_ended(self, job: Any) -> None:
-        if job is not self.job:
-            return
+    def _batch_ended(self) -> None:
         self.job = None
         self._set_running(False)
         self.stage_label.setText("")
-        if job.status == "done":
-            self.summary = job.result
-            self._show_summary(job.result)
-        elif job.status == "cancelled":
-            self.summary_label.setText("Cancelled. The rows written so far are kept; Start again to resume.")
-        else:
-            self.error = job.error
-            self.summary_label.setText(f"The batch stopped: {job.error}")
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
         self.table.setSortingEnabled(True)
+
+    @Slot(object)
+    def _on_batch_done(self, summary: Any) -> None:
+        self.summary = summary
+        self._show_summary(summary)  # rows go in by index: before the table sorts again
+        self._batch_ended()
+
+    @Slot(object)
+    def _on_batch_cancelled(self, job: Any) -> None:
+        self._batch_ended()
+        self.summary_label.setText("Cancelled. The rows written so far are kept; Start again to resume.")
+
+    @Slot(object)
+    def _on_batch_failed(self, job: Any) -> None:
+        self._batch_ended()
+        self.error = job.error
+        self.summary_label.setText(f"The batch stopped: {job.error}")
 
     def _show_summary(self, s: Any) -> None:
         self.progress.setRange(0, max(s.n_videos, 1))

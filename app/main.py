@@ -54,6 +54,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_headless(args.video, args.pack, args.device or "auto", save=args.save)
 
+    from .xcb_check import xcb_problem
+
+    problem = xcb_problem()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 3
+
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

@@ -24,7 +24,7 @@ class ScreenshotRun(QObject):
         self._timeout.setSingleShot(True)
         self._timeout.timeout.connect(self._give_up)
         window.result_shown.connect(self._on_result)
-        window.service.job_ended.connect(self._on_job_ended)
+        window.score_jobs.ended_without_result.connect(self._on_no_result)
 
     def start(self) -> None:
         self._timeout.start(self.TIMEOUT_MS)
@@ -35,11 +35,10 @@ class ScreenshotRun(QObject):
     def _on_result(self, result) -> None:
         QTimer.singleShot(0, self._seek_into_routine)
 
-    @Slot(object)
-    def _on_job_ended(self, job) -> None:
-        if job.tag == "score" and job.status != "done":
-            print(f"vatp-studio: scoring did not finish ({job.status}): {job.error}", file=sys.stderr)
-            self._finish(1)
+    @Slot(str)
+    def _on_no_result(self, what: str) -> None:
+        print(f"vatp-studio: scoring did not finish ({what})", file=sys.stderr)
+        self._finish(1)
 
     @Slot()
     def _seek_into_routine(self) -> None:

@@ -7,13 +7,18 @@ effect within a clip's time (well under a second with the bundled backbone).
 
 Jobs:
 - `ScoreJob(video, pack, device)` scores a video with a `vatp_core.pipeline.Scorer` kept loaded
-  between jobs (one per pack and device).
-- `CallJob(fn)` runs ``fn(ctx)`` for anything else (H's batch dialog, weight downloads); ``ctx`` gives
+  between jobs (one per pack and device; an evicted one is closed so its GPU memory is returned).
+- `CallJob(fn)` runs ``fn(ctx)`` for anything else (the batch dialog, weight downloads); ``ctx`` gives
   ``progress``, ``cancel`` and ``scorer(pack, device)``, so a batch reuses the loaded model.
+
+Each job carries its own outcome callbacks (``on_done(result)``, ``on_failed(job)``, ``on_cancelled(job)``),
+as Anki's CollectionOp does: bound methods of QObjects living in the GUI thread, called there once the job
+ends. A receiver deleted meanwhile is skipped. The service's signals stay for observers (progress bars).
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import logging
 import threading
@@ -24,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from vatp_core.errors import Cancelled, VATPError
 
@@ -57,17 +63,30 @@ class JobContext:
 
 @dataclass(eq=False)
 class Job:
-    """A unit of work for the worker. ``status`` ends as done / failed / cancelled."""
+    """A unit of work for the worker. ``status`` ends as done / failed / cancelled.
 
-    tag: str = ""
+    The callbacks (optional) are bound methods of GUI-thread QObjects, called in the GUI thread:
+    ``on_done(result)``, ``on_failed(job)`` (``job.error`` is the message, ``job.exception`` the error),
+    ``on_cancelled(job)``.
+    """
+
     id: int = field(default_factory=lambda: next(_job_ids))
     status: str = "queued"  # queued | running | done | failed | cancelled
     result: Any = None
     error: str = ""
+    exception: BaseException | None = None
     uses_torch: bool = True  # run inside torch.inference_mode()
+    on_done: Callable[[Any], None] | None = None
+    on_failed: Callable[[Job], None] | None = None
+    on_cancelled: Callable[[Job], None] | None = None
 
     def run(self, ctx: JobContext) -> Any:  # overridden
         raise TypeError(f"{type(self).__name__} does not define run()")
+
+    @property
+    def missing_weights(self) -> bool:
+        """It failed because backbone weights are not installed (the app then offers to get them)."""
+        return self.exception is not None and _missing_weights_error(self.exception)
 
 
 @dataclass(eq=False)
@@ -97,8 +116,30 @@ class CallJob(Job):
 
 
 def _missing_weights_error(exc: BaseException) -> bool:
-    """True for C's MissingWeightsError (matched by name so this module never imports the features stack)."""
+    """True for MissingWeightsError (matched by name so this module never imports the features stack)."""
     return any(cls.__name__ == "MissingWeightsError" for cls in type(exc).__mro__)
+
+
+def _close_scorer(scorer: Any) -> None:
+    """Release a scorer's model (and its GPU memory); a scorer without ``close`` is simply dropped."""
+    close = getattr(scorer, "close", None)
+    if close is None:
+        return
+    try:
+        close()
+    except Exception:  # closing must never take the worker down
+        log.warning("closing %r failed:\n%s", scorer, traceback.format_exc())
+
+
+def _check_callback(name: str, fn: Any, thread: QThread) -> None:
+    """Outcome callbacks are bound methods of QObjects in the GUI thread: they can be skipped once deleted."""
+    if fn is None:
+        return
+    owner = getattr(fn, "__self__", None) if inspect.ismethod(fn) else None
+    if not isinstance(owner, QObject):
+        raise TypeError(f"{name} must be a bound method of a QObject (not {fn!r})")
+    if owner.thread() is not thread:
+        raise TypeError(f"{name}: {type(owner).__name__} does not live in the GUI thread")
 
 
 class InferenceWorker(QObject):
@@ -112,6 +153,7 @@ class InferenceWorker(QObject):
     job_ended = Signal(object)  # the Job, with status/result/error set, after one of the above
 
     PROGRESS_INTERVAL_S = 0.05
+    MAX_SCORERS = 2
 
     def __init__(self, scorer_factory: ScorerFactory | None = None) -> None:
         super().__init__()
@@ -123,16 +165,19 @@ class InferenceWorker(QObject):
 
     # --- helpers used from the job (worker thread) -------------------------------------------
     def scorer(self, pack: str | None, device: str) -> Any:
-        """A loaded scorer for (pack, device); kept between jobs, at most two at once."""
+        """A loaded scorer for (pack, device); kept between jobs, at most two at once (the oldest is closed)."""
         key = (pack or None, device)
         if key not in self._scorers:
-            while len(self._scorers) >= 2:
-                self._scorers.pop(next(iter(self._scorers)))
+            while len(self._scorers) >= self.MAX_SCORERS:
+                _close_scorer(self._scorers.pop(next(iter(self._scorers))))
             self._scorers[key] = self._factory(pack or None, device)
         return self._scorers[key]
 
-    def forget_scorers(self) -> None:
-        self._scorers.clear()
+    def forget_scorers(self, ctx: JobContext | None = None) -> None:
+        """Close and drop every loaded scorer (run in the worker thread, or after it stopped)."""
+        scorers, self._scorers = list(self._scorers.values()), {}
+        for scorer in scorers:
+            _close_scorer(scorer)
 
     def _report(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
@@ -164,6 +209,7 @@ class InferenceWorker(QObject):
             self.cancelled.emit()
         except Exception as exc:  # every failure becomes a message; the worker lives on
             job.status = "failed"
+            job.exception = exc
             if isinstance(exc, (VATPError, OSError, ValueError)):
                 job.error = str(exc) or type(exc).__name__
             else:
@@ -212,16 +258,39 @@ class InferenceService(QObject):
 
     # --- public API --------------------------------------------------------------------------
     def submit(self, job: Job) -> Job:
-        """Queue a job; it runs after the ones before it."""
+        """Queue a job; it runs after the ones before it. Its callbacks must be GUI-thread QObject methods."""
+        for name in ("on_done", "on_failed", "on_cancelled"):
+            _check_callback(name, getattr(job, name), self.thread())
         self._queue.append(job)
         self._next()
         return job
 
-    def score(self, video: str | Path, pack: str | None = None, device: str = "auto", tag: str = "score") -> ScoreJob:
-        return self.submit(ScoreJob(tag=tag, video=str(video), pack=pack, device=device))  # type: ignore[return-value]
+    def score(
+        self,
+        video: str | Path,
+        pack: str | None = None,
+        device: str = "auto",
+        *,
+        on_done: Callable[[Any], None] | None = None,
+        on_failed: Callable[[Job], None] | None = None,
+        on_cancelled: Callable[[Job], None] | None = None,
+    ) -> ScoreJob:
+        job = ScoreJob(
+            video=str(video), pack=pack, device=device, on_done=on_done, on_failed=on_failed, on_cancelled=on_cancelled
+        )
+        return self.submit(job)  # type: ignore[return-value]
 
-    def call(self, fn: Callable[[JobContext], Any], tag: str = "call", uses_torch: bool = True) -> CallJob:
-        return self.submit(CallJob(tag=tag, fn=fn, uses_torch=uses_torch))  # type: ignore[return-value]
+    def call(
+        self,
+        fn: Callable[[JobContext], Any],
+        uses_torch: bool = True,
+        *,
+        on_done: Callable[[Any], None] | None = None,
+        on_failed: Callable[[Job], None] | None = None,
+        on_cancelled: Callable[[Job], None] | None = None,
+    ) -> CallJob:
+        job = CallJob(fn=fn, uses_torch=uses_torch, on_done=on_done, on_failed=on_failed, on_cancelled=on_cancelled)
+        return self.submit(job)  # type: ignore[return-value]
 
     def cancel(self, job: Job | None = None) -> None:
         """Cancel the running job (or the given one); a queued job is simply dropped."""
@@ -229,6 +298,7 @@ class InferenceService(QObject):
             self._queue.remove(job)
             job.status = "cancelled"
             self.job_ended.emit(job)
+            _deliver(job)
             return
         if self.current is not None and (job is None or job is self.current):
             self.worker.cancel_event.set()
@@ -240,17 +310,17 @@ class InferenceService(QObject):
 
     def forget_scorers_later(self) -> Job:
         """Drop the loaded scorers (in the worker thread, after queued jobs): e.g. after new weights arrive."""
-        worker = self.worker
-        return self.call(lambda ctx: worker.forget_scorers(), tag="forget-scorers", uses_torch=False)
+        return self.call(self.worker.forget_scorers, uses_torch=False)
 
     @property
     def busy(self) -> bool:
         return self.current is not None
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Cancel everything and stop the thread (call when the window closes)."""
+        """Cancel everything, stop the thread and close the loaded scorers (call when the window closes)."""
         self.cancel_all()
-        stop_thread(self._thread, timeout_ms)
+        if stop_thread(self._thread, timeout_ms):
+            self.worker.forget_scorers()  # the thread is joined: nothing else touches them now
 
     # --- internals (GUI thread) --------------------------------------------------------------
     def _next(self) -> None:
@@ -286,6 +356,26 @@ class InferenceService(QObject):
     def _on_job_ended(self, job: Job) -> None:
         self.current = None
         self.job_ended.emit(job)
+        _deliver(job)
         if not self._queue:
             self.busy_changed.emit(False)
         self._next()
+
+
+def _deliver(job: Job) -> None:
+    """Call the job's outcome callback (GUI thread); one whose QObject was deleted meanwhile is skipped."""
+    fn: Callable[..., None] | None
+    if job.status == "done":
+        fn, arg = job.on_done, job.result
+    elif job.status == "failed":
+        fn, arg = job.on_failed, job
+    elif job.status == "cancelled":
+        fn, arg = job.on_cancelled, job
+    else:
+        return
+    if fn is None:
+        return
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+        return
+    fn(arg)

@@ -335,9 +335,9 @@ def _content_hash(features: Any, video: str | os.PathLike) -> str:
     h = getattr(features, "content_hash", None)
     if h:
         return str(h)
-    from .features import video_content_hash
+    from .identity import content_id
 
-    return video_content_hash(video)
+    return content_id(video)
 
 
 def score_video(

@@ -13,6 +13,7 @@ from PySide6.QtGui import QBrush, QColor, QPen
 
 from vatp_core import palette
 from vatp_core.charts import cumulative_chart, distribution_chart
+from vatp_core.identity import digest_part
 from vatp_core.time_format import clock as fmt_time
 
 from .attention import draw_attention_strip
@@ -304,7 +305,7 @@ def _report_body(
         rows.append(("Weights SHA-256", str(pack["weights_sha256"])[:16]))
     rows.append(("Label", warning or str(pack.get("label") or "—")))
     if video.get("content_hash"):
-        rows.append(("Video hash", str(video["content_hash"])[:16]))
+        rows.append(("Video hash", digest_part(str(video["content_hash"]), 16)))
     if result.timings:
         rows.append(("Scoring time", f"{sum(float(v) for v in result.timings.values()):.1f} s"))
     for key, value in rows:

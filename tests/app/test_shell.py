@@ -146,7 +146,7 @@ def test_recent_menu_reopens_a_video(qtbot, tmp_path):
     window = MainWindow(device_check=False)
     qtbot.addWidget(window)
     assert window.open_video(first) and window.open_video(second)
-    window._fill_recent_menu()
+    window.menus.fill_recent_menu()
     actions = [a for a in window.recent_menu.actions() if a.data()]
     assert [a.text() for a in actions] == ["second.mp4", "first.mp4"]
     actions[1].trigger()

@@ -6,7 +6,8 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import QThread, QTimer
+import shiboken6
+from PySide6.QtCore import QObject, QThread, QTimer
 
 from app.worker import CallJob, InferenceService
 from vatp_core.errors import VATPError, check_cancel
@@ -78,14 +79,90 @@ def test_score_job_result_comes_back_in_gui_thread(qtbot, service):
     assert service.made == [("p1", "cpu")]
 
 
+class Receiver(QObject):
+    """A GUI-thread object whose bound methods are a job's outcome callbacks."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def done(self, result):
+        self.calls.append(("done", result, QThread.currentThread()))
+
+    def failed(self, job):
+        self.calls.append(("failed", job.error, QThread.currentThread()))
+
+    def cancelled(self, job):
+        self.calls.append(("cancelled", job.id, QThread.currentThread()))
+
+
 def test_scorer_is_kept_between_jobs_and_jobs_queue_in_order(qtbot, service):
-    order = []
-    service.job_ended.connect(lambda j: order.append(j.tag))
-    service.call(lambda ctx: ctx.scorer("p1", "cpu"), tag="first", uses_torch=False)
-    service.call(lambda ctx: ctx.scorer("p1", "cpu"), tag="second", uses_torch=False)
-    qtbot.waitUntil(lambda: len(order) == 2, timeout=5000)
-    assert order == ["first", "second"]
+    first, second = Receiver(), Receiver()
+    service.call(lambda ctx: ctx.scorer("p1", "cpu").pack + "-first", uses_torch=False, on_done=first.done)
+    service.call(lambda ctx: ctx.scorer("p1", "cpu").pack + "-second", uses_torch=False, on_done=second.done)
+    qtbot.waitUntil(lambda: bool(second.calls), timeout=5000)
+    assert [c[1] for c in first.calls + second.calls] == ["p1-first", "p1-second"]
     assert service.made == [("p1", "cpu")]
+
+
+def test_each_job_calls_its_own_callbacks_in_the_gui_thread(qtbot, service):
+    ok, bad, stopped = Receiver(), Receiver(), Receiver()
+
+    def boom(ctx):
+        raise VATPError("The video has no frames.")
+
+    service.call(boom, uses_torch=False, on_done=ok.done, on_failed=bad.failed)
+    service.call(lambda ctx: 7, uses_torch=False, on_done=ok.done, on_failed=bad.failed)
+    queued = service.call(lambda ctx: 8, uses_torch=False, on_done=ok.done, on_cancelled=stopped.cancelled)
+    service.cancel(queued)
+    qtbot.waitUntil(lambda: bool(ok.calls), timeout=5000)
+    gui = QThread.currentThread()
+    assert ok.calls == [("done", 7, gui)]
+    assert bad.calls == [("failed", "The video has no frames.", gui)]
+    assert stopped.calls == [("cancelled", queued.id, gui)]
+
+
+def test_callbacks_must_be_bound_methods_of_qobjects(service):
+    class Plain:
+        def done(self, result):
+            pass
+
+    with pytest.raises(TypeError):
+        service.call(lambda ctx: 1, on_done=lambda result: None)
+    with pytest.raises(TypeError):
+        service.call(lambda ctx: 1, on_done=Plain().done)
+    assert not service.busy
+
+
+def test_a_deleted_receiver_is_skipped(qtbot, service):
+    gone, other = Receiver(), Receiver()
+    service.call(lambda ctx: 1, uses_torch=False, on_done=gone.done)
+    service.call(lambda ctx: 2, uses_torch=False, on_done=other.done)
+    shiboken6.delete(gone)
+    qtbot.waitUntil(lambda: bool(other.calls), timeout=5000)
+    assert other.calls[0][1] == 2
+
+
+class ClosingScorer:
+    closed: list = []
+
+    def __init__(self, pack, device):
+        self.key = (pack, device)
+
+    def close(self):
+        ClosingScorer.closed.append(self.key)
+
+
+def test_evicted_and_remaining_scorers_are_closed(qtbot):
+    ClosingScorer.closed = []
+    svc = InferenceService(scorer_factory=ClosingScorer)
+    done = Receiver()
+    for pack in ("p1", "p2", "p3"):
+        svc.call(lambda ctx, pack=pack: ctx.scorer(pack, "cpu").key, uses_torch=False, on_done=done.done)
+    qtbot.waitUntil(lambda: len(done.calls) == 3, timeout=5000)
+    assert ClosingScorer.closed == [("p1", "cpu")]  # evicted when the third was loaded
+    svc.shutdown()
+    assert sorted(ClosingScorer.closed[1:]) == [("p2", "cpu"), ("p3", "cpu")]  # closed on shutdown
 
 
 def test_failure_becomes_message_and_worker_survives(qtbot, service):

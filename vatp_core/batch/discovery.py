@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import VATPError
+from ..hashing import sha256_file
+from ..identity import content_id
 from ..video.formats import is_video_filename
 
 
@@ -31,20 +33,8 @@ def find_videos(folder: str | Path, exclude: Iterable[Path] = ()) -> list[Path]:
 
 
 def content_hash(path: str | Path) -> str:
-    """The video's content hash, shared with the feature cache so a renamed file is still recognised."""
-    try:
-        from ..features.cache import video_content_hash
-    except ImportError:  # features package not importable: hash the bytes the same way every time
-        return _sha256_file(Path(path))
-    return video_content_hash(path)
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """The video's content identity (`vatp_core.identity.content_id`), so a renamed file is still recognised."""
+    return content_id(path)
 
 
 def pack_identity(pack: Any) -> str:
@@ -58,11 +48,11 @@ def pack_identity(pack: Any) -> str:
     if not manifest.get("weights_sha256"):
         path = Path(getattr(pack, "path", "") or "")
         if path.is_file():
-            h.update(_sha256_file(path).encode())
+            h.update(sha256_file(path).encode())
         elif path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 h.update(child.relative_to(path).as_posix().encode())
-                h.update(_sha256_file(child).encode())
+                h.update(sha256_file(child).encode())
     return h.hexdigest()[:16]
 
 

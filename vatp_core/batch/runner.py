@@ -74,7 +74,7 @@ def run_batch(
         start = time.perf_counter()
         try:
             item.chash = content_hash(path)
-            item.skip = store.is_done(rel, item.chash, pack_id)
+            item.skip = store.is_done(rel, item.chash, pack_id, path)
             if split and not item.skip:
                 item.features = scorer.features(path, progress=progress, cancel=_stop_or_cancel)
         except Cancelled:
@@ -116,7 +116,8 @@ def run_batch(
             if item.skip:
                 n_skipped += 1
                 row = store.rows[item.rel]
-                changed = False
+                changed = row.content_hash != item.chash  # a row of an older version: upgraded to the full id
+                row.content_hash = item.chash
                 if label is not None and row.true_score != label.score:
                     row.true_score = label.score
                     changed = True

@@ -13,9 +13,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .. import identity
 from ..atomic import atomic_write
 from ..csv_reader import CSVError, read_csv
 from ..errors import VATPError
+from ..jsonable import json_default
 from .row import BatchRow
 
 log = logging.getLogger(__name__)
@@ -68,16 +70,18 @@ class BatchStore:
                 ) from None
         self.rows = {r.file: r for r in rows}
 
-    def is_done(self, rel: str, chash: str, pack_id: str) -> bool:
-        """True when this file, with this content, was already scored with this pack."""
+    def is_done(self, rel: str, chash: str, pack_id: str, path: str | Path | None = None) -> bool:
+        """True when this file, with this content, was already scored with this pack.
+
+        A row written by an older version carries the sampled hash: with ``path`` it is re-checked against the
+        file and counts as done when it matches (the caller then upgrades the row to ``chash``).
+        """
         row = self.rows.get(rel)
-        return (
-            bool(chash)
-            and row is not None
-            and row.status == "ok"
-            and row.content_hash == chash
-            and row.pack_id == pack_id
-        )
+        if not chash or row is None or row.status != "ok" or row.pack_id != pack_id:
+            return False
+        if row.content_hash == chash:
+            return True
+        return path is not None and identity.verify(row.content_hash, path) is identity.Match.LEGACY
 
     def put(self, row: BatchRow) -> None:
         self.rows[row.file] = row
@@ -86,8 +90,8 @@ class BatchStore:
         """Write one ScoreResult JSON atomically; returns its path relative to the CSV's folder."""
         data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
         safe = row.file.replace("/", "__")
-        path = self.results_dir / f"{safe}.{row.content_hash[:12] or 'nohash'}.vatp.json"
-        atomic_write(path, json.dumps(data, default=_json_default), fsync=True)
+        path = self.results_dir / f"{safe}.{identity.digest_part(row.content_hash, 12) or 'nohash'}.vatp.json"
+        atomic_write(path, json.dumps(data, default=json_default), fsync=True)
         return os.path.relpath(path, self.out_csv.parent).replace(os.sep, "/")
 
     def result_path(self, row: BatchRow) -> Path | None:
@@ -100,7 +104,7 @@ class BatchStore:
         doc.update(
             format_version=BATCH_FORMAT_VERSION, updated=utc_now(), rows=[asdict(r) for r in rows], metrics=self.metrics
         )
-        atomic_write(self.out_json, json.dumps(doc, indent=1, default=_json_default), fsync=True)
+        atomic_write(self.out_json, json.dumps(doc, indent=1, default=json_default), fsync=True)
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=BatchRow.columns(), lineterminator="\n")
         writer.writeheader()
@@ -113,16 +117,6 @@ class BatchStore:
             return sorted(self.rows.values(), key=lambda r: r.file)
         rank = {name: i for i, name in enumerate(order)}
         return sorted(self.rows.values(), key=lambda r: (rank.get(r.file, len(rank)), r.file))
-
-
-def _json_default(obj: Any) -> Any:
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    if hasattr(obj, "to_dict"):
-        return obj.to_dict()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def utc_now() -> str:

@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="reproduce the paper's tables from public features",
         description="Train and test every class with the ablation presets and print a table laid out "
         "like the paper's (Table II/X for RG, XI for Fis-V, I/IX for MTL-AQA, XII for FineFS) "
-        "with the paper's numbers beside ours, stating the model selection used.",
+        "with the paper's numbers beside ours, stating the model selection used; --table I, III, IV or V "
+        "runs one of the MTL-AQA ablation tables row by row.",
     )
     p.add_argument("dataset", choices=("rg", "fisv", "mtl", "finefs"))
     p.add_argument("--features", required=True, metavar="DIR", help="feature folder in the published layout")
@@ -30,6 +31,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="epochs for every run (default: the paper's per class; use a small number for a quick check)",
     )
     p.add_argument("--presets", default=None, help="comma-separated presets (default: the paper's ablation rows)")
+    p.add_argument(
+        "--table",
+        default=None,
+        choices=("I", "III", "IV", "V"),
+        help="an MTL-AQA ablation table instead: I components, III queries S, IV ParseFormer blocks, V losses",
+    )
+    p.add_argument("--rows", default=None, metavar="LIST", help="with --table: comma-separated row numbers (1-based)")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="only the first N routines of each split (a quick check; not comparable to the paper)",
+    )
     p.add_argument("--classes", default=None, help="comma-separated classes (default: all)")
     p.add_argument(
         "--selection",
@@ -44,9 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--init",
         default=None,
         metavar="PACK",
-        help="start every run from this pack's matching weights (e.g. a vatp pack trained on MTL-AQA "
+        help="start every run from this pack's ParseFormer (e.g. a vatp pack trained on MTL-AQA "
         "with text, as the paper does for RG, Fis-V and FineFS)",
     )
+    p.add_argument("--init-parts", default=None, metavar="LIST", help="with --init: parts to copy (see vatp train)")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--packs", default=None, metavar="DIR", help="also write one model pack per run into DIR")
@@ -68,10 +84,21 @@ def run(args: argparse.Namespace) -> int:
     if presets and any(p not in PRESETS for p in presets):
         raise CLIError(f"unknown preset in {args.presets!r}; choose from {', '.join(PRESETS)}")
     classes = tuple(s.strip() for s in args.classes.split(",")) if args.classes else None
+    if args.rows and not args.table:
+        raise CLIError("--rows needs --table")
+    try:
+        rows = tuple(int(s) for s in args.rows.split(",") if s.strip()) if args.rows else None
+    except ValueError:
+        raise CLIError(f"--rows takes row numbers such as 1,3, not {args.rows!r}") from None
+    if args.table and presets:
+        raise CLIError("give --table or --presets, not both")
+    if args.limit is not None and args.limit < 2:
+        raise CLIError("--limit must be at least 2")
     if args.epochs is not None and args.epochs < 1:
         raise CLIError("--epochs must be at least 1")
     from ..training import TrainConfig
     from ..training.reproduce import format_table, reproduce
+    from .model_args import init_parts
     from .train import TrainProgress
 
     try:
@@ -84,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             selection=args.selection,
             num_threads=args.threads,
             init_from=args.init,
+            init_parts=init_parts(args),
         )
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
@@ -110,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
             packs_dir=args.packs,
             on_run=on_run,
             checkpoint_root=ckpt_root,
+            table=args.table,
+            rows=rows,
+            limit=args.limit,
         )
     except (VATPError, ValueError) as exc:
         raise CLIError(str(exc)) from exc

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..time_format import duration
 from . import CLIError
+from .model_args import ablation_suffix, add_model_args, init_parts, model_overrides
 
 DATASET_CHOICES = ("rg", "fisv", "mtl", "finefs", "generic")
 PRESET_CHOICES = ("mlp", "te", "pd", "te+pd", "vatp")
@@ -127,6 +128,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="start from a pack's weights where they fit (the paper fine-tunes a ParseFormer trained "
         "with text on MTL-AQA for RG, Fis-V and FineFS)",
     )
+    add_model_args(p)
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     p.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
@@ -207,8 +209,9 @@ def run(args: argparse.Namespace) -> int:
     from ..training.checkpoints import CheckpointError
 
     kw = load_kwargs(args)
+    overrides = model_overrides(args)
     cls = args.cls or spec.classes[0]
-    name = args.name or f"{spec.name}-{cls}-{args.preset}".lower().replace("+", "")
+    name = args.name or f"{spec.name}-{cls}-{args.preset}{ablation_suffix(overrides)}".lower().replace("+", "")
     auto_ckpt = args.checkpoint is None
     ckpt = Path(args.checkpoint) if args.checkpoint else data_dir() / "checkpoints" / name
     try:
@@ -227,7 +230,11 @@ def run(args: argparse.Namespace) -> int:
             resume=not args.no_resume,
             num_threads=args.threads,
             init_from=args.init,
+            init_parts=init_parts(args),
         )
+        from ..model import VATPConfig
+
+        VATPConfig.preset(args.preset, **overrides)  # an impossible combination fails here, before any work
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
     epochs = args.epochs or default_epochs(spec.name, cls)
@@ -253,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
             tc,
             epochs=epochs,
             annotations=args.annotations,
+            cfg_overrides=overrides,
             progress=bar,
             on_epoch=bar.epoch,
             **kw,

@@ -1,4 +1,4 @@
-"""Generated clip features in the published RG / Fis-V layouts, for tests and for checking the trainer.
+"""Generated clip features in the published RG / Fis-V and MTL-AQA layouts, for tests and for checking the trainer.
 
 Each routine is a sequence of ``n_parts`` sub-actions of random length (plus idle clips between them).
 A sub-action's clips carry its prototype vector plus its quality times a quality direction; the score is
@@ -94,6 +94,34 @@ def write_synthetic_rg(
     return folder
 
 
+def write_synthetic_mtl(
+    folder: str | Path, annotations: str | Path, *, dim: int = 1024, noise: float = 0.5, seed: int = 0
+) -> Path:
+    """``<folder>/<video:02d>_<dive:02d>.npy`` (10 clips × dim, the i3d-mtl layout) for every annotated dive.
+
+    The real MTL-AQA annotations give the targets: each dive's four sub-actions (clips 0-2, 3-5, 6-7, 8-9)
+    carry a prototype plus their quality times a quality direction, the qualities scattering around the
+    dive's standardised final score ÷ difficulty, so the features predict the score in part.
+    """
+    from .mtl_aqa import feature_name, mtl_annotation_dir, read_mtl_annotations
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    ann, _ = read_mtl_annotations(mtl_annotation_dir(None, annotations))
+    keys = sorted(ann)
+    target = np.array([float(ann[k]["final_score"]) / max(float(ann[k]["difficulty"]), 1e-6) for k in keys])
+    z = (target - target.mean()) / (target.std() or 1.0)
+    rng = np.random.default_rng(seed)
+    protos, dirs, _ = _bases(SyntheticSpec(dim=dim, n_parts=4, seed=seed), rng)
+    part_of_clip = np.array([0, 0, 0, 1, 1, 1, 2, 2, 3, 3])
+    for key, zk in zip(keys, z):
+        quality = zk + rng.normal(0.0, 0.5, size=4)
+        feats = protos[part_of_clip] + (quality[part_of_clip, None] * dirs[part_of_clip])
+        feats = feats + rng.normal(0.0, noise, size=feats.shape)
+        np.save(folder / f"{feature_name(key)}.npy", feats.astype(np.float32))
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m vatp_core.datasets.synthetic_features OUT``: write a generated RG-layout feature set."""
     import argparse
@@ -108,7 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--test", type=int, default=50)
     p.add_argument("--classes", default=",".join(RG_CLASSES))
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--mtl",
+        default=None,
+        metavar="ANNOTATIONS_DIR",
+        help="write MTL-AQA-layout features instead, one per dive of this folder's annotation files",
+    )
     a = p.parse_args(argv)
+    if a.mtl:
+        print(f"wrote {write_synthetic_mtl(a.out, a.mtl, dim=a.dim, seed=a.seed)}")
+        return 0
     folder = write_synthetic_rg(
         a.out,
         classes=tuple(c.strip() for c in a.classes.split(",")),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -22,36 +21,10 @@ import numpy as np
 
 from .. import paths
 from ..atomic import atomic_open
+from ..identity import content_id, legacy_id_is_full_content, legacy_sampled_id
 
-_SAMPLE = 1 << 20  # bytes read at the start, middle and end of a large file
-_hash_memo: dict[tuple[str, int, int], str] = {}
-_memo_lock = threading.Lock()
-
-
-def video_content_hash(path: str | os.PathLike) -> str:
-    """A hash of the video's bytes that survives renames and moves: size + start, middle and end blocks.
-
-    Small files (< 3 MiB) are hashed whole. Memoised per (path, size, mtime) within the process.
-    """
-    p = Path(path)
-    st = p.stat()
-    memo_key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
-    with _memo_lock:
-        if memo_key in _hash_memo:
-            return _hash_memo[memo_key]
-    h = hashlib.sha256(b"vatp-video-v1")
-    h.update(st.st_size.to_bytes(8, "little"))
-    with open(p, "rb") as fh:
-        if st.st_size <= 3 * _SAMPLE:
-            h.update(fh.read())
-        else:
-            for offset in (0, st.st_size // 2 - _SAMPLE // 2, st.st_size - _SAMPLE):
-                fh.seek(offset)
-                h.update(fh.read(_SAMPLE))
-    digest = h.hexdigest()[:32]
-    with _memo_lock:
-        _hash_memo[memo_key] = digest
-    return digest
+# The one content identity (full-content SHA-256); the old name stays for callers that import it from here.
+video_content_hash = content_id
 
 
 def feature_cache_key(
@@ -117,6 +90,29 @@ class FeatureCache:
         except OSError:
             pass
         return CachedFeatures(features, ranges, meta)
+
+    def get_or_adopt_legacy(self, key: str, video: str | os.PathLike, make_key) -> CachedFeatures | None:
+        """The entry under ``key``; else an entry an older version filed under the sampled hash, moved to ``key``.
+
+        Only entries whose sampled hash covered every byte of the video (small files) are adopted: for a larger
+        file the sampled hash does not prove the content, so its entry is left to age out and features are
+        recomputed. ``make_key(identity)`` builds the cache key for an identity.
+        """
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        try:
+            if not legacy_id_is_full_content(video):
+                return None
+            old = self.path_for(make_key(legacy_sampled_id(video)))
+            if not old.is_file():
+                return None
+            new = self.path_for(key)
+            new.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old, new)
+        except OSError:
+            return None
+        return self.get(key)
 
     def put(
         self, key: str, features: np.ndarray, clip_ranges: list[tuple[int, int]], meta: dict[str, Any] | None = None

@@ -148,7 +148,11 @@ def extract_features(
 
         t = time.perf_counter()
         content = video_content_hash(video)
-        key = feature_cache_key(content, spec.name, backbone.weights_hash, protocol.to_dict(), start, end)
+
+        def key_for(identity: str) -> str:
+            return feature_cache_key(identity, spec.name, backbone.weights_hash, protocol.to_dict(), start, end)
+
+        key = key_for(content)
         timings["hash"] = time.perf_counter() - t
         total = len(ranges)
         common = dict(
@@ -162,7 +166,7 @@ def extract_features(
             cache = cache or FeatureCache()
         if use_cache and not keep_first_input:
             assert cache is not None
-            hit = cache.get(key)
+            hit = cache.get_or_adopt_legacy(key, video, key_for)
             if hit is not None and hit.features.shape == (total, spec.feature_dim) and hit.clip_ranges == ranges:
                 if progress is not None:
                     progress(STAGE, total, total)

@@ -10,7 +10,6 @@ safetensors; nothing a stranger sends can run code. Files named like torchvision
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from .. import paths
 from ..atomic import atomic_write
 from ..errors import VATPError
+from ..hashing import sha256_file
 
 if TYPE_CHECKING:
     import torch
@@ -160,23 +160,6 @@ class InstalledWeights:
 
 
 # ---------------------------------------------------------------------------------------------- files
-
-
-def sha256_file(path: Path, progress: ProgressFn | None = None, chunk: int = 1 << 22) -> str:
-    """Full SHA-256 of a file, streaming (progress stage "verify")."""
-    h = hashlib.sha256()
-    total = path.stat().st_size
-    done = 0
-    with open(path, "rb") as fh:
-        while True:
-            block = fh.read(chunk)
-            if not block:
-                break
-            h.update(block)
-            done += len(block)
-            if progress is not None:
-                progress("verify", done, total)
-    return h.hexdigest()
 
 
 def hash_prefix_in_name(name: str) -> str | None:

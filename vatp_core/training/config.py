@@ -36,6 +36,7 @@ class TrainConfig:
     grad_clip: float | None = None
     eval_batch_size: int = 16
     init_from: str | None = None  # a model pack to start from (the paper fine-tunes a text-trained ParseFormer)
+    init_parts: tuple[str, ...] | None = None  # the model parts taken from init_from; None → the ParseFormer
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -48,6 +49,8 @@ class TrainConfig:
             raise ValueError(f"selection must be one of {', '.join(SELECTIONS)}, not {self.selection!r}")
         if self.train_crop is not None and self.train_crop < 0:
             raise ValueError("train_crop must be ≥ 0")
+        if self.init_parts is not None:
+            self.init_parts = tuple(self.init_parts)  # a JSON list from a checkpoint
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

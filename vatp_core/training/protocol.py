@@ -46,18 +46,23 @@ def load_for_training(
     train_cfg: TrainConfig,
     *,
     annotations: str | Path | None = None,
+    limit: int | None = None,
     calibration_fraction: float = 0.0,
     **load_kwargs: Any,
 ) -> tuple[FeatureDataset, FeatureDataset | None, FeatureDataset, FeatureDataset | None]:
     """(fit, selection set, test, calibration set) for the configured model selection.
 
-    With ``calibration_fraction`` > 0 a seeded share of the training split is held out first for the
-    conformal calibration: neither fitting nor selection sees it (the selection split is never it).
+    ``limit`` keeps the first N of each split. With ``calibration_fraction`` > 0 a seeded share of the
+    training split is held out first for the conformal calibration: neither fitting nor selection sees it
+    (the selection split is never it).
     """
     from .trust_report import split_calibration
 
     train = load_split(dataset, features, cls, "train", annotations=annotations, **load_kwargs)
     test = load_split(dataset, features, cls, "test", annotations=annotations, **load_kwargs)
+    if limit:
+        train = train.subset(range(min(limit, len(train))), f"{train.split}[:{limit}]")
+        test = test.subset(range(min(limit, len(test))), f"{test.split}[:{limit}]")
     train, cal = split_calibration(train, calibration_fraction, train_cfg.seed)
     if train_cfg.selection == "val":
         train, val = train.split_validation(train_cfg.val_fraction, train_cfg.seed)
@@ -78,19 +83,26 @@ def run_class(
     progress: Callable[[str, int, int], None] | None = None,
     on_epoch: Callable[[EpochLog], None] | None = None,
     cancel=None,
+    limit: int | None = None,
     calibration_fraction: float = 0.0,
     level: float = 0.9,
     **load_kwargs: Any,
 ) -> ClassRun:
-    """Train one class with one preset and report on its test split.
+    """Train one class with one preset and report on its test split (``limit``: first N routines of each split).
 
     With ``calibration_fraction`` > 0 (what `vatp train` does; `vatp reproduce` keeps the paper's full
     training split) the run is also calibrated and the report carries the trust figures and baselines.
     """
     train, val, test, cal = load_for_training(
-        dataset, features, cls, train_cfg, annotations=annotations, calibration_fraction=calibration_fraction,
+        dataset,
+        features,
+        cls,
+        train_cfg,
+        annotations=annotations,
+        limit=limit,
+        calibration_fraction=calibration_fraction,
         **load_kwargs,
-    )  # fmt: skip
+    )
     tc = replace(train_cfg, epochs=epochs or default_epochs(dataset, train.cls))
     cfg = VATPConfig.preset(preset, **(cfg_overrides or {}))
     result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch)

@@ -12,7 +12,7 @@ from ..datasets import dataset_spec
 from ..metrics import fisher_z_mean
 from .checkpoints import CheckpointError
 from .config import SELECTION_TEXT, TrainConfig
-from .paper_tables import PAPER_TABLES, REPRODUCE_PRESETS, preset_label
+from .paper_tables import ABLATION_TABLES, PAPER_TABLES, REPRODUCE_PRESETS, AblationRow, preset_label
 from .protocol import ClassRun, default_epochs, run_class
 
 
@@ -22,9 +22,12 @@ class ReproduceResult:
     selection: str
     epochs: int | None
     seed: int
-    runs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # preset → class → numbers
+    runs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # row key (preset) → class → numbers
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    table: str | None = None  # an ablation table (I, III, IV, V) instead of the dataset's preset table
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # row key → label, preset, overrides, paper
+    limit: int | None = None  # only the first N routines of each split (a quick check)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +40,9 @@ class ReproduceResult:
             "notes": self.notes,
             "seconds": round(self.seconds, 1),
             "paper": PAPER_TABLES[self.dataset],
+            "table": self.table,
+            "rows": self.rows,
+            "limit": self.limit,
         }
 
 
@@ -72,17 +78,29 @@ def reproduce(
     checkpoint_root: str | Path | None = None,
     on_run: Callable[[int, int, str, str, int], Callable | None] | None = None,
     cancel=None,
+    table: str | None = None,
+    rows: tuple[int, ...] | None = None,
+    limit: int | None = None,
 ) -> ReproduceResult:
-    """Train and test every (preset, class); ``on_run(i, n, preset, cls, epochs)`` may return an on_epoch callback.
+    """Train and test every (row, class); ``on_run(i, n, row, cls, epochs)`` may return an on_epoch callback.
 
+    Rows are the ablation presets of the dataset's table, or those of ``table`` (I, III, IV, V: a preset and
+    config overrides each); ``rows`` picks some of them (1-based), ``limit`` the first N routines of each split.
     With ``checkpoint_root`` every run keeps a checkpoint there, so an interrupted reproduction picks up where
     it stopped (finished runs are only re-evaluated); a checkpoint of different settings is replaced.
     """
     spec = dataset_spec(dataset)
-    presets = presets or REPRODUCE_PRESETS[spec.name]
     classes = classes or spec.classes
+    all_rows = _table_rows(spec.name, table, presets)
+    if rows:
+        bad = [i for i in rows if not 1 <= i <= len(all_rows)]
+        if bad:
+            raise ValueError(f"row {bad[0]} does not exist: the table has rows 1 to {len(all_rows)}")
+        all_rows = tuple(all_rows[i - 1] for i in rows)
     t0 = time.perf_counter()
-    res = ReproduceResult(dataset=spec.name, selection=train_cfg.selection, epochs=epochs, seed=train_cfg.seed)
+    res = ReproduceResult(
+        dataset=spec.name, selection=train_cfg.selection, epochs=epochs, seed=train_cfg.seed, table=table, limit=limit
+    )
     if packs_dir is not None:  # say before hours of training, not after, that no pack can be written
         from ..datasets import DatasetError, load_split
         from .packs import backbone_problem
@@ -90,40 +108,39 @@ def reproduce(
         problem = backbone_problem(load_split(spec.name, features, classes[0], "train", annotations=annotations))
         if problem:
             raise DatasetError(f"--packs: {problem}")
-    jobs = [(p, c) for p in presets for c in classes]
-    for i, (preset, cls) in enumerate(jobs, start=1):
+    jobs = [(row, c) for row in all_rows for c in classes]
+    for i, (row, cls) in enumerate(jobs, start=1):
         n_epochs = epochs or default_epochs(spec.name, cls)
-        cb = on_run(i, len(jobs), preset, cls, n_epochs) if on_run else None
-        ckpt = Path(checkpoint_root) / f"{cls}-{preset}".replace("+", "") if checkpoint_root else None
+        cb = on_run(i, len(jobs), row.key, cls, n_epochs) if on_run else None
+        ckpt = Path(checkpoint_root) / _run_folder(cls, row.key) if checkpoint_root else None
         tc = replace(train_cfg, checkpoint_dir=str(ckpt) if ckpt else None, resume=True)
+        job = dict(
+            epochs=n_epochs,
+            annotations=annotations,
+            cfg_overrides=dict(row.overrides),
+            on_epoch=cb,
+            cancel=cancel,
+            limit=limit,
+        )
         try:
-            run: ClassRun = run_class(
-                spec.name,
-                features,
-                cls,
-                preset,
-                tc,
-                epochs=n_epochs,
-                annotations=annotations,
-                on_epoch=cb,
-                cancel=cancel,
-            )
+            run: ClassRun = run_class(spec.name, features, cls, row.preset, tc, **job)
         except CheckpointError:  # left by a reproduction with other settings: start this run afresh
             shutil.rmtree(ckpt, ignore_errors=True)
-            run = run_class(
-                spec.name,
-                features,
-                cls,
-                preset,
-                tc,
-                epochs=n_epochs,
-                annotations=annotations,
-                on_epoch=cb,
-                cancel=cancel,
-            )
+            run = run_class(spec.name, features, cls, row.preset, tc, **job)
         r = run.result
         last = r.history[-1].val_spearman if r.history else None
-        res.runs.setdefault(preset, {})[run.cls] = {
+        from ..model import count_parameters
+
+        res.rows[row.key] = {
+            "label": row.label,
+            "preset": row.preset,
+            "overrides": dict(row.overrides),
+            "paper": row.paper,
+            "paper_params_m": row.paper_params_m,
+            "params": count_parameters(r.model)["total"],
+            "note": row.note,
+        }
+        res.runs.setdefault(row.key, {})[run.cls] = {
             "spearman": run.test["spearman"],
             "rl2": run.test["rl2"],
             "mse": run.test["mse"],
@@ -145,7 +162,7 @@ def reproduce(
             from .packs import save_trained_pack
 
             save_trained_pack(
-                Path(packs_dir) / f"{spec.name}-{run.cls}-{preset}".lower().replace("+", ""),
+                Path(packs_dir) / f"{spec.name}-{_run_folder(run.cls, row.key)}".lower(),
                 r,
                 run.train_set,
                 test_metrics=run.test,
@@ -156,8 +173,25 @@ def reproduce(
     return res
 
 
+def _table_rows(dataset: str, table: str | None, presets: tuple[str, ...] | None) -> tuple[AblationRow, ...]:
+    if table is None:
+        return tuple(AblationRow(p, preset_label(dataset, p), p) for p in presets or REPRODUCE_PRESETS[dataset])
+    if table not in ABLATION_TABLES:
+        raise ValueError(f"unknown table {table!r}; choose one of {', '.join(ABLATION_TABLES)}")
+    if presets:
+        raise ValueError("give either a table or presets, not both")
+    return ABLATION_TABLES[table]["rows"]
+
+
+def _run_folder(cls: str, key: str) -> str:
+    """A file-name-safe folder for one run (``S=2`` → ``S2``, ``te+pd`` → ``tepd``)."""
+    return f"{cls}-{key}".replace("+", "").replace("=", "")
+
+
 def format_table(res: ReproduceResult, features: str | Path | None = None) -> str:
     """A text table in the paper's layout: per preset a 'paper' row and an 'ours' row; then the paper's baselines."""
+    if res.table is not None:
+        return format_ablation_table(res, features)
     paper = PAPER_TABLES[res.dataset]
     spec = dataset_spec(res.dataset)
     cols = paper["columns"]
@@ -218,4 +252,43 @@ def format_table(res: ReproduceResult, features: str | Path | None = None) -> st
     for note in res.notes:
         lines.append(f"note: {note}")
     lines.append(f"({len([1 for p in res.runs.values() for _ in p])} runs in {res.seconds:.0f} s)")
+    return "\n".join(lines)
+
+
+def format_ablation_table(res: ReproduceResult, features: str | Path | None = None) -> str:
+    """Tables I, III, IV, V: each row's settings, the paper's ρ and ours (Fisher-z mean over classes) side by side."""
+    from ..metrics import fisher_z_mean as zmean
+
+    t = ABLATION_TABLES[str(res.table)]
+    spec = dataset_spec(res.dataset)
+    lines = [f"{t['title']} — paper on {dataset_spec(t['dataset']).title}; ours on {spec.title}"]
+    lines.append(f"model selection: {SELECTION_TEXT[res.selection]}; seed {res.seed}")
+    epochs = res.epochs or ", ".join(f"{c} {default_epochs(res.dataset, c)}" for c in spec.classes)
+    lines.append(f"epochs: {epochs}" + (f"; first {res.limit} routines of each split only" if res.limit else ""))
+    if features:
+        lines.append(f"features: {features}")
+    same = t["dataset"] == res.dataset
+    params = any(r.get("paper_params_m") for r in res.rows.values())
+    head = f"{'#':>3}  {'row':<34}{'paper ρ':>9}{'ours ρ':>9}{'last ρ':>9}"
+    lines += ["", head + (f"{'paper M':>9}{'ours M':>9}" if params else ""), "-" * (len(head) + (18 if params else 0))]
+    keys = [r.key for r in t["rows"]]
+    for key, per_class in res.runs.items():
+        row = res.rows[key]
+        ours = zmean([v["spearman"] for v in per_class.values()])
+        last_vals = [v["last_epoch_test_spearman"] for v in per_class.values()]
+        last = zmean(last_vals) if last_vals and all(v is not None for v in last_vals) else None
+        cells = [row["paper"] if same else None, ours, last]
+        text = "".join(f"{v:>9.4f}" if isinstance(v, float) else f"{'—':>9}" for v in cells)
+        if params:
+            pm = row.get("paper_params_m")
+            text += (f"{pm:>9.2f}" if pm else f"{'—':>9}") + f"{row['params'] / 1e6:>9.2f}"
+        lines.append(f"{keys.index(key) + 1:>3}  {row['label']:<34}{text}")
+    for key in res.runs:
+        if res.rows[key].get("note"):
+            lines.append(f"row {keys.index(key) + 1}: {res.rows[key]['note']}")
+    if not same:
+        lines.append(f"the paper ran this table on {dataset_spec(t['dataset']).title} only: no paper numbers here")
+    for note in res.notes:
+        lines.append(f"note: {note}")
+    lines.append(f"({sum(len(p) for p in res.runs.values())} runs in {res.seconds:.0f} s)")
     return "\n".join(lines)

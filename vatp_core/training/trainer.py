@@ -203,16 +203,26 @@ def mean_subactions(
     return (total / len(dataset)).cpu().numpy()
 
 
-def init_from_pack(model: VATPNet, pack_ref: str) -> str:
-    """Copy every tensor of a pack's model whose name and shape match (e.g. a ParseFormer trained with text)."""
+DEFAULT_INIT_PARTS = ("parseformer",)  # what the paper carries over from the text-trained MTL-AQA model
+
+
+def init_from_pack(model: VATPNet, pack_ref: str, parts: tuple[str, ...] | None = None) -> str:
+    """Copy the tensors of the pack's model in ``parts`` (default: the ParseFormer) whose name and shape match."""
     from ..pack import resolve_pack
 
+    parts = tuple(parts or DEFAULT_INIT_PARTS)
     pack = resolve_pack(pack_ref)
     source = pack.model_state()
     own = model.state_dict()
-    take = {k: v for k, v in source.items() if k in own and tuple(own[k].shape) == tuple(v.shape)}
+    take = {
+        k: v
+        for k, v in source.items()
+        if k.split(".")[0] in parts and k in own and tuple(own[k].shape) == tuple(v.shape)
+    }
     if not take:
-        raise DatasetError(f"pack {pack.name!r} shares no weights with this model (different sizes?)")
+        raise DatasetError(
+            f"pack {pack.name!r} shares no weights with this model in {', '.join(parts)} (different sizes?)"
+        )
     model.load_state_dict(take, strict=False)
     parts = sorted({k.split(".")[0] for k in take})
     return (
@@ -282,7 +292,7 @@ def train_model(
         torch.manual_seed(tc.seed)
         model = VATPNet(cfg).to(device)
         if tc.init_from:
-            notes.append(init_from_pack(model, tc.init_from))
+            notes.append(init_from_pack(model, tc.init_from, tc.init_parts))
         optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
         scaler = (
             torch.amp.GradScaler("cuda", enabled=use_amp and not torch.cuda.is_bf16_supported())

@@ -1,0 +1,60 @@
+"""Model packs: what a coach loads to score routines.
+
+A pack is a folder (or a ``.zip`` of one) holding ``manifest.json`` and ``weights.safetensors``.
+Loading never executes anything from the pack: the manifest is JSON, the tensors are safetensors
+(a JSON header and raw bytes), the weights file's SHA-256 is recorded in the manifest and checked,
+and any file the manifest does not account for is refused. Tensor names are namespaced:
+``model.*`` (VATP-Net state), ``backbone.*`` (backbone state when it ships in the pack),
+``phrase_embeddings`` (L × text_dim) and ``baseline_subactions`` (S × d_model).
+
+The package holds the manifest and its validation (``manifest``), the byte-level checks (``verify``),
+the loaded pack and ``save_pack`` (``model_pack``), ``load_pack`` (``reader``) and the installed packs
+(``registry``); everything public is importable from ``vatp_core.pack``.
+"""
+
+from .manifest import (
+    DIFFICULTY_MODES,
+    EXTRA_FILE_SUFFIXES,
+    MANIFEST_NAME,
+    MAX_MANIFEST_BYTES,
+    MAX_PACK_BYTES,
+    MAX_SAFETENSORS_HEADER,
+    PACK_FORMAT_VERSION,
+    WEIGHTS_NAME,
+    PackError,
+    PackManifest,
+)
+from .model_pack import ModelPack, save_pack
+from .reader import load_pack
+from .registry import (
+    PackInfo,
+    find_installed,
+    install_pack,
+    installed_packs,
+    remove_pack,
+    resolve_pack,
+    resolve_pack_path,
+)
+
+__all__ = [
+    "DIFFICULTY_MODES",
+    "EXTRA_FILE_SUFFIXES",
+    "MANIFEST_NAME",
+    "MAX_MANIFEST_BYTES",
+    "MAX_PACK_BYTES",
+    "MAX_SAFETENSORS_HEADER",
+    "PACK_FORMAT_VERSION",
+    "WEIGHTS_NAME",
+    "ModelPack",
+    "PackError",
+    "PackInfo",
+    "PackManifest",
+    "find_installed",
+    "install_pack",
+    "installed_packs",
+    "load_pack",
+    "remove_pack",
+    "resolve_pack",
+    "resolve_pack_path",
+    "save_pack",
+]
