@@ -18,7 +18,7 @@ from .atomic import atomic_write
 from .errors import VATPError
 from .time_format import clock
 
-RESULT_FORMAT_VERSION = 1
+RESULT_FORMAT_VERSION = 2  # 2: interval, ood, out_of_range
 SIDECAR_SUFFIX = ".vatp.json"
 
 
@@ -87,6 +87,14 @@ class ScoreResult:
     baseline_mean: float = 0.0  # score with every sub-action replaced by the pack's baseline
     cumulative: dict[str, list[float]] = field(default_factory=lambda: {"frames": [], "scores": []})
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    # How sure the score is (format 2): the calibrated interval {level, low, high, method, clipped, n_calibration,
+    # reason} (low/high None when the pack is uncalibrated), the out-of-distribution check {flag, distance,
+    # percentile, threshold, reason} (flag None without statistics), and whether μ fell outside the score range.
+    # Results of format 1 load with both empty: they were scored before calibration existed. ``std`` stays the
+    # paper's σ, the model's own figure, for research.
+    interval: dict[str, Any] = field(default_factory=dict)
+    ood: dict[str, Any] = field(default_factory=dict)
+    out_of_range: bool = False
     created: str = field(default_factory=_now_iso)
     format_version: int = RESULT_FORMAT_VERSION
 
@@ -106,15 +114,57 @@ class ScoreResult:
                 return seg
         return None
 
+    # ----------------------------------------------------------------------------- how sure
+    @property
+    def calibrated(self) -> bool:
+        return self.interval.get("low") is not None and self.interval.get("high") is not None
+
+    @property
+    def ood_flag(self) -> bool:
+        """True when the video is unlike the pack's training videos (False when unknown)."""
+        return bool(self.ood.get("flag"))
+
+    def interval_text(self, digits: int = 1) -> str:
+        """'90% between 61.2 and 75.6', or why there is no interval ('uncalibrated: …')."""
+        iv = self.interval
+        if not self.calibrated:
+            return str(iv.get("reason") or "uncalibrated")
+        level = float(iv.get("level", 0.9))
+        pct = f"{100 * level:.0f}%" if abs(100 * level - round(100 * level)) < 1e-6 else f"{100 * level:g}%"
+        text = f"{pct} between {float(iv['low']):.{digits}f} and {float(iv['high']):.{digits}f}"
+        return text + (" (clipped to the score range)" if iv.get("clipped") else "")
+
+    def score_text(self, digits: int = 1) -> str:
+        """'68.4 — 90% between 61.2 and 75.6' (or '68.4 — uncalibrated …'): the score with how sure it is."""
+        return f"{self.mean:.{digits}f} — {self.interval_text(digits)}"
+
+    def warnings(self) -> list[str]:
+        """Plain sentences that must be shown with the score (never hidden)."""
+        out = []
+        if self.ood_flag:
+            from .trust.ood import OOD_MESSAGE
+
+            out.append(OOD_MESSAGE)
+        if self.out_of_range:
+            lo_hi = (self.pack or {}).get("score_range") or ["?", "?"]
+            out.append(
+                f"The predicted score {self.mean:.1f} lies outside the pack's score range "
+                f"{lo_hi[0]:g}–{lo_hi[1]:g}: the video is probably not what the pack was made for."
+            )
+        return out
+
     def summary(self) -> str:
-        """A few readable lines: score ± σ and one line per sub-action (what `vatp score` prints)."""
+        """A few readable lines: score with its interval, warnings, one line per sub-action (what `vatp score` prints)."""
         lines = []
         pack = self.pack or {}
-        title = f"{self.video_name}: {self.mean:.2f} ± {self.std:.2f}"
+        title = f"{self.video_name}: {self.score_text(2)}"
         lo_hi = pack.get("score_range")
         if lo_hi:
             title += f"   (range {lo_hi[0]:g}–{lo_hi[1]:g})"
         lines.append(title)
+        for warning in self.warnings():
+            lines.append(f"  WARNING: {warning}")
+        lines.append(f"  model σ (the paper's, not an interval) {self.std:.2f}")
         if self.difficulty is not None:
             lines.append(f"  difficulty {self.difficulty:g} × {self.raw_mean:.3f}")
         label = pack.get("label") or ""
@@ -167,6 +217,10 @@ class ScoreResult:
             values["raw_mean"] = float(values["raw_mean"])
         if "clip_ranges" in values:
             values["clip_ranges"] = [[int(a), int(b)] for a, b in values["clip_ranges"]]
+        for key in ("interval", "ood"):
+            if not isinstance(values.get(key, {}), dict):
+                raise ResultFormatError(f"Score result field {key!r} must be an object.")
+        values["out_of_range"] = bool(values.get("out_of_range", False))
         return cls(**values)
 
     def to_json(self, path: str | os.PathLike | None = None, indent: int | None = 1) -> str:

@@ -74,7 +74,12 @@ def load_pack(path: str | os.PathLike) -> ModelPack:
         tensors = st_load(blob)
     except Exception as exc:  # safetensors raises its own error types
         raise PackError(f"{src}/{WEIGHTS_NAME}: unreadable safetensors file ({exc}).") from None
-    return ModelPack(manifest=manifest, path=path, tensors=tensors)
+    pack = ModelPack(manifest=manifest, path=path, tensors=tensors)
+    try:  # calibration and out-of-distribution statistics: validated and bounded like every other field
+        pack.trust  # noqa: B018 - builds and caches them
+    except ValueError as exc:
+        raise PackError(f"{src}: invalid calibration / out-of-distribution statistics ({exc}).") from None
+    return pack
 
 
 def _read_pack_files(path: Path) -> dict[str, Any]:

@@ -121,15 +121,26 @@ def run_class(
         def predict_on(ds: FeatureDataset | None):
             if ds is None:
                 return None
-            return predict(result.model, ds, score_norm=result.score_norm, device=result.device,
-                           batch_size=tc.eval_batch_size, cancel=cancel)  # fmt: skip
+            return predict(
+                result.model,
+                ds,
+                score_norm=result.score_norm,
+                device=result.device,
+                batch_size=tc.eval_batch_size,
+                cancel=cancel,
+            )
 
         honest_val = val if tc.selection == "val" else None  # never the test set
         trust = calibrate(
-            train, cal, predict_on(cal), spread_set=honest_val, spread_pred=predict_on(honest_val), level=level,
+            train,
+            cal,
+            predict_on(cal),
+            spread_set=honest_val,
+            spread_pred=predict_on(honest_val),
+            level=level,
             data=f"{len(cal) if cal is not None else 0} videos of the training split held out from fitting "
             "and selection",
-        )  # fmt: skip
+        )
         report = trust_report(pred, test, trust, fit_set=train, cal_set=cal, level=level)
     return ClassRun(
         dataset=dataset_spec(dataset).name,
