@@ -322,7 +322,7 @@ def run(args: argparse.Namespace) -> int:
     for note in res.notes:
         print(f"note: {note}")
     if outcome.trust_report is not None:
-        from ..training.trust_report import trust_lines
+        from ..trust.summary import trust_lines
 
         for line in trust_lines(outcome.trust_report, t["spearman"]):
             print(line)

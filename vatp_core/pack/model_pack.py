@@ -164,7 +164,13 @@ def save_pack(
 
     blob = st_save(tensors, metadata={"format": "pt", "vatp_pack": str(PACK_FORMAT_VERSION)})
     m = PackManifest.from_dict(  # validates fields
-        {**manifest.to_dict(), "weights_sha256": "0" * 64, "tensors": {}, "trust": trust_meta}
+        {
+            **manifest.to_dict(),
+            "format_version": PACK_FORMAT_VERSION,
+            "weights_sha256": "0" * 64,
+            "tensors": {},
+            "trust": trust_meta,
+        }
     )
     m.weights_sha256 = hashlib.sha256(blob).hexdigest()
     m.tensors = {k: list(v.shape) for k, v in tensors.items()}

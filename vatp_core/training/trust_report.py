@@ -194,38 +194,3 @@ def trust_report(
         ridge = out["baselines"]["ridge"]["spearman"]
         out["beats_ridge"] = bool(m.spearman > ridge)
     return out
-
-
-def trust_lines(report: dict[str, Any], spearman: float) -> list[str]:
-    """Readable lines of a trust report (what the CLI prints and `vatp packs show` repeats)."""
-    lines = []
-    ci = report.get("spearman_ci")
-    lines.append(
-        f"Spearman {spearman:.3f}" + (f"  (95% bootstrap CI {ci[0]:.3f} to {ci[1]:.3f})" if ci else "  (no CI: n < 4)")
-    )
-    level = float(report.get("level", DEFAULT_LEVEL))
-    pct = f"{100 * level:g}%"
-    if report.get("coverage") is None:
-        lines.append(f"{pct} interval: {report.get('uncalibrated', 'uncalibrated')}")
-    else:
-        lines.append(
-            f"{pct} interval: coverage {report['coverage']:.3f}, mean width {report['interval_width']:.2f} "
-            f"(central {pct} of the true scores spans {report.get('naive_width', float('nan')):.2f}; "
-            f"{report.get('n_calibration', 0)} calibration videos)"
-        )
-    if report.get("ood_flagged") is not None:
-        lines.append(f"out-of-distribution flags on the test split: {100 * report['ood_flagged']:.1f}%")
-    for key, title in (("training_mean", "baseline training mean"), ("ridge", "baseline mean-pooled ridge")):
-        row = (report.get("baselines") or {}).get(key)
-        if not row:
-            continue
-        cov = (
-            ""
-            if row.get("coverage") is None
-            else f", coverage {row['coverage']:.3f}, width {row['interval_width']:.2f}"
-        )
-        extra = f" (penalty {row['penalty']:g})" if "penalty" in row else ""
-        lines.append(f"{title}{extra}: Spearman {row['spearman']:.3f}, R-l2 {row['rl2']:.3f}{cov}")
-    if report.get("beats_ridge") is False:
-        lines.append("this pack does not beat the ridge baseline on its own test split")
-    return lines
