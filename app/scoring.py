@@ -89,7 +89,9 @@ class ScoringController(QObject):
         self._set_running(False)
         window = self.window
         window.comparison.add_attempt(result)
-        summary = f"Scored {result.video_name}: {result.mean:.2f} ± {result.std:.2f}"
+        summary = f"Scored {result.video_name}: {result.score_text()}"
+        if result.warnings():
+            summary += " — " + result.warnings()[0]
         if self.job is None or not window.files.is_open_video(getattr(self.job, "video", "")):
             # Another video was opened while this one was scoring: keep the score, don't mix them up.
             window.show_status(summary + " (added to the Compare tab)")

@@ -112,14 +112,29 @@ def _report_body(
             align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
         )
         c.y += 26
+    for text in result.warnings():  # unlike the training videos / off the score range: always printed
+        r = QRectF(M, c.y, W, 30)
+        c.painter.setPen(QPen(WARN_FG, 0.8))
+        c.painter.setBrush(QBrush(WARN_BG))
+        c.painter.drawRoundedRect(r, 3, 3)
+        c.text(
+            r.adjusted(8, 0, -8, 0),
+            f"⚠  {text}",
+            9,
+            bold=True,
+            color=WARN_FG,
+            wrap=True,
+            align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        )
+        c.y += 36
 
     # score + distribution
     c.heading("Predicted score")
     top = c.y
     left_w = 170.0
     c.text(QRectF(M, top, left_w, 40), f"{result.mean:.2f}", 34, bold=True, color=ACCENT)
-    c.text(QRectF(M, top + 42, left_w, 14), f"± {result.std:.2f}  (μ ± σ)", 11)
-    lines = []
+    c.text(QRectF(M, top + 42, left_w, 14), result.interval_text(), 10, wrap=True)
+    lines = [f"model σ {result.std:.2f} (the paper's, not an interval)"]
     lo_hi = pack.get("score_range")
     if lo_hi:
         lines.append(f"score range {float(lo_hi[0]):g}–{float(lo_hi[1]):g}")

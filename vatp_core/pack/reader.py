@@ -82,6 +82,22 @@ def load_pack(path: str | os.PathLike) -> ModelPack:
     return pack
 
 
+def read_manifest(path: str | os.PathLike) -> PackManifest:
+    """Only the validated manifest of a pack (no tensors, no torch): what a details view shows."""
+    path = Path(path)
+    files = _read_pack_files(path)
+    if MANIFEST_NAME not in files:
+        raise PackError(f"{path}: not a model pack (no {MANIFEST_NAME}).")
+    blob = files[MANIFEST_NAME]()
+    if len(blob) > MAX_MANIFEST_BYTES:
+        raise PackError(f"{path}: {MANIFEST_NAME} is implausibly large ({len(blob)} bytes).")
+    try:
+        data = json.loads(blob.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PackError(f"{path}: {MANIFEST_NAME} is not JSON: {exc}.") from None
+    return PackManifest.from_dict(data, source=f"{path}/{MANIFEST_NAME}")
+
+
 def _read_pack_files(path: Path) -> dict[str, Any]:
     """Map member name → a function returning its bytes; checks layout, links and traversal."""
     if not path.exists():
