@@ -173,10 +173,10 @@ class ComparisonTab(QWidget):
     def add_attempt(self, result) -> None:
         """Add a scored attempt (ticked); the same video scored again replaces nothing, it is a new attempt."""
         self.attempts.append(result)
-        item = QListWidgetItem(f"{result.video_name} — {result.score_text()}  ({result.pack.get('name', '?')})")
+        item = QListWidgetItem(f"{result.video_name} — {result.score_text()}  ({result.pack.name or '?'})")
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked)
-        item.setToolTip(str(result.video.get("path", "")))
+        item.setToolTip(result.video.path)
         self.list.blockSignals(True)
         self.list.addItem(item)
         self.list.blockSignals(False)

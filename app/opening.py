@@ -70,7 +70,7 @@ class FileOpener(QObject):
         except Exception as exc:  # a damaged sidecar is reported, the video stays open
             self.window.show_status(f"Saved score {sidecar.name} could not be read: {exc}")
             return
-        if int(result.video.get("n_frames") or -1) != self.player.n_frames:
+        if (result.video.n_frames or -1) != self.player.n_frames:
             self.window.show_status(f"{sidecar.name} belongs to another version of this video; not loaded.")
             return
         self.window.show_result(result)
@@ -113,7 +113,7 @@ class FileOpener(QObject):
     @Slot(object)
     def review_attempt(self, result, json_path: Path | None = None) -> None:
         """Show an attempt in the review tab, with its video when it can be found."""
-        candidates = [Path(str(result.video.get("path", "")))]
+        candidates = [Path(result.video.path)]
         if json_path is not None and json_path.name.endswith(".vatp.json"):
             candidates.insert(0, json_path.with_name(json_path.name[: -len(".vatp.json")]))
         video = next((c for c in candidates if str(c) and c.is_file()), None)
@@ -132,7 +132,7 @@ class FileOpener(QObject):
         result = self.window.result
         if result is None:
             return None
-        video = self.player.path or Path(str(result.video.get("path", "")))
+        video = self.player.path or Path(result.video.path)
         try:
             path = result.save_sidecar(video)
         except (OSError, ValueError) as exc:

@@ -108,7 +108,7 @@ class ScorePanel(QWidget):
         self.score_label.setText(f"{result.mean:.1f}")
         self.interval_label.setText(result.interval_text())
         lines = [f"model σ {result.std:.2f} (the paper's, not an interval)"]
-        rng = (result.pack or {}).get("score_range")
+        rng = result.pack.score_range
         if rng:
             lines.append(f"score range {rng[0]:g}–{rng[1]:g}")
         if result.difficulty is not None:
@@ -159,13 +159,12 @@ class ScorePanel(QWidget):
             self.contrib_plot.setXRange(-span, span, padding=0)
             self.contrib_plot.setYRange(-0.6, len(values) - 0.4, padding=0)
 
-        pack = result.pack or {}
+        pack = result.pack
         self.pack_label.setText(
-            f"Model pack: <b>{pack.get('name', '?')}</b>"
-            + (f" ({pack.get('sport')} {pack.get('event', '')})" if pack.get("sport") else "")
+            f"Model pack: <b>{pack.name or '?'}</b>" + (f" ({pack.sport} {pack.event})" if pack.sport else "")
         )
-        if pack.get("not_for_judging"):
-            self.warning_label.setText(f"⚠ {pack.get('label') or 'not for judging'}")
+        if pack.not_for_judging:
+            self.warning_label.setText(f"⚠ {pack.label or 'not for judging'}")
             self.warning_label.show()
         else:
             self.warning_label.hide()

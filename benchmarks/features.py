@@ -1,6 +1,6 @@
 """Feature extraction benchmark: decode-only vs full extraction on the same 1080p H.264 file, in one process.
 
-DESIGN §9 target (CUDA, Swin-B): full extraction >= 0.85 x decode-only throughput (the model hidden behind
+Target (CUDA, Swin-B): full extraction >= 0.85 x decode-only throughput (the model hidden behind
 decoding). Both numbers count the frames the protocol's clips cover; "decode-only" decodes and resizes
 them exactly as the pipeline does (same reader, same resize, clips assembled), without the backbone.
 

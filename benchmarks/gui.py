@@ -1,6 +1,6 @@
 """GUI speed: launch-to-window time, and key-press-to-frame-painted latency on a 1080p H.264 file.
 
-Targets (DESIGN §9): window shown < 2 s after launch; frame step < 30 ms median.
+Targets: window shown < 2 s after launch; frame step < 30 ms median.
 
     python benchmarks/gui.py [--frames 250] [--gop 50] [--presses 60] [--launches 5]
 

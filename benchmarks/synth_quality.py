@@ -7,7 +7,7 @@ the `mlp` and `te+pd` ablations trained the same way (same backbone, features, t
   - frame-wise accuracy of the predicted sub-action segments (ScoreResult segments, mapped to frames,
     idle frames counted as "none") against the generator's frame labels. The sub-actions are ordered, so
     segment i is compared with sub-action i without any label matching. `mlp` has no segments.
-Targets (DESIGN §9): Spearman >= 0.85, frame accuracy >= 0.75, VATP >= mlp.
+Targets: Spearman >= 0.85, frame accuracy >= 0.75, VATP >= mlp.
 
 Run from the repository root after `python scripts/build_demo.py --ablations` (it reuses that work folder;
 missing ablation packs are trained here):  python benchmarks/synth_quality.py [--n 100] [--seed 1000]

@@ -126,13 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         res = score_video(out_dir / "demo_routine.mp4", str(pack_path), device="cpu", use_cache=False)
         stage("score demo video", t0)
-        pred = demo.frame_labels_from_segments(res.segments, res.video["n_frames"])
+        pred = demo.frame_labels_from_segments(res.segments, res.video.n_frames)
         import numpy as np
 
         acc = float((pred == np.asarray(truth["frame_labels"])).mean())
         print(
-            f"  demo video: predicted {res.score_text()}, true {truth['score']:.1f}, "
-            f"segment frame accuracy {acc:.2f}"
+            f"  demo video: predicted {res.score_text()}, true {truth['score']:.1f}, segment frame accuracy {acc:.2f}"
         )
         for seg in res.segments:
             print(f"    {seg.name:<16} frames {seg.start_frame}-{seg.end_frame}  contribution {seg.contribution:+.1f}")

@@ -179,7 +179,7 @@ def distribution_chart(result: Any) -> Chart:
     dist = result.distribution or {}
     xs, ys = list(dist.get("x") or []), list(dist.get("pdf") or [])
     mu, sd = float(result.mean), max(float(result.std), 1e-9)
-    lo_hi = (result.pack or {}).get("score_range") or []
+    lo_hi = result.pack.score_range or []
     width = abs(float(lo_hi[1]) - float(lo_hi[0])) if len(lo_hi) == 2 else 0.0
     half = max(4.0 * sd, 0.01 * width)  # zoom on the distribution when σ is small against the range
     if len(xs) == len(ys) and len(xs) >= 2:
@@ -215,7 +215,7 @@ def cumulative_series(result: Any) -> tuple[list[float], list[float]]:
     """(seconds, cumulative score) of one attempt, from the result's cumulative curve."""
     cum = result.cumulative or {}
     frames, scores = list(cum.get("frames") or []), list(cum.get("scores") or [])
-    fps = float((result.video or {}).get("fps") or 0) or 25.0
+    fps = result.video.fps or 25.0
     n = min(len(frames), len(scores))
     return [float(f) / fps for f in frames[:n]], [float(s) for s in scores[:n]]
 
@@ -253,7 +253,7 @@ def aligned_cumulative(result: Any) -> tuple[np.ndarray, np.ndarray]:
         return frames, scores
     segs = sorted(result.segments or [], key=lambda s: s.start_frame)
     if not segs:
-        n = float((result.video or {}).get("n_frames") or (frames.max() + 1))
+        n = float(result.video.n_frames or (frames.max() + 1))
         return frames / max(n, 1.0) * max(len(result.subaction_names), 1), scores
     knots_f = [float(s.start_frame) for s in segs] + [float(segs[-1].end_frame + 1)]
     return np.interp(frames, knots_f, np.arange(len(knots_f), dtype=float)), scores

@@ -1,4 +1,4 @@
-"""Explaining a score (DESIGN §6): ordered sub-action segments, Shapley contributions, cumulative curve.
+"""Explaining a score: ordered sub-action segments, Shapley contributions, cumulative curve.
 
 - Order: the S sub-action queries are put in routine order — by the phrase each one aligns with when the
   pack has phrases, else by the centre of mass of its attention over the clips.

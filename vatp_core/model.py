@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 PRESETS: tuple[str, ...] = ("mlp", "te", "pd", "te+pd", "vatp")
+TE_POSITIONAL: tuple[str, ...] = ("none", "sinusoidal")
 
 # Ablation presets (paper Table I / V): which modules and losses each one uses.
 _PRESET_FLAGS: dict[str, dict[str, bool]] = {
@@ -61,7 +62,7 @@ _TAU_MIN = 1e-3
 
 @dataclass
 class VATPConfig:
-    """Hyper-parameters of VATP-Net; defaults are the paper's (DESIGN §3). Stored in model packs."""
+    """Hyper-parameters of VATP-Net; defaults are the paper's (docs/ARCHITECTURE.md). Stored in model packs."""
 
     in_dim: int = 1024
     hidden_dim: int = 512
@@ -85,6 +86,12 @@ class VATPConfig:
     gamma: float = 0.1
     use_rep: bool = True  # re-parameterised sample in training (Table I "Rep."); False → sample = μ
     keep_percentile: float = 0.3  # Drop-DTW drop cost for L_alg: this percentile of the match costs
+    # Eq. 2: the text is a sequence of T_t token embeddings (Drop-DTW aligns the S sub-actions to them and can
+    # drop tokens); False feeds one vector per phrase (with S phrases, L_alg's alignment is the identity)
+    text_tokens: bool = True
+    # Not in the paper (nor GDLT): "sinusoidal" adds a fixed sine/cosine clip-position code before the TE layers,
+    # to test order awareness; "none" (every preset) leaves the TE order-blind, as published
+    te_positional: str = "none"
     # Not in the paper (0 = off, as in every preset): weight of a penalty on overlapping ParseFormer attention
     # rows, which keeps two queries from parsing the same clips (L_div only separates their vectors).
     attn_overlap: float = 0.0
@@ -112,6 +119,8 @@ class VATPConfig:
             raise ValueError("tau_init must be > 0")
         if self.gamma <= 0:
             raise ValueError("gamma must be > 0")
+        if self.te_positional not in TE_POSITIONAL:
+            raise ValueError(f"te_positional must be one of {', '.join(TE_POSITIONAL)}, not {self.te_positional!r}")
         if self.use_text and not self.use_pd:
             raise ValueError("the text branch (use_text) needs the ParseFormer (use_pd)")
         if self.use_div and not self.use_pd:
@@ -286,6 +295,16 @@ class EncoderLayer(nn.Module):
         return self.norm2(x + self.dropout(self.ffn(x)))
 
 
+def sinusoidal_positions(length: int, dim: int, device=None, dtype=None) -> Tensor:
+    """(length, dim) fixed sine/cosine position codes (Vaswani et al.), no parameters."""
+    pos = torch.arange(length, device=device, dtype=torch.float32)[:, None]
+    freq = torch.exp(torch.arange(0, dim, 2, device=device, dtype=torch.float32) * (-math.log(10000.0) / dim))
+    pe = torch.zeros(length, dim, device=device, dtype=torch.float32)
+    pe[:, 0::2] = torch.sin(pos * freq)
+    pe[:, 1::2] = torch.cos(pos * freq[: dim // 2])
+    return pe.to(dtype) if dtype is not None else pe
+
+
 class TemporalEncoder(nn.Module):
     """Temporal Enhancement (§III-B1): self-attention over clips gives every clip global context."""
 
@@ -295,8 +314,11 @@ class TemporalEncoder(nn.Module):
             EncoderLayer(cfg.d_model, cfg.n_heads, cfg.ffn_dim, cfg.dropout) for _ in range(cfg.te_layers)
         )
         self.norm = nn.LayerNorm(cfg.d_model)
+        self.positional = cfg.te_positional
 
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+        if self.positional == "sinusoidal":
+            x = x + sinusoidal_positions(x.shape[1], x.shape[2], x.device, x.dtype)[None]
         for layer in self.layers:
             x = layer(x, mask)
         return self.norm(x) * mask[..., None].to(x.dtype)

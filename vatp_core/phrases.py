@@ -222,9 +222,45 @@ def embed_phrases(
     return np.stack(out).astype(np.float32)  # type: ignore[arg-type]
 
 
-def _bert_embed(phrases: list[str], encoder: str, pooling: str, batch_size: int) -> list[np.ndarray]:
+_TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|[^\sa-z\d]")
+TOKEN_JOIN = ", "  # how a routine's phrases become one text for a BERT tokenizer
+
+
+def hash_tokens(phrases: Sequence[str]) -> list[tuple[str, int]]:
+    """(token, phrase index) of a routine's phrases as the hashed encoder splits them (words, numbers, marks)."""
+    return [(t, k) for k, p in enumerate(phrases) for t in _TOKEN.findall(" ".join(str(p).lower().split()))]
+
+
+def embed_tokens(phrases: Sequence[str], encoder: str = HASH_ENCODER, *, use_cache: bool = True) -> np.ndarray:
+    """(T_t, D) float32 per-token embeddings of a routine's ordered phrases (Eq. 2: F_t ∈ R^{T_t×D}).
+
+    BERT: the last layer at every word piece of the phrases joined by ", " (special tokens left out). The
+    hashed encoder: each token's own n-gram vector plus half its phrase's, L2-normalised, so the tokens of
+    one phrase stay close. Cached like `embed_phrases`.
+    """
+    phrases = [str(p) for p in phrases]
+    if not phrases:
+        return np.zeros((0, TEXT_DIM), dtype=np.float32)
+    path = _cache_path(_encoder_key(encoder, "tokens") + "-tokens", "\x1f".join(phrases))
+    if use_cache and (hit := _cache_get(path)) is not None:
+        return hit
+    if encoder == HASH_ENCODER:
+        whole = [_hash_embed(p) for p in phrases]
+        rows = []
+        for token, k in hash_tokens(phrases):
+            v = _hash_embed(token) + 0.5 * whole[k]
+            rows.append(v / max(float(np.linalg.norm(v)), 1e-12))
+        out = np.stack(rows) if rows else np.stack(whole)
+    else:
+        out = _bert_tokens(TOKEN_JOIN.join(phrases), encoder)
+    out = out.astype(np.float32)
+    if use_cache:
+        _cache_put(path, out)
+    return out
+
+
+def _load_bert(encoder: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never wait on the hub
-    import torch
     from transformers import AutoModel, AutoTokenizer
 
     try:
@@ -235,7 +271,24 @@ def _bert_embed(phrases: list[str], encoder: str, pooling: str, batch_size: int)
             f"Cannot load the text model {encoder!r} from local files ({str(exc).splitlines()[0]}). "
             "Pass the folder of a BERT-family model saved with save_pretrained(), or use the built-in 'hash' encoder."
         ) from exc
-    model.eval()
+    return tokenizer, model.eval()
+
+
+def _bert_tokens(text: str, encoder: str) -> np.ndarray:
+    import torch
+
+    tokenizer, model = _load_bert(encoder)
+    with torch.inference_mode():
+        batch = tokenizer([text], truncation=True, max_length=128, return_tensors="pt", return_special_tokens_mask=True)
+        special = batch.pop("special_tokens_mask")[0].bool()
+        hidden = model(**batch).last_hidden_state[0]  # (N, D)
+    return hidden[~special].float().cpu().numpy()
+
+
+def _bert_embed(phrases: list[str], encoder: str, pooling: str, batch_size: int) -> list[np.ndarray]:
+    import torch
+
+    tokenizer, model = _load_bert(encoder)
     vectors: list[np.ndarray] = []
     with torch.inference_mode():
         for start in range(0, len(phrases), batch_size):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import VATPError, check_cancel
 from .pack import ModelPack, PackError, resolve_pack
-from .result import ScoreResult
+from .result import PackRecord, ScoreResult, VideoRecord
 
 if TYPE_CHECKING:  # pragma: no cover
     from .features import ClipFeatures
@@ -269,24 +269,24 @@ class Scorer:
         timings["explain"] = time.perf_counter() - t0
         _emit(progress, "explain", 1, 1)
 
-        video_dict = {
-            "path": str(Path(video).resolve()),
-            "name": Path(video).name,
-            "n_frames": n_frames,
-            "fps": fps,
-            "duration": float(info.duration),
-            "width": int(info.width),
-            "height": int(info.height),
-            "content_hash": _content_hash(features, video),
-            "features_from_cache": bool(getattr(features, "from_cache", False)),
-        }
+        video_record = VideoRecord(
+            path=str(Path(video).resolve()),
+            name=Path(video).name,
+            n_frames=n_frames,
+            fps=fps,
+            duration=float(info.duration),
+            width=int(info.width),
+            height=int(info.height),
+            content_hash=_content_hash(features, video),
+            features_from_cache=bool(getattr(features, "from_cache", False)),
+        )
         for key, value in (getattr(features, "timings", None) or {}).items():
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not key.endswith("_per_s"):
                 timings.setdefault(f"features.{key}", float(value))
         timings["total"] = sum(v for k, v in timings.items() if "." not in k and k != "total")
         return ScoreResult(
-            video=video_dict,
-            pack=self.pack.info(),
+            video=video_record,
+            pack=PackRecord.from_dict(self.pack.info()),
             mean=mean,
             std=std,
             difficulty=dd,

@@ -60,6 +60,109 @@ class Segment:
         )
 
 
+def _num(data: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    value = data.get(key, default)
+    if value is None:
+        return default
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ResultFormatError(f"Score result field {key!r} is not a number: {value!r}") from exc
+
+
+@dataclass
+class VideoRecord:
+    """What a result records about its video (sizes upright). Unknown keys of a stored result are kept in
+    ``extra`` so that a file round-trips unchanged."""
+
+    path: str = ""
+    name: str = ""
+    n_frames: int = 0
+    fps: float = 0.0
+    duration: float = 0.0
+    width: int = 0
+    height: int = 0
+    content_hash: str = ""
+    features_from_cache: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.extra)
+        data.update({f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"})
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "VideoRecord":
+        if not isinstance(data, dict):
+            raise ResultFormatError("Score result field 'video' must be an object.")
+        known = {f.name for f in fields(cls)} - {"extra"}
+        return cls(
+            path=str(data.get("path") or ""),
+            name=str(data.get("name") or Path(str(data.get("path") or "")).name),
+            n_frames=_num(data, "n_frames", int, 0),
+            fps=_num(data, "fps", float, 0.0),
+            duration=_num(data, "duration", float, 0.0),
+            width=_num(data, "width", int, 0),
+            height=_num(data, "height", int, 0),
+            content_hash=str(data.get("content_hash") or ""),
+            features_from_cache=bool(data.get("features_from_cache", False)),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+
+
+@dataclass
+class PackRecord:
+    """What a result records about the model pack that scored it (its provenance)."""
+
+    name: str = ""
+    sport: str = ""
+    event: str = ""
+    label: str = ""
+    not_for_judging: bool = False
+    backbone: str = ""
+    protocol: dict[str, Any] = field(default_factory=dict)
+    score_range: tuple[float, float] | None = None
+    difficulty: str = "none"
+    path: str = ""
+    weights_sha256: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.extra)
+        data.update({f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"})
+        data["score_range"] = list(self.score_range) if self.score_range is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "PackRecord":
+        if not isinstance(data, dict):
+            raise ResultFormatError("Score result field 'pack' must be an object.")
+        known = {f.name for f in fields(cls)} - {"extra"}
+        rng = data.get("score_range")
+        score_range = None
+        if rng:
+            try:
+                lo, hi = (float(v) for v in rng)
+            except (TypeError, ValueError) as exc:
+                raise ResultFormatError(f"Score result field 'score_range' is not two numbers: {rng!r}") from exc
+            score_range = (lo, hi)
+        protocol = data.get("protocol") or {}
+        return cls(
+            name=str(data.get("name") or ""),
+            sport=str(data.get("sport") or ""),
+            event=str(data.get("event") or ""),
+            label=str(data.get("label") or ""),
+            not_for_judging=bool(data.get("not_for_judging", False)),
+            backbone=str(data.get("backbone") or ""),
+            protocol=dict(protocol) if isinstance(protocol, dict) else {},
+            score_range=score_range,
+            difficulty=str(data.get("difficulty") or "none"),
+            path=str(data.get("path") or ""),
+            weights_sha256=str(data.get("weights_sha256") or ""),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+
+
 def _now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
@@ -72,8 +175,8 @@ class ScoreResult:
     the order the explanation put the sub-actions in along the routine.
     """
 
-    video: dict[str, Any]  # path, name, n_frames, fps, duration, width, height, content_hash
-    pack: dict[str, Any]  # name, sport, event, label, not_for_judging, backbone, protocol, score_range
+    video: VideoRecord
+    pack: PackRecord
     mean: float  # predicted score (after × DD when the pack divides by difficulty)
     std: float
     difficulty: float | None = None
@@ -98,6 +201,13 @@ class ScoreResult:
     created: str = field(default_factory=_now_iso)
     format_version: int = RESULT_FORMAT_VERSION
 
+    def __post_init__(self) -> None:
+        # Plain dicts (a result built by hand, in tests or older callers) become the typed records.
+        if isinstance(self.video, dict):
+            self.video = VideoRecord.from_dict(self.video)
+        if isinstance(self.pack, dict):
+            self.pack = PackRecord.from_dict(self.pack)
+
     # ----------------------------------------------------------------------------- conveniences
     @property
     def n_clips(self) -> int:
@@ -105,7 +215,7 @@ class ScoreResult:
 
     @property
     def video_name(self) -> str:
-        return str(self.video.get("name") or Path(str(self.video.get("path", ""))).name)
+        return self.video.name or Path(self.video.path).name
 
     def segment_at(self, frame: int) -> Segment | None:
         """The sub-action segment that contains ``frame``, or None (idle frame)."""
@@ -146,19 +256,20 @@ class ScoreResult:
 
             out.append(OOD_MESSAGE)
         if self.out_of_range:
-            lo_hi = (self.pack or {}).get("score_range") or ["?", "?"]
+            rng = self.pack.score_range
+            where = f" {rng[0]:g}–{rng[1]:g}" if rng else ""
             out.append(
-                f"The predicted score {self.mean:.1f} lies outside the pack's score range "
-                f"{lo_hi[0]:g}–{lo_hi[1]:g}: the video is probably not what the pack was made for."
+                f"The predicted score {self.mean:.1f} lies outside the pack's score range{where}: "
+                "the video is probably not what the pack was made for."
             )
         return out
 
     def summary(self) -> str:
         """A few readable lines: score with its interval, warnings, one line per sub-action (what `vatp score` prints)."""
         lines = []
-        pack = self.pack or {}
+        pack = self.pack
         title = f"{self.video_name}: {self.score_text(2)}"
-        lo_hi = pack.get("score_range")
+        lo_hi = pack.score_range
         if lo_hi:
             title += f"   (range {lo_hi[0]:g}–{lo_hi[1]:g})"
         lines.append(title)
@@ -167,8 +278,8 @@ class ScoreResult:
         lines.append(f"  model σ (the paper's, not an interval) {self.std:.2f}")
         if self.difficulty is not None:
             lines.append(f"  difficulty {self.difficulty:g} × {self.raw_mean:.3f}")
-        label = pack.get("label") or ""
-        lines.append(f"  pack {pack.get('name', '?')}" + (f" — {label}" if label else ""))
+        label = pack.label
+        lines.append(f"  pack {pack.name or '?'}" + (f" — {label}" if label else ""))
         if self.segments:
             lines.append(f"  baseline {self.baseline_mean:.2f}; sub-actions in order:")
             width = max(len(s.name) for s in self.segments)
@@ -191,6 +302,8 @@ class ScoreResult:
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["segments"] = [s.to_dict() for s in self.segments]
+        data["video"] = self.video.to_dict()
+        data["pack"] = self.pack.to_dict()
         return _plain(data)
 
     @classmethod
@@ -209,6 +322,8 @@ class ScoreResult:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["segments"] = [Segment.from_dict(s) for s in data.get("segments", [])]
+        values["video"] = VideoRecord.from_dict(values["video"])
+        values["pack"] = PackRecord.from_dict(values["pack"])
         values["mean"] = float(values["mean"])
         values["std"] = float(values["std"])
         if values.get("difficulty") is not None:
@@ -221,6 +336,7 @@ class ScoreResult:
             if not isinstance(values.get(key, {}), dict):
                 raise ResultFormatError(f"Score result field {key!r} must be an object.")
         values["out_of_range"] = bool(values.get("out_of_range", False))
+        values["format_version"] = RESULT_FORMAT_VERSION  # read as today's result (older fields filled in)
         return cls(**values)
 
     def to_json(self, path: str | os.PathLike | None = None, indent: int | None = 1) -> str:
@@ -253,7 +369,7 @@ class ScoreResult:
         return video.with_name(video.name + SIDECAR_SUFFIX)
 
     def save_sidecar(self, video: str | os.PathLike | None = None) -> Path:
-        path = self.sidecar_path(video if video is not None else self.video["path"])
+        path = self.sidecar_path(video if video is not None else self.video.path)
         self.to_json(path)
         return path
 

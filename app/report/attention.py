@@ -15,12 +15,12 @@ from .canvas import GRID, INK, MUTED, Canvas, subaction_qcolor
 
 def draw_attention_strip(c: Canvas, rect: QRectF, result: Any) -> None:
     """Sub-action bands over the timeline, then one heat row per sub-action (the ParseFormer attention)."""
-    n_frames = int((result.video or {}).get("n_frames") or 0)
+    n_frames = result.video.n_frames
     ranges = [tuple(r) for r in (result.clip_ranges or [])]
     if ranges:
         n_frames = max(n_frames, max(int(b) for _, b in ranges) + 1)
     n_frames = max(n_frames, 1)
-    fps = float((result.video or {}).get("fps") or 0) or 25.0
+    fps = result.video.fps or 25.0
     names = list(result.subaction_names or [])
     att = [list(row) for row in (result.attention or [])]
     label_w = 92.0

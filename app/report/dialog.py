@@ -116,7 +116,7 @@ def export_report_dialog(
     dlg = ReportOptionsDialog(parent, result, reference)
     if dlg.exec() != QDialog.DialogCode.Accepted:
         return None
-    default = Path(str((result.video or {}).get("path") or result.video_name)).with_suffix(".report.pdf")
+    default = Path(result.video.path or result.video_name).with_suffix(".report.pdf")
     path, _ = QFileDialog.getSaveFileName(parent, "Save report", str(default), "PDF (*.pdf)")
     if not path:
         return None

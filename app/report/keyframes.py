@@ -27,7 +27,7 @@ def key_frames(result: Any, video_path: str | Path | None = None) -> tuple[list[
     if not segments:
         return [], "No sub-action was placed in time, so there are no key frames."
     candidates = [Path(video_path)] if video_path else []
-    stored = (result.video or {}).get("path")
+    stored = result.video.path
     if stored:
         candidates.append(Path(stored))
     path = next((p for p in candidates if p.is_file()), None)
@@ -40,7 +40,7 @@ def key_frames(result: Any, video_path: str | Path | None = None) -> tuple[list[
         frames = []
         with open_video(path) as reader:
             n = len(reader)
-            expected = int((result.video or {}).get("n_frames") or n)
+            expected = result.video.n_frames or n
             if n != expected:  # another file now sits at that path: its frames would mislabel the sub-actions
                 return [], (f"Key frames not included: {path.name} has {n} frames, the scored video had {expected}.")
             for seg in segments:

@@ -7,6 +7,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from vatp_core.result import PackRecord
+
 
 def fmt_value(v: Any) -> str:
     if isinstance(v, float):
@@ -24,16 +26,16 @@ def protocol_text(protocol: Any) -> str:
     return str(protocol or "")
 
 
-def not_for_judging(pack: dict) -> str:
-    label = str(pack.get("label") or "")
-    if pack.get("not_for_judging"):
+def not_for_judging(pack: PackRecord) -> str:
+    label = pack.label
+    if pack.not_for_judging:
         return label or "not for judging"
     return label if "judg" in label.lower() else ""
 
 
-def pack_manifest(pack: dict) -> dict:
+def pack_manifest(pack: PackRecord) -> dict:
     """The pack's manifest.json (description, training data, metrics) when the pack is still where it was."""
-    path = Path(str(pack.get("path") or ""))
+    path = Path(pack.path)
     try:
         if path.is_dir() and (path / "manifest.json").is_file():
             return json.loads((path / "manifest.json").read_text(encoding="utf-8"))

@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from vatp_core import palette
 from vatp_core.charts import cumulative_chart, distribution_chart
 from vatp_core.identity import digest_part
+from vatp_core.result import PackRecord, VideoRecord
 from vatp_core.time_format import clock as fmt_time
 
 from .attention import draw_attention_strip
@@ -46,12 +47,11 @@ def render_report(
     """Write the PDF report of one scored routine (``reference``: an earlier attempt to compare with)."""
     out = Path(out)
     fields = fields or ReportFields()
-    pack = dict(result.pack or {})
-    video = dict(result.video or {})
+    pack, video = result.pack, result.video
     warning = not_for_judging(pack)
     from vatp_core import __version__
 
-    footer = f"VATP Studio {__version__} · {result.video_name} · pack {pack.get('name', '?')}"
+    footer = f"VATP Studio {__version__} · {result.video_name} · pack {pack.name or '?'}"
     if warning:
         footer += f" · {warning}"
     c = Canvas(out, page_size, fields.title or "Routine score report", footer)
@@ -67,8 +67,8 @@ def _report_body(
     result: Any,
     fields: ReportFields,
     reference: Any,
-    pack: dict,
-    video: dict,
+    pack: PackRecord,
+    video: VideoRecord,
     warning: str,
     video_path: str | Path | None,
 ) -> None:
@@ -89,8 +89,8 @@ def _report_body(
     c.y += 28
     c.text(
         QRectF(M, c.y, W, 11),
-        f"Video: {result.video_name}  ·  {video.get('n_frames', '?')} frames  ·  "
-        f"{float(video.get('fps') or 0):.2f} fps  ·  {fmt_time(float(video.get('duration') or 0))}  ·  "
+        f"Video: {result.video_name}  ·  {video.n_frames or '?'} frames  ·  "
+        f"{video.fps:.2f} fps  ·  {fmt_time(video.duration)}  ·  "
         f"scored {str(result.created)[:19].replace('T', ' ')}",
         8,
         color=MUTED,
@@ -105,7 +105,7 @@ def _report_body(
         c.painter.drawRoundedRect(r, 3, 3)
         c.text(
             r.adjusted(8, 0, -8, 0),
-            f"⚠  Model pack “{pack.get('name', '?')}”: {warning}",
+            f"⚠  Model pack “{pack.name or '?'}”: {warning}",
             9,
             bold=True,
             color=WARN_FG,
@@ -135,7 +135,7 @@ def _report_body(
     c.text(QRectF(M, top, left_w, 40), f"{result.mean:.2f}", 34, bold=True, color=ACCENT)
     c.text(QRectF(M, top + 42, left_w, 14), result.interval_text(), 10, wrap=True)
     lines = [f"model σ {result.std:.2f} (the paper's, not an interval)"]
-    lo_hi = pack.get("score_range")
+    lo_hi = pack.score_range
     if lo_hi:
         lines.append(f"score range {float(lo_hi[0]):g}–{float(lo_hi[1]):g}")
     if result.difficulty is not None:
@@ -239,7 +239,7 @@ def _report_body(
 
     # key frames
     frames, note = key_frames(result, video_path)
-    fps = float(video.get("fps") or 25.0)
+    fps = video.fps or 25.0
     ncol = max(1, min(4, len(frames)))
     gap = 8.0
     cell_w = (W - gap * (ncol - 1)) / ncol
@@ -293,10 +293,10 @@ def _report_body(
     # provenance
     c.heading("Model pack")
     rows = [
-        ("Pack", str(pack.get("name", "?"))),
-        ("Sport / event", " / ".join(str(pack.get(k)) for k in ("sport", "event") if pack.get(k)) or "—"),
-        ("Backbone", str(pack.get("backbone", "—"))),
-        ("Clip protocol", protocol_text(pack.get("protocol")) or "—"),
+        ("Pack", pack.name or "?"),
+        ("Sport / event", " / ".join(v for v in (pack.sport, pack.event) if v) or "—"),
+        ("Backbone", pack.backbone or "—"),
+        ("Clip protocol", protocol_text(pack.protocol) or "—"),
     ]
     if lo_hi:
         rows.append(("Score range", f"{float(lo_hi[0]):g} – {float(lo_hi[1]):g}"))
@@ -316,11 +316,11 @@ def _report_body(
                 text = text[:397] + "…"
             if text:
                 rows.append((key.replace("_", " ").capitalize(), text))
-    if pack.get("weights_sha256"):
-        rows.append(("Weights SHA-256", str(pack["weights_sha256"])[:16]))
-    rows.append(("Label", warning or str(pack.get("label") or "—")))
-    if video.get("content_hash"):
-        rows.append(("Video hash", digest_part(str(video["content_hash"]), 16)))
+    if pack.weights_sha256:
+        rows.append(("Weights SHA-256", pack.weights_sha256[:16]))
+    rows.append(("Label", warning or (pack.label or "—")))
+    if video.content_hash:
+        rows.append(("Video hash", digest_part(video.content_hash, 16)))
     if result.timings:
         rows.append(("Scoring time", f"{sum(float(v) for v in result.timings.values()):.1f} s"))
     for key, value in rows:

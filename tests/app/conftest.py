@@ -83,7 +83,7 @@ def small_pack(tmp_path_factory):
 
 @pytest.fixture
 def demo_assets():
-    """The bundled demo video and pack (helper D's); skipped with the reason until they exist."""
+    """The bundled demo video and pack; skipped with the reason until they exist."""
     video, pack = paths.demo_video_path(), paths.demo_pack_path()
     if not video.is_file() or not pack.exists():
         pytest.skip(f"the bundled demo is not built yet ({video} / {pack}); scripts/build_demo.py makes it")

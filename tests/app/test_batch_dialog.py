@@ -76,7 +76,7 @@ def test_batch_dialog_scores_folder_with_live_rows_and_reports(qtbot, make_dialo
     opened = []
     dlg.open_result.connect(opened.append)
     dlg._row_activated(0, 0)
-    assert ScoreResult.from_json(opened[0]).video["name"] == "routine_1.mp4"
+    assert ScoreResult.from_json(opened[0]).video.name == "routine_1.mp4"
 
 
 def test_batch_dialog_cancel_then_resume(qtbot, make_dialog, tmp_path):

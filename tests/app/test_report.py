@@ -202,7 +202,7 @@ def test_reference_attempt_adds_the_comparison(qapp, tmp_path, video):
 
     result = make_result(video)
     reference = make_result(video, mean=7.0)
-    reference.video["name"] = "last_week.mp4"
+    reference.video.name = "last_week.mp4"
     out = render_report(result, tmp_path / "cmp.pdf", reference=reference)
     text = " ".join(pdf_text(out).split())
     assert "comparison with the reference attempt" in text
@@ -215,7 +215,7 @@ def test_pack_without_judging_label_and_without_subactions(qapp, tmp_path):
     from app.report import render_report
 
     result = make_result(None)
-    result.pack.update(label="", not_for_judging=False, name="mtl-aqa-official")
+    result.pack.label, result.pack.not_for_judging, result.pack.name = "", False, "mtl-aqa-official"
     result.segments, result.attention, result.subaction_names, result.contributions = [], [], [], []
     result.cumulative = {"frames": [], "scores": []}
     out = render_report(result, tmp_path / "mlp.pdf")
@@ -271,7 +271,7 @@ def test_export_report_dialog_writes_the_pdf(qtbot, tmp_path, video, monkeypatch
     assert "612 x 792" in pdf_pages(path)[1]
     # the attempt open beside it is offered as the reference, and can be unticked
     other = make_result(video, mean=6.5)
-    other.video["name"] = "open_attempt.mp4"
+    other.video.name = "open_attempt.mp4"
 
     def tick(dlg, checked):
         assert "open_attempt.mp4 (6.50)" in dlg.reference_check.text()
@@ -374,7 +374,7 @@ def test_vatp_report_of_a_scored_routine(app_commands, qapp, tmp_path, scored_ro
     assert result.segments, "the pack should parse the routine"
     for seg in result.segments:
         assert seg.name in text
-    assert result.pack["name"] in text and "Test Athlete" in text
+    assert result.pack.name in text and "Test Athlete" in text
     assert image_count(out) == len(result.segments)  # key frames read from the video
     assert assert_every_page_renders(out, tmp_path) >= 1
     # the same result from its JSON, compared with itself as a reference attempt

@@ -268,7 +268,7 @@ def test_importing_missing_weights_then_scoring_again(qtbot, routine_video, smal
     with qtbot.waitSignal(win.result_shown, timeout=120_000) as blocker:
         win.start_scoring()
     assert imported == [tmp_path / "w.pth"]
-    assert blocker.args[0].pack["name"] == "app-test-pack"
+    assert blocker.args[0].pack.name == "app-test-pack"
 
 
 class QuickFakeScorer:

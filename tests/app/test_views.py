@@ -87,7 +87,7 @@ def test_score_panel_shows_score_distribution_contributions_and_label(qtbot, tmp
     assert brushes[0] != brushes[1]  # positive and negative differ
     assert "hand-made" in panel.pack_label.text()
     assert panel.warning_label.isVisible() and "not for judging" in panel.warning_label.text()
-    result.pack["not_for_judging"] = False
+    result.pack.not_for_judging = False
     panel.set_result(result)
     assert not panel.warning_label.isVisible()
     panel.set_result(None)

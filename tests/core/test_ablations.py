@@ -109,3 +109,27 @@ def test_reproduce_rejects_bad_rows(mtl_features, shared_datasets, capsys):
     assert "rows 1 to 5" in capsys.readouterr().err
     assert main([*args, "--rows", "1", "-q"]) == 2
     assert "--rows needs --table" in capsys.readouterr().err
+
+
+def test_optional_positional_encoding_in_te(rg_tiny, tmp_path):
+    """Off in every paper preset; when on, the TE sees clip order (same parameters), and the manifest says so."""
+    from vatp_core.model import PRESETS, VATPConfig, VATPNet, count_parameters
+
+    assert all(VATPConfig.preset(p).te_positional == "none" for p in PRESETS)
+    x = torch.randn(1, 12, 1024)
+    mask = torch.ones(1, 12, dtype=torch.bool)
+    reversed_x = x.flip(1)
+    outs = {}
+    for pos in ("none", "sinusoidal"):
+        torch.manual_seed(0)
+        model = VATPNet(VATPConfig.preset("te", te_positional=pos)).eval()
+        with torch.no_grad():
+            outs[pos] = (model(x, mask).mu, model(reversed_x, mask).mu)
+        outs[pos + "-params"] = count_parameters(model)["total"]
+    assert torch.allclose(*outs["none"], atol=1e-5)  # order-blind, as published
+    assert not torch.allclose(*outs["sinusoidal"], atol=1e-5)
+    assert outs["none-params"] == outs["sinusoidal-params"]
+    assert _train(rg_tiny, tmp_path / "p", "--preset", "te", "--te-positional", "sinusoidal") == 0
+    assert json.loads((tmp_path / "p" / "manifest.json").read_text())["model_config"]["te_positional"] == "sinusoidal"
+    with pytest.raises(ValueError):
+        VATPConfig(te_positional="learned")

@@ -136,7 +136,7 @@ def test_batch_good_corrupt_and_text_files(tmp_path):
         assert int(r["n_frames"]) == n
         assert "First" in r["segments"] and "Second" in r["segments"]
         stored = ScoreResult.from_json(out.parent / r["result_json"])
-        assert stored.mean == pytest.approx(n / 10.0) and stored.video["n_frames"] == n
+        assert stored.mean == pytest.approx(n / 10.0) and stored.video.n_frames == n
         assert len(r["content_hash"]) >= 16 and r["pack_id"] == "p1"
     for name in ("corrupt.mp4", "notes.mp4"):
         assert rows[name]["status"] == "error"
@@ -468,8 +468,8 @@ def test_vatp_batch_with_the_real_scorer(tmp_path, capsys):
         r = rows[name]
         result = ScoreResult.from_json(out.parent / r["result_json"])
         assert r["status"] == "ok" and float(r["mean"]) == pytest.approx(result.mean, rel=1e-5)
-        assert r["pack"] == "pipeline-test-vatp" and result.pack["name"] == "pipeline-test-vatp"
-        assert r["content_hash"] == result.video["content_hash"]
+        assert r["pack"] == "pipeline-test-vatp" and result.pack.name == "pipeline-test-vatp"
+        assert r["content_hash"] == result.video.content_hash
         assert f"{result.mean:.2f}" in printed
     assert "4 video(s): 2 scored, 0 already done, 2 failed" in printed
     assert main(args) == 0  # a second run skips both scored videos and retries the two bad ones

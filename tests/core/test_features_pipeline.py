@@ -32,7 +32,7 @@ PROTOCOL = get_protocol("generic", clip_len=16, stride=8)
 
 
 def reference_features(video, backbone, protocol, start=0, end=None) -> np.ndarray:
-    """Clip by clip, without the pipeline: B's clip reader, normalise, run the module."""
+    """Clip by clip, without the pipeline: the clip reader, normalise, run the module."""
     spec = backbone.spec
     mean = torch.tensor(spec.mean).view(1, 3, 1, 1, 1)
     std = torch.tensor(spec.std).view(1, 3, 1, 1, 1)

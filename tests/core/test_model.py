@@ -30,7 +30,7 @@ def test_parameter_counts_match_table_iv(blocks):
     model = VATPNet(VATPConfig.preset("vatp", n_blocks=blocks))
     total = count_parameters(model)["total"]
     assert abs(total / 1e6 - PAPER_M[blocks]) / PAPER_M[blocks] < 0.01
-    assert total == 1_808_451 + (blocks - 2) * 231_680  # the exact reconstruction of DESIGN §3
+    assert total == 1_808_451 + (blocks - 2) * 231_680  # the exact reconstruction of the paper's Table IV counts
 
 
 def test_parameter_breakdown_is_exact_and_complete():

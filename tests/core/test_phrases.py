@@ -172,3 +172,35 @@ def test_missing_bert_folder_is_a_clear_error(tmp_path):
     with pytest.raises(PhraseError, match="local files"):
         embed_phrases(["Entry"], encoder=str(tmp_path / "no-such-model"))
     assert time.monotonic() - start < 5
+
+
+def test_token_embeddings_from_a_local_bert(tiny_bert, monkeypatch):
+    """Eq. 2: one vector per word piece of the routine's text, BERT's last layer, special tokens left out."""
+    import torch
+    from transformers import BertModel, BertTokenizer
+
+    from vatp_core.phrases import TOKEN_JOIN, embed_tokens
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    phrases = ["Inward", "3.5 Soms.Tuck", "0 Twist", "Entry"]
+    got = embed_tokens(phrases, encoder=str(tiny_bert))
+    tok = BertTokenizer.from_pretrained(tiny_bert)
+    ids = tok(TOKEN_JOIN.join(phrases), return_tensors="pt")
+    with torch.no_grad():
+        ref = BertModel.from_pretrained(tiny_bert).eval()(**ids).last_hidden_state[0, 1:-1].numpy()
+    assert got.shape == ref.shape and got.shape[0] > len(phrases) and got.dtype == np.float32
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(embed_tokens(phrases, encoder=str(tiny_bert)), got)  # from the cache
+
+
+def test_hashed_token_embeddings():
+    from vatp_core.phrases import embed_tokens, hash_tokens
+
+    phrases = ["Inward", "3.5 Soms.Tuck", "0 Twist", "Entry"]
+    tokens = hash_tokens(phrases)
+    assert [t for t, _ in tokens] == ["inward", "3.5", "soms", ".", "tuck", "0", "twist", "entry"]
+    e = embed_tokens(phrases)
+    assert e.shape == (8, 768) and np.allclose(np.linalg.norm(e, axis=1), 1.0, atol=1e-5)
+    sim = e @ e.T
+    assert sim[2, 4] > 0.2 and abs(sim[0, 7]) < 0.1  # tokens of one phrase stay close, others apart
+    assert not np.allclose(embed_tokens(["Back", "3.5 Soms.Tuck", "0 Twist", "Entry"])[0], e[0])

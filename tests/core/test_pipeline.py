@@ -97,7 +97,7 @@ def test_vatp_score_prints_summary_and_writes_json_that_loads_back_equal(assets,
 
 def test_result_content_and_explanation(assets):
     r = score_video(assets["video"], assets["pack"], device="cpu")
-    assert r.video["n_frames"] == N_FRAMES and r.video["fps"] == pytest.approx(25.0)
+    assert r.video.n_frames == N_FRAMES and r.video.fps == pytest.approx(25.0)
     assert r.clip_ranges == [[16 * i, 16 * i + 15] for i in range(5)]
     assert r.difficulty is None and r.raw_mean == r.mean
     np.testing.assert_allclose(np.sum(r.attention, axis=1), 1.0, atol=1e-5)
@@ -118,7 +118,7 @@ def test_second_score_uses_the_feature_cache(assets, capsys):
     t1 = time.perf_counter()
     second = scorer.score(assets["video"])
     t2 = time.perf_counter()
-    assert first.video["features_from_cache"] is False and second.video["features_from_cache"] is True
+    assert first.video.features_from_cache is False and second.video.features_from_cache is True
     assert second.mean == pytest.approx(first.mean, abs=1e-6) and second.segments == first.segments
     with capsys.disabled():
         print(
@@ -230,7 +230,7 @@ def test_cli_json_to_stdout_and_sidecar(assets, tmp_path, capsys):
     )
     printed = ScoreResult.from_json(capsys.readouterr().out)
     saved = ScoreResult.from_json(ScoreResult.sidecar_path(video))
-    assert saved == printed and saved.video["name"] == "attempt.mp4"
+    assert saved == printed and saved.video.name == "attempt.mp4"
 
 
 @pytest.mark.gpu

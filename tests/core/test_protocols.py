@@ -1,4 +1,4 @@
-"""Clip sampling protocols of DESIGN §4 and their mapping from clips back to frames."""
+"""Clip sampling protocols and their mapping from clips back to frames."""
 
 from __future__ import annotations
 

@@ -140,3 +140,39 @@ def test_bad_result_files(tmp_path, text, needle):
     p.write_text(text)
     with pytest.raises(ResultFormatError, match=needle):
         ScoreResult.from_json(p)
+
+
+def test_video_and_pack_are_typed_records():
+    from vatp_core.result import PackRecord, VideoRecord
+
+    r = make_result()
+    assert isinstance(r.video, VideoRecord) and isinstance(r.pack, PackRecord)
+    assert r.video.fps == 25.0 and r.video.n_frames == 96 and r.pack.score_range == (0.0, 100.0)
+    back = ScoreResult.from_json(r.to_json())
+    assert back.video == r.video and back.pack == r.pack
+
+
+def test_unknown_video_and_pack_keys_survive_a_round_trip():
+    data = make_result().to_dict()
+    data["video"]["camera"] = "side"
+    data["pack"]["club"] = "north"
+    again = ScoreResult.from_dict(data).to_dict()
+    assert again["video"]["camera"] == "side" and again["pack"]["club"] == "north"
+
+
+@pytest.mark.parametrize(
+    ("part", "key", "value"),
+    [("video", "fps", "fast"), ("video", "n_frames", [1]), ("pack", "score_range", ["a", "b"])],
+)
+def test_wrong_typed_record_fields_are_a_format_error(part, key, value):
+    data = make_result().to_dict()
+    data[part][key] = value
+    with pytest.raises(ResultFormatError, match=key):
+        ScoreResult.from_dict(data)
+
+
+def test_a_record_that_is_not_an_object_is_a_format_error():
+    data = make_result().to_dict()
+    data["video"] = None
+    with pytest.raises(ResultFormatError, match="video"):
+        ScoreResult.from_dict(data)

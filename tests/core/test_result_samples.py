@@ -25,8 +25,8 @@ def test_stored_score_result_loads_and_writes_the_current_version(path):
     assert r.video_name == Path(stored["video"]["path"]).name
     assert r.mean == pytest.approx(stored["mean"]) and r.std == pytest.approx(stored["std"])
     assert [s.name for s in r.segments] == [s["name"] for s in stored["segments"]]
-    assert r.video["fps"] == pytest.approx(stored["video"]["fps"])
-    assert r.pack["name"] == stored["pack"]["name"]
+    assert r.video.fps == pytest.approx(stored["video"]["fps"])
+    assert r.pack.name == stored["pack"]["name"]
     again = json.loads(r.to_json())
     assert again["format_version"] == RESULT_FORMAT_VERSION
     assert ScoreResult.from_dict(again) == r

@@ -100,11 +100,11 @@ def test_demo_pack_scores_demo_video_end_to_end():
 
     res = score_video(paths.demo_video_path(), str(paths.demo_pack_path()), device="cpu", use_cache=False)
     truth = json.loads(paths.demo_video_path().with_suffix(".json").read_text())
-    assert res.pack["not_for_judging"] and res.pack["label"] == DEMO_LABEL
+    assert res.pack.not_for_judging and res.pack.label == DEMO_LABEL
     assert abs(res.mean - truth["score"]) < 25  # a sanity bound: the benchmark measures accuracy properly
     segs = res.segments
     assert 1 <= len(segs) <= 4 and [s.index for s in segs] == sorted(s.index for s in segs)
     assert all(a.end_frame < b.start_frame for a, b in zip(segs, segs[1:]))
     assert {s.name for s in segs} <= set(truth["subaction_names"])
-    pred = frame_labels_from_segments(segs, res.video["n_frames"])
+    pred = frame_labels_from_segments(segs, res.video.n_frames)
     assert len(pred) == len(truth["frame_labels"])

@@ -227,9 +227,8 @@ def _score_one(
         row.out_of_range = bool(getattr(result, "out_of_range", False))
         if getattr(result, "difficulty", None) is not None:
             row.difficulty = float(result.difficulty)
-        video = getattr(result, "video", None) or {}
-        row.n_frames = video.get("n_frames")
-        row.duration = video.get("duration")
+        row.n_frames = result.video.n_frames
+        row.duration = result.video.duration
         row.segments = segments_text(result)
         row.result_json = store.save_result(row, result)
     except Cancelled:

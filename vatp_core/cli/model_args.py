@@ -29,6 +29,12 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--blocks", type=int, default=None, metavar="N", help="ParseFormer decoder blocks (paper 2)")
     g.add_argument("--te-layers", type=int, default=None, metavar="N", help="temporal encoder layers (paper 1)")
     g.add_argument(
+        "--te-positional",
+        default=None,
+        choices=("none", "sinusoidal"),
+        help="clip-position code in the temporal encoder (not in the paper nor GDLT; default none)",
+    )
+    g.add_argument(
         "--init-parts",
         default=None,
         metavar="LIST",
@@ -66,6 +72,8 @@ def model_overrides(args: argparse.Namespace) -> dict[str, Any]:
             if v < 1:
                 raise CLIError(f"--{opt.replace('_', '-')} must be at least 1, got {v}")
             out[key] = int(v)
+    if getattr(args, "te_positional", None):
+        out["te_positional"] = args.te_positional
     return out
 
 
@@ -75,6 +83,8 @@ def ablation_suffix(overrides: dict[str, Any]) -> str:
     parts = [f"{short[k]}{overrides[k]:g}" for k in short if k in overrides]
     if any(k in overrides for k in ("use_div", "use_alg", "use_gc")):
         parts.append("".join(["reg", *(x for x in ("div", "alg", "gc") if overrides.get(f"use_{x}"))]))
+    if overrides.get("te_positional", "none") != "none":
+        parts.append(f"pos{overrides['te_positional'][:3]}")
     return "".join(f"-{p}" for p in parts)
 
 

@@ -158,7 +158,8 @@ class FeatureDataset:
         self.extractor = extractor  # the video → features extractor (backbone, protocol) when built from videos
         self._loader = loader or (lambda s: read_feature_file(s.source))
         self._features: dict[int, np.ndarray] = {}
-        self._phrase_cache: dict[tuple[str, ...], np.ndarray] = {}
+        self._phrase_cache: dict[tuple[object, ...], np.ndarray] = {}
+        self.text_tokens = False  # phrase_embeddings gives token embeddings (set by training from the model config)
         phrase_sets = sorted({s.phrases for s in self.samples if s.phrases})
         self._phrase_ids = {ps: i for i, ps in enumerate(phrase_sets)}
         if difficulty_mode == "divide":
@@ -231,11 +232,13 @@ class FeatureDataset:
         ps = self.samples[i].phrases
         if not ps:
             return None
-        if ps not in self._phrase_cache:
-            from ..phrases import embed_phrases
+        key = (self.text_tokens, *ps)
+        if key not in self._phrase_cache:
+            from ..phrases import embed_phrases, embed_tokens
 
-            self._phrase_cache[ps] = np.asarray(embed_phrases(list(ps), encoder=self.phrase_encoder), dtype=np.float32)
-        return self._phrase_cache[ps]
+            embed = embed_tokens if self.text_tokens else embed_phrases
+            self._phrase_cache[key] = np.asarray(embed(list(ps), encoder=self.phrase_encoder), dtype=np.float32)
+        return self._phrase_cache[key]
 
     def __getitem__(self, i: int) -> Item:
         if not -len(self) <= i < len(self):
@@ -265,6 +268,7 @@ class FeatureDataset:
         )
         sub._features = {new: self._features[old] for new, old in enumerate(idx) if old in self._features}
         sub._phrase_cache = self._phrase_cache
+        sub.text_tokens = self.text_tokens
         return sub
 
     def split_validation(self, fraction: float = 0.2, seed: int = 0) -> tuple["FeatureDataset", "FeatureDataset"]:

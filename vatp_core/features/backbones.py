@@ -2,7 +2,7 @@
 
 Backbones: torchvision Video Swin T/S/B, I3D (Inception-v1 inflated) and the small "tiny" CNN whose
 weights ship inside a model pack. Every loaded module maps a normalised (B, 3, L, H, W) float batch to
-one (B, feature_dim) vector per clip (DESIGN §4 pooling).
+one (B, feature_dim) vector per clip (average pooling, as the public features were made).
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def build_backbone_module(name: str, *, init: bool = True) -> "nn.Module":
 
         model = getattr(tv_video, spec.name)(weights=None)
         # torchvision's forward is norm -> mean over (T', H', W') -> head; dropping the head leaves the
-        # average-pooled (feature_dim,) vector per clip that DESIGN §4 asks for.
+        # average-pooled (feature_dim,) vector per clip that the protocols expect.
         model.head = nn.Identity()
         return model
     if spec.name == "i3d":

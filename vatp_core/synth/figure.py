@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -138,10 +139,10 @@ def figure_state(spec: RoutineSpec, frame: int) -> FigureState:
     k = _phase_index(spec, frame)
     label, t, tau = _phase_time(spec, frame)
     q = spec.quality
-    straight = dict(
+    straight: dict[str, Any] = dict(
         hip_angles=(0.0, 0.0), knee_angles=(0.0, 0.0), shoulder_angles=(0.15, -0.1), elbow_angles=(0.2, 0.2)
     )
-    none_fx = dict(splash=0.0, splash_t=0.0, ripple=0.0, entry_u=ENTRY_U)
+    none_fx: dict[str, Any] = dict(splash=0.0, splash_t=0.0, ripple=0.0, entry_u=ENTRY_U)
 
     if k == 0:  # idle: standing still at the back of the platform
         return FigureState(label, True, (START_U, _standing_hip_v()), 0.0, **straight, **none_fx)
@@ -167,21 +168,29 @@ def figure_state(spec: RoutineSpec, frame: int) -> FigureState:
         arms_top = math.pi * (0.55 + 0.45 * q[1])
         if t < 0.4:
             c = _smooth(t / 0.4)
-            a_h, a_k, a_s, phi = 1.0 * c, 1.8 * c, -0.9 * c, 0.25 * c
-            u, v = u_start, PLATFORM_V - _leg_height(a_h, a_k) * math.cos(phi)
+            hip, knee, arms, phi = 1.0 * c, 1.8 * c, -0.9 * c, 0.25 * c
+            u, v = u_start, PLATFORM_V - _leg_height(hip, knee) * math.cos(phi)
         elif t < 0.6:
             e = _smooth((t - 0.4) / 0.2)
-            a_h, a_k, a_s, phi = 1.0 * (1 - e), 1.8 * (1 - e), _lerp(-0.9, arms_top, e), 0.25 * (1 - e)
-            u, v = u_start, PLATFORM_V - _leg_height(a_h, a_k) * math.cos(phi)
+            hip, knee, arms, phi = 1.0 * (1 - e), 1.8 * (1 - e), _lerp(-0.9, arms_top, e), 0.25 * (1 - e)
+            u, v = u_start, PLATFORM_V - _leg_height(hip, knee) * math.cos(phi)
         else:
             f = (t - 0.6) / 0.4
             rise = 1.0 - (1.0 - f) ** 2  # decelerating to the apex
-            a_h, a_k, a_s = 0.0, bad * 1.2 * f, arms_top
+            hip, knee, arms = 0.0, bad * 1.2 * f, arms_top
             phi = phi_end * f
             u = _lerp(u_start, u_end, f)
             v = _lerp(_standing_hip_v(), v_end, rise)
         return FigureState(
-            label, True, (u, v), phi, (a_h, a_h * 0.9), (a_k, a_k), (a_s, a_s * 0.97), (bad * 0.9, bad * 0.9), **none_fx
+            label,
+            True,
+            (u, v),
+            phi,
+            (hip, hip * 0.9),
+            (knee, knee),
+            (arms, arms * 0.97),
+            (bad * 0.9, bad * 0.9),
+            **none_fx,
         )
 
     u_a, v_a, phi_a = _takeoff_end(spec)

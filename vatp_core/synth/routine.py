@@ -106,12 +106,14 @@ class RoutineSpec:
 
 
 def _color(rng: np.random.Generator, lo: int, hi: int) -> tuple[int, int, int]:
-    return tuple(int(x) for x in rng.integers(lo, hi, size=3))
+    r, g, b = (int(x) for x in rng.integers(lo, hi, size=3))
+    return (r, g, b)
 
 
 def sample_routine(rng: np.random.Generator, *, fps: float = 25.0, idle: bool = True) -> RoutineSpec:
     """Draw one routine: independent quality per sub-action, durations, dive, framing, colours, noise."""
-    quality = tuple(float(round(x, 4)) for x in rng.uniform(0.0, 1.0, size=4))
+    q0, q1, q2, q3 = (float(round(x, 4)) for x in rng.uniform(0.0, 1.0, size=4))
+    quality = (q0, q1, q2, q3)
     secs = [rng.uniform(*IDLE_START_S)] + [rng.uniform(*r) for r in PHASE_S] + [rng.uniform(*IDLE_END_S)]
     durations = [max(1, int(round(s * fps))) for s in secs]
     if not idle:
@@ -119,7 +121,8 @@ def sample_routine(rng: np.random.Generator, *, fps: float = 25.0, idle: bool = 
     somersaults = float(rng.choice(SOMERSAULTS))
     position = str(rng.choice(POSITIONS))
     sky_top = _color(rng, 120, 235)
-    sky_bottom = tuple(int(np.clip(c + rng.integers(-40, 41), 60, 250)) for c in sky_top)
+    r, g, b = (int(np.clip(c + rng.integers(-40, 41), 60, 250)) for c in sky_top)
+    sky_bottom = (r, g, b)
     water = (int(rng.integers(10, 70)), int(rng.integers(70, 150)), int(rng.integers(120, 210)))  # RGB, bluish
     platform = _color(rng, 90, 170)
     # the athlete: a saturated colour that stands out from sky and water
@@ -147,7 +150,7 @@ def sample_routine(rng: np.random.Generator, *, fps: float = 25.0, idle: bool = 
         sky_bottom=sky_bottom,
         water=water,
         platform=platform,
-        figure=tuple(figure),
+        figure=(figure[0], figure[1], figure[2]),
         stands=tuple(stands),
         noise=float(rng.uniform(0.0, 8.0)),
         noise_seed=int(rng.integers(0, 2**31 - 1)),

@@ -1,4 +1,4 @@
-"""Turn a training run into a model pack (G's format) whose manifest says what it was trained on and how well it did."""
+"""Turn a training run into a model pack whose manifest says what it was trained on and how well it did."""
 
 from __future__ import annotations
 

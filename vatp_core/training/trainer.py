@@ -278,6 +278,9 @@ def train_model(
     if val_set is not None:
         val_set.preload(progress, cancel)
     cfg, notes = fit_config_to_data(cfg, train_set)
+    for ds in (train_set, val_set):
+        if ds is not None:
+            ds.text_tokens = cfg.text_tokens  # Eq. 2: token embeddings (the paper), or one vector per phrase
     targets = train_set.targets()
     if tc.normalize:
         std = float(targets.std())
