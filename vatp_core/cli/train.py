@@ -59,8 +59,9 @@ def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True) -> Non
     p.add_argument(
         "--backbone-weights",
         default=None,
-        metavar="FILE",
-        help="generic videos only: backbone weights file (default: the installed ones)",
+        metavar="FILE|PACK",
+        help="generic videos only: backbone weights file, or a model pack that carries its backbone "
+        "(default: the installed ones; with --init PACK, that pack's backbone)",
     )
     p.add_argument(
         "--text-encoder",
@@ -70,6 +71,25 @@ def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True) -> Non
     )
 
 
+def _is_pack(ref: str) -> bool:
+    p = Path(ref)
+    return (p.is_dir() and (p / "manifest.json").is_file()) or (p.suffix.lower() == ".zip" and p.is_file())
+
+
+def pack_backbone(ref: str, flag: str) -> tuple[str, dict]:
+    """(backbone name, state dict) of a model pack that carries its backbone (--init / --backbone-weights PACK)."""
+    from ..pack import resolve_pack
+
+    pack = resolve_pack(ref)
+    state = pack.backbone_state()
+    if state is None:
+        raise CLIError(
+            f"{flag} {ref}: the pack {pack.name!r} does not carry its {pack.manifest.backbone} backbone; "
+            "pass the backbone's weights file with --backbone-weights FILE"
+        )
+    return pack.manifest.backbone, state
+
+
 def load_kwargs(args: argparse.Namespace) -> dict:
     kw = {"phrase_encoder": args.text_encoder}
     if args.dataset == "generic":
@@ -77,8 +97,23 @@ def load_kwargs(args: argparse.Namespace) -> dict:
             kw["difficulty_mode"] = args.difficulty
         if args.backbone:
             kw["backbone"] = args.backbone
-        if args.backbone_weights:
-            kw["backbone_weights"] = args.backbone_weights
+        weights = args.backbone_weights
+        if weights and _is_pack(weights):  # a pack that carries its backbone (the demo pack, a club's pack)
+            name, kw["backbone_weights"] = pack_backbone(weights, "--backbone-weights")
+            kw.setdefault("backbone", name)
+        elif weights:
+            kw["backbone_weights"] = weights
+        elif getattr(args, "init", None):  # --init PACK: the backbone comes from the same pack when it has one
+            from ..pack import PackError, resolve_pack
+
+            try:
+                pack = resolve_pack(args.init)
+            except PackError as exc:
+                raise CLIError(f"--init {args.init}: {exc}") from None
+            state = pack.backbone_state()
+            if state is not None and (not args.backbone or args.backbone == pack.manifest.backbone):
+                kw["backbone_weights"] = state
+                kw.setdefault("backbone", pack.manifest.backbone)
     elif args.difficulty or args.backbone or args.backbone_weights:
         raise CLIError("--difficulty, --backbone and --backbone-weights apply to --dataset generic only")
     return kw
