@@ -70,16 +70,16 @@ def make_pack(path: Path) -> Path:
 
 
 def decode_only(videos: list[Path], scorer) -> tuple[float, int]:
-    """Seconds to decode + resize every clip of every video as the feature pipeline does; clips decoded."""
-    from vatp_core.video import Resize, iter_clips, open_video
+    """Seconds to decode + preprocess every clip of every video as the feature pipeline does; clips decoded."""
+    from vatp_core.features.preprocess import preprocessing_for
+    from vatp_core.video import iter_clips, open_video
 
-    spec = scorer.backbone.spec
-    resize = Resize(short_side=spec.short_side, crop=spec.input_size)
+    prep = preprocessing_for(scorer.protocol.preprocess, scorer.backbone.spec)
     t0 = time.perf_counter()
     clips = 0
     for v in videos:
         with open_video(v) as reader:
-            for _ in iter_clips(reader, scorer.protocol, resize=resize):
+            for _ in iter_clips(reader, scorer.protocol, resize=prep.reader_resize, frame_fn=prep.frame_fn):
                 clips += 1
     return time.perf_counter() - t0, clips
 

@@ -3,6 +3,7 @@
 Generates its own 1080p H.264 file (frames carry their index, so every timed read is also checked), then prints:
   - sequential decode fps (bare decode, no conversion) and decode → full-size RGB fps
   - decode + resize-to-model-input fps (short side 256, centre crop 224), and as clips (vst-gdlt)
+  - decode + resize throughput with N = 1..cores threads (frame threads, or range decoders) ÷ one
   - median / p95 latency of random frame(i), of stepping +1 and of stepping −1
   - peak RSS of streaming all clips of a 1-minute and a 10-minute video, each in its own process
 
@@ -69,6 +70,25 @@ def stream_fps(path: Path, resize: Resize | None, check: bool = True) -> tuple[f
             assert decode_index(f) == i
         assert n == len(r), f"streamed {n} of {len(r)} frames"
         return n / dt, dcpu * 1000 / n
+
+
+def decode_scaling(path: Path, resize: Resize | None) -> dict[str, list[float]]:
+    """Model-input decode fps with N = 1..cores threads in all: as FFmpeg frame threads of one decoder,
+    and as N decoders on keyframe-aligned ranges (one thread each)."""
+    from vatp_core.video import DecodeOptions
+    from vatp_core.video.decoding import available_cpus
+
+    out: dict[str, list[float]] = {"frame_threads": [], "range_workers": []}
+    with open_video(path, prefetch=False) as r:
+        for n in range(1, available_cpus() + 1):
+            for key, opts in (
+                ("frame_threads", DecodeOptions(threads=n, workers=1)),
+                ("range_workers", DecodeOptions(threads=n, workers=n)),
+            ):
+                t = time.perf_counter()
+                count = sum(1 for _ in r.stream(resize=resize, decode=opts))
+                out[key].append(count / (time.perf_counter() - t))
+    return out
 
 
 def clips_fps(path: Path) -> float:
@@ -230,6 +250,13 @@ def main(argv=None) -> int:
         f"{', '.join(f'{x:.2f}' for x in ratios)}); by CPU time {res['resize_ratio_cpu']:.2f}; target ≥ 0.80"
     )
     print(f"vst-gdlt clips (32×224×224)     {res['clips_fps']:7.1f} frames/s")
+    scaling = decode_scaling(hd, MODEL_INPUT)
+    res["decode_scaling"] = scaling
+    print("decode + resize with N threads in all (fps, and ÷ N = 1):")
+    for key, label in (("frame_threads", "one decoder, N frame threads"), ("range_workers", "N range decoders")):
+        row = scaling[key]
+        cells = "  ".join(f"N={n + 1}: {v:6.1f} ({v / row[0]:.2f}x)" for n, v in enumerate(row))
+        print(f"  {label:<30} {cells}")
 
     res["random_frame"] = random_access(hd, args.random)
     res["step_forward"] = stepping(hd, args.steps, +1)

@@ -123,7 +123,7 @@ def segment_clips(attention: np.ndarray, drop_cost: float | np.ndarray | None = 
     cost = -np.log(np.clip(a[rows], _EPS, None))
     if drop_cost is None:
         d = np.full(t, default_drop_cost(t))
-    elif np.isscalar(drop_cost):
+    elif isinstance(drop_cost, (int, float, np.floating, np.integer)):
         d = np.full(t, float(drop_cost))
     else:
         d = np.asarray(drop_cost, dtype=np.float64)
@@ -323,7 +323,7 @@ def explain(
         contributions = [0.0] * s
         baseline_mean = float(mean)
 
-    labels = segment_clips(a_ord, drop_cost)
+    labels = [int(v) for v in segment_clips(a_ord, drop_cost)]
     segments = build_segments(labels, a_ord, clip_ranges, n_frames, fps, display_names, contributions, timestamp)
     return Explanation(
         order=[int(q) for q in order],

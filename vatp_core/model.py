@@ -188,7 +188,7 @@ def _masked_softmax(logits: Tensor, key_mask: Tensor | None) -> Tensor:
 class MaskedBatchNorm1d(nn.BatchNorm1d):
     """BatchNorm over (B, C, T) whose training statistics use valid clips only, so padding changes nothing."""
 
-    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:  # type: ignore[override]
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
         if mask is None or not self.training:
             return super().forward(x)
         in_dtype = x.dtype
@@ -197,10 +197,16 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
         n = m.sum()
         mean = (x * m).sum(dim=(0, 2)) / n
         var = (((x - mean[None, :, None]) ** 2) * m).sum(dim=(0, 2)) / n
-        if self.track_running_stats and self.running_mean is not None and self.running_var is not None:
+        tracked = self.num_batches_tracked
+        if (
+            self.track_running_stats
+            and self.running_mean is not None
+            and self.running_var is not None
+            and tracked is not None
+        ):
             with torch.no_grad():
-                self.num_batches_tracked += 1
-                momentum = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
+                tracked += 1
+                momentum = self.momentum if self.momentum is not None else 1.0 / float(tracked)
                 unbiased = var * (n / (n - 1)) if n > 1 else var
                 self.running_mean.mul_(1 - momentum).add_(momentum * mean)
                 self.running_var.mul_(1 - momentum).add_(momentum * unbiased)

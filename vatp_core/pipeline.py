@@ -120,7 +120,11 @@ class Scorer:
     """A pack's model and backbone, loaded once on one device, scoring one video after another."""
 
     def __init__(
-        self, pack: ModelPack | str | os.PathLike | None = None, device: str = "auto", level: float | None = None
+        self,
+        pack: ModelPack | str | os.PathLike | None = None,
+        device: str = "auto",
+        precision: str = "auto",
+        level: float | None = None,
     ) -> None:
         import torch
 
@@ -131,6 +135,7 @@ class Scorer:
 
         self.pack = pack if isinstance(pack, ModelPack) else resolve_pack(pack)
         self.device = resolve_device(device)
+        self.precision = precision  # backbone autocast: "auto" (bf16/fp16 on CUDA), "fp32", "bf16", "fp16"
         self.protocol = self.pack.protocol()
         self.model = self.pack.build_model(self.device)
         self.backbone = self.pack.load_backbone(self.device)
@@ -169,13 +174,23 @@ class Scorer:
         progress: ProgressFn | None = None,
         cancel: CancelFn | None = None,
         use_cache: bool = True,
+        reader: Any = None,
     ) -> "ClipFeatures":
-        """Decode + backbone (or the feature cache): the part batch scoring runs ahead on another thread."""
+        """Decode + backbone (or the feature cache): the part batch scoring runs ahead on another thread.
+
+        ``reader``: the video already open (its index is not built twice)."""
         from .features import extract_features
 
         check_cancel(cancel)
         return extract_features(
-            video, self.backbone, self.protocol, progress=progress, cancel=cancel, use_cache=use_cache
+            video,
+            self.backbone,
+            self.protocol,
+            progress=progress,
+            cancel=cancel,
+            use_cache=use_cache,
+            precision=self.precision,
+            reader=reader,
         )
 
     def score_features(
@@ -325,19 +340,19 @@ class Scorer:
         check_cancel(cancel)
         _emit(progress, "index", 0, 1)
         t0 = time.perf_counter()
-        with open_video(video) as reader:  # clear error now for a file that is not a usable video
+        with open_video(video, prefetch=False) as reader:  # clear error now for a file that is not a usable video
             n = len(reader)
             all_stamps = reader.timestamps()
-        # raises VideoTooShortError for a video shorter than one clip
-        self.protocol.clip_ranges(n, timestamps=all_stamps)
-        stamps = [float(t) for t in all_stamps]
-        timings["index"] = time.perf_counter() - t0
-        _emit(progress, "index", 1, 1)
-        check_cancel(cancel)
+            # raises VideoTooShortError for a video shorter than one clip
+            self.protocol.clip_ranges(n, timestamps=all_stamps)
+            stamps = [float(t) for t in all_stamps]
+            timings["index"] = time.perf_counter() - t0
+            _emit(progress, "index", 1, 1)
+            check_cancel(cancel)
 
-        t0 = time.perf_counter()
-        feats = self.features(video, progress=progress, cancel=cancel, use_cache=use_cache)
-        timings["features"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            feats = self.features(video, progress=progress, cancel=cancel, use_cache=use_cache, reader=reader)
+            timings["features"] = time.perf_counter() - t0
         return self.score_features(
             video,
             feats,

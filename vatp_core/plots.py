@@ -35,7 +35,7 @@ def render_png(chart: Chart, path: str | Path) -> Path:
 
     ink, muted, grid = palette.bgr(palette.INK), palette.bgr(palette.MUTED), palette.bgr(palette.GRID)
     aa = cv2.LINE_AA
-    img = np.full((_H, _W, 3), 255, np.uint8)
+    img: np.ndarray = np.full((_H, _W, 3), 255, np.uint8)
     left, right, top, bottom = _MARGIN
     x0, x1, y0, y1 = left, _W - right, _H - bottom, top  # y0 is the bottom edge of the plot area
     (xa, xb), (ya, yb) = (chart.x.lo, chart.x.hi), (chart.y.lo, chart.y.hi)
@@ -65,8 +65,8 @@ def render_png(chart: Chart, path: str | Path) -> Path:
     for s in chart.series:
         colour = palette.bgr(s.color)
         if s.style == "points":
-            for x, y in zip(s.x, s.y):
-                cv2.circle(img, px(x, y), 4, colour, -1, aa)
+            for vx, vy in zip(s.x, s.y):
+                cv2.circle(img, px(vx, vy), 4, colour, -1, aa)
         else:
             xs, ys = s.path()
             pts = np.array([px(x, y) for x, y in zip(xs, ys)], np.int32)
@@ -82,12 +82,12 @@ def render_png(chart: Chart, path: str | Path) -> Path:
     xlabel, ylabel = _ascii(chart.x.label), _ascii(chart.y.label)
     cv2.putText(img, xlabel, ((x0 + x1) // 2 - 5 * len(xlabel), _H - 15), _FONT, 0.5, ink, 1, aa)
     if ylabel:
-        label = np.full((24, 10 * len(ylabel) + 10, 3), 255, np.uint8)
-        cv2.putText(label, ylabel, (2, 17), _FONT, 0.5, ink, 1, aa)
-        label = np.rot90(label)
-        h, w = label.shape[:2]
+        strip = np.full((24, 10 * len(ylabel) + 10, 3), 255, np.uint8)
+        cv2.putText(strip, ylabel, (2, 17), _FONT, 0.5, ink, 1, aa)
+        rotated = np.rot90(strip)
+        h, w = rotated.shape[:2]
         top_y = max(0, (y0 + y1) // 2 - h // 2)
-        img[top_y : top_y + min(h, _H - top_y), 4 : 4 + w] = label[: _H - top_y]
+        img[top_y : top_y + min(h, _H - top_y), 4 : 4 + w] = rotated[: _H - top_y]
     ok, buf = cv2.imencode(".png", img)
     if not ok:
         raise OSError(f"could not encode {path}")

@@ -199,7 +199,7 @@ def test_cuda_extraction_matches_cpu(video, tiny):
 
 
 def test_cpu_extraction_leaves_a_core_for_decoding(video, tiny):
-    from vatp_core.features.pipeline import _available_cpus
+    from vatp_core.video.decoding import available_cpus
 
     seen = []
 
@@ -215,5 +215,5 @@ def test_cpu_extraction_leaves_a_core_for_decoding(video, tiny):
     torch.set_num_threads(2)
     wrapped = type(tiny)(spec=tiny.spec, module=Recording(tiny.module), weights_hash=tiny.weights_hash)
     extract_features(video, wrapped, PROTOCOL, use_cache=False)
-    assert seen and set(seen) == {max(1, min(2, _available_cpus() - 1))}
+    assert seen and set(seen) == {max(1, min(2, available_cpus() - 1))}
     assert torch.get_num_threads() == 2  # restored afterwards

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.core.decode_paths import decode  # noqa: F401 (a fixture)
 from tests.videogen import decode_index, draw_frame, make_audio_only, make_test_video
 from vatp_core.errors import VATPError
 from vatp_core.protocols import get_protocol
@@ -155,17 +156,17 @@ def test_zero_decodable_frames(tmp_path, good):
     still_works(good)
 
 
-def test_corrupt_frame_in_the_middle_is_skipped_and_counted(tmp_path, good):
+def test_corrupt_frame_in_the_middle_is_skipped_and_counted(tmp_path, good, decode):  # noqa: F811
     path = _mjpeg_with_blanked_packets(tmp_path, lambda n: [30])
     with open_video(path) as r:
         assert len(r) == 60  # the index still numbers every frame
-        streamed = [(i, decode_index(f)) for i, f in r.stream()]
+        streamed = [(i, decode_index(f)) for i, f in r.stream(decode=decode)]
         assert [i for i, _ in streamed] == [i for i in range(60) if i != 30]
         assert all(i == k for i, k in streamed)
         assert r.corrupt_frames == {30}
         assert decode_index(r.frame(31)) == 31 and decode_index(r.frame(29)) == 29
         assert decode_index(r.frame(30)) == 29  # the player shows the last good frame there
-        clips = list(iter_clips(r, get_protocol("generic", clip_len=16)))
+        clips = list(iter_clips(r, get_protocol("generic", clip_len=16), decode=decode))
         assert len(clips) == 3
         assert [decode_index(f) for f in clips[1][1]] == [
             16,
@@ -224,7 +225,7 @@ def test_undecodable_first_frames(tmp_path, good):
     still_works(good)
 
 
-def test_damaged_h264_packet_mid_gop(tmp_path, good):
+def test_damaged_h264_packet_mid_gop(tmp_path, good, decode):  # noqa: F811
     """Garbage inside one H.264 packet: that frame is skipped and counted, every other frame stays exact."""
     import av
 
@@ -238,7 +239,7 @@ def test_damaged_h264_packet_mid_gop(tmp_path, good):
     bad.write_bytes(bytes(data))
     with open_video(bad) as r:
         streamed = []
-        for i, f in r.stream():
+        for i, f in r.stream(decode=decode):
             try:
                 streamed.append((i, decode_index(f)))
             except ValueError:  # a concealed (smeared) frame, if the decoder chose to output one

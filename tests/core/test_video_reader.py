@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from tests.core.decode_paths import decode  # noqa: F401 (a fixture)
 from tests.videogen import decode_index, frame_times, make_test_video
 from vatp_core.video import Resize, VideoInfo, open_video
 
@@ -31,13 +32,16 @@ def videos(tmp_path_factory):
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_sequential_read_returns_every_frame_once_in_order(videos, case):
+def test_sequential_read_returns_every_frame_once_in_order(videos, case, decode):  # noqa: F811
     with open_video(videos[case]) as r:
         assert len(r) == N
-        got = [decode_index(frame) for frame in r]
-        assert got == list(range(N))
-        indices = [i for i, _ in r.stream(40, 77)]
+        got = [(i, decode_index(frame)) for i, frame in r.stream(decode=decode)]
+        assert got == [(i, i) for i in range(N)]
+        assert [decode_index(f) for f in r] == list(range(N))
+        indices = [i for i, _ in r.stream(40, 77, decode=decode)]
         assert indices == list(range(40, 77))
+        resized = [(i, decode_index(f)) for i, f in r.stream(90, 260, resize=Resize(size=(80, 60)), decode=decode)]
+        assert resized == [(i, i) for i in range(90, 260)]
         assert r.corrupt_frames == set()
 
 

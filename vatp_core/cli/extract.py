@@ -14,7 +14,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("extract", help="extract clip features of videos into <name>.npy files")
     p.add_argument("source", metavar="VIDEO_OR_DIR", help="a video file or a folder of videos")
     p.add_argument("--backbone", required=True, help="swin3d_t, swin3d_s, swin3d_b, i3d or tiny")
-    p.add_argument("--protocol", default="generic", help="clip protocol: vst-gdlt, i3d-mtl or generic (default)")
+    p.add_argument(
+        "--protocol",
+        default=None,
+        help="clip protocol: vst-gdlt, i3d-mtl or generic (default; i3d-mtl with --mtl-annotations)",
+    )
+    p.add_argument(
+        "--mtl-annotations",
+        default=None,
+        metavar="FILE",
+        help="MTL-AQA: the annotation pickle (or its folder); VIDEO_OR_DIR holds the competition videos "
+        "(01.mp4 …, cut at each dive's start_frame..end_frame) or per-dive clips (01_01.mp4 …); "
+        "writes <video>_<dive>.npy as the MTL-AQA loader expects",
+    )
     p.add_argument("--clip-len", type=int, default=None, help="frames per clip (overrides the protocol)")
     p.add_argument("--stride", type=int, default=None, help="frames between clip starts (overrides the protocol)")
     p.add_argument(
@@ -110,6 +122,24 @@ def run(args: argparse.Namespace) -> int:
     from .progress_bar import ProgressBar
 
     root, videos = _videos(args.source, args.recursive)
+    jobs: list[tuple[Path, Path, int, int | None]] = [
+        (v.relative_to(root) if args.recursive else Path(v.name), v, 0, None) for v in videos
+    ]
+    missing = 0
+    if args.mtl_annotations:
+        from ..datasets import DatasetError
+        from ..datasets.mtl_aqa import video_jobs
+
+        if not Path(args.source).is_dir():
+            raise CLIError("with --mtl-annotations, give the folder of the MTL-AQA videos")
+        try:
+            found, missing = video_jobs(args.mtl_annotations, args.source)
+        except DatasetError as exc:
+            raise CLIError(str(exc)) from exc
+        if not found:
+            raise CLIError(f"none of the annotated dives has a video in {args.source}")
+        jobs = [(Path(name + ".npy"), v, start, end) for name, v, start, end in found]
+    protocol_name = args.protocol or ("i3d-mtl" if args.mtl_annotations else "generic")
     out = Path(args.out).expanduser()
     device = args.device or load_settings().device or "auto"
     try:
@@ -118,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
 
         pairs = (("clip_len", args.clip_len), ("stride", args.stride), ("preprocess", args.preprocess))
         overrides = {k: v for k, v in pairs if v is not None}
-        protocol = get_protocol(args.protocol, **overrides)
+        protocol = get_protocol(protocol_name, **overrides)
         if args.pack:
             from ..pack import resolve_pack
 
@@ -145,8 +175,7 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(enabled=not args.quiet)
     done = skipped = failed = clips = 0
     save_input = Path(args.save_input).expanduser() if args.save_input else None
-    for video in videos:
-        rel = video.relative_to(root) if args.recursive else Path(video.name)
+    for rel, video, start, end in jobs:
         target = out / rel.with_suffix(".npy")
         keep_input = save_input is not None
         if target.exists() and not args.overwrite and not keep_input:
@@ -162,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
                 progress=bar,
                 use_cache=not args.no_cache,
                 keep_first_input=keep_input,
+                start=start,
+                end=end,
             )
         except VATPError as exc:
             bar.close()
@@ -192,5 +223,7 @@ def run(args: argparse.Namespace) -> int:
         parts.append(f"{skipped} skipped (already there; --overwrite to redo)")
     if failed:
         parts.append(f"{failed} failed")
+    if missing:
+        parts.append(f"{missing} annotated dives have no video in {args.source}")
     print("; ".join(parts) + ".")
     return 1 if failed else 0

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"No packs installed (folder {paths.packs_dir()}).")
             for i in infos:
                 mark = "*" if i.name == default else " "
-                if i.ok:
+                if i.ok and i.manifest is not None:
                     m = i.manifest
                     what = " / ".join(x for x in (m.sport, m.event) if x) or "-"
                     lo, hi = m.score_range

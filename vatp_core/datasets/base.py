@@ -42,6 +42,12 @@ class Item(NamedTuple):
     phrase_set_id: int  # equal for samples with the same phrase set (e.g. same dive number); -1 if none
 
 
+def _read_sample_features(sample: "Sample") -> np.ndarray:
+    if sample.source is None:
+        raise DatasetError(f"sample {sample.name!r} has no feature file")
+    return read_feature_file(sample.source)
+
+
 def read_feature_file(path: str | Path) -> np.ndarray:
     """Read one video's clip features from .npy / .npz / .pkl (restricted) / .pt (weights only) as (T, D) float32."""
     p = Path(path)
@@ -156,7 +162,7 @@ class FeatureDataset:
         self.phrase_encoder = phrase_encoder
         self.description = description
         self.extractor = extractor  # the video → features extractor (backbone, protocol) when built from videos
-        self._loader = loader or (lambda s: read_feature_file(s.source))
+        self._loader = loader or _read_sample_features
         self._features: dict[int, np.ndarray] = {}
         self._phrase_cache: dict[tuple[object, ...], np.ndarray] = {}
         self.text_tokens = False  # phrase_embeddings gives token embeddings (set by training from the model config)
@@ -191,7 +197,11 @@ class FeatureDataset:
     def target(self, i: int) -> float:
         """What the model regresses for sample i (score ÷ DD for MTL-AQA)."""
         s = self.samples[i]
-        return s.score / s.difficulty if self.difficulty_mode == "divide" else s.score
+        if self.difficulty_mode == "divide":
+            if not s.difficulty:
+                raise DatasetError(f"sample {s.name!r} has no difficulty degree to divide by")
+            return s.score / s.difficulty
+        return s.score
 
     def targets(self) -> np.ndarray:
         return np.array([self.target(i) for i in range(len(self))], dtype=np.float64)

@@ -10,7 +10,7 @@ Without a split column, a seeded 20 % of the routines is the test set.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -55,6 +55,12 @@ def read_labels_csv(path: str | Path) -> list[dict]:
     return rows
 
 
+def _source(sample: Sample) -> Path:
+    if sample.source is None:
+        raise DatasetError(f"sample {sample.name!r} has no file")
+    return sample.source
+
+
 class _VideoFeatures:
     """Extracts a video's clip features with one backbone, loaded on first use."""
 
@@ -65,8 +71,8 @@ class _VideoFeatures:
         self.device = device
         self.progress = progress
         self.cancel = cancel
-        self._backbone = None
-        self._protocol = None
+        self._backbone: Any = None  # LoadedBackbone, built on first use
+        self._protocol: Any = None  # ClipProtocol
 
     @property
     def backbone(self):
@@ -105,7 +111,7 @@ class _VideoFeatures:
         from .base import as_clip_matrix
 
         out = extract_features(sample.source, self.backbone, self.protocol, cancel=self.cancel, progress=self.progress)
-        return as_clip_matrix(out.features, sample.source)
+        return as_clip_matrix(out.features, _source(sample))
 
 
 def _protocol_name(protocol) -> str | None:
@@ -195,13 +201,15 @@ def load_generic(
         for r in chosen
     ]
     if kind == "video":
-        loader = _VideoFeatures(backbone or "tiny", protocol, device, progress, cancel, backbone_weights)
+        loader: Callable[[Sample], np.ndarray] = _VideoFeatures(
+            backbone or "tiny", protocol, device, progress, cancel, backbone_weights
+        )
         backbone_name, protocol_name = backbone or "tiny", _protocol_name(protocol)
     else:
         # feature files: the backbone that made them is whatever the user says it was
         loader, backbone_name, protocol_name = (
-            (lambda s: read_feature_file(s.source)),
-            backbone,
+            (lambda s: read_feature_file(_source(s))),
+            backbone or "",
             _protocol_name(protocol),
         )
     ds = FeatureDataset(

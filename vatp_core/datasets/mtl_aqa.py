@@ -87,6 +87,44 @@ def feature_name(key: tuple[int, int]) -> str:
     return f"{key[0]:02d}_{key[1]:02d}"
 
 
+def video_jobs(annotations: str | Path, videos: str | Path) -> tuple[list[tuple[str, Path, int, int | None]], int]:
+    """What `vatp extract --mtl-annotations` does: (feature name, video, first frame, end frame exclusive) per dive.
+
+    A dive's own clip ``<video:02d>_<dive:02d>.<ext>`` is used whole; otherwise the competition video
+    ``<video:02d>.<ext>`` (or ``<video>.<ext>``) from start_frame to end_frame inclusive (frame numbers as the
+    annotations give them, counted from 0). Returns the jobs in key order and how many dives have no video.
+    """
+    from ..video.formats import is_video_filename
+
+    path = Path(annotations)
+    path = path / ANNOTATION_FILE if path.is_dir() else path
+    if not path.is_file():
+        raise DatasetError(f"MTL-AQA annotation file not found: {path}")
+    ann = safe_load(path)
+    if not isinstance(ann, dict) or not all(isinstance(k, tuple) and len(k) == 2 for k in ann):
+        raise DatasetError(f"{path}: expected a dict keyed by (video, dive)")
+    folder = Path(videos)
+    files = {p.stem: p for p in sorted(folder.iterdir()) if p.is_file() and is_video_filename(p.name)}
+    jobs: list[tuple[str, Path, int, int | None]] = []
+    missing = 0
+    for key in sorted(ann):
+        v, d = int(key[0]), int(key[1])
+        name = feature_name((v, d))
+        if name in files:
+            jobs.append((name, files[name], 0, None))
+            continue
+        whole = files.get(f"{v:02d}") or files.get(str(v))
+        if whole is None:
+            missing += 1
+            continue
+        a = ann[key]
+        start, end = int(a["start_frame"]), int(a["end_frame"])
+        if end < start:
+            raise DatasetError(f"{path}: dive {key} ends (frame {end}) before it starts (frame {start})")
+        jobs.append((name, whole, start, end + 1))
+    return jobs, missing
+
+
 def load_mtl_aqa(
     features: str | Path,
     split: str = "train",

@@ -76,7 +76,7 @@ def write_synthetic_rg(
     """Write ``<folder>/<Class>_NNN.npy`` and ``train.txt`` / ``test.txt`` exactly as the RG release lays them out."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    lines = {"train": [], "test": []}
+    lines: dict[str, list[str]] = {"train": [], "test": []}
     header = "Video_Name\tDifficulty_Score    Execution_Score Total_Score\tPenalty\tVideo_length"
     for ci, cls in enumerate(classes):
         rng = np.random.default_rng([spec.seed, ci])

@@ -124,21 +124,33 @@ def get_backbone_spec(name: str) -> BackboneSpec:
         raise UnknownBackboneError(f"Unknown backbone {name!r}: choose one of {', '.join(BACKBONE_NAMES)}.") from None
 
 
-def build_backbone_module(name: str, *, init: bool = True) -> "nn.Module":
+def build_backbone_module(name: str, *, init: bool = True, device: "str | torch.device" = "cpu") -> "nn.Module":
     """A feature module for `name` mapping clips to vectors, randomly initialised (no weights loaded).
 
     init=False skips the random initialisation (parameters are left uninitialised, derived buffers are
     computed) for a module whose every parameter is about to be loaded: building Swin-B becomes instant.
+    The tiny backbone is always built directly on ``device`` (its initialisation costs nothing, while a
+    meta-device context would route every op through ``__torch_function__`` and import torch._dynamo).
+    Only the big backbones import torchvision.
     """
     import torch
 
     spec = get_backbone_spec(name)
+    if spec.name == "tiny":
+        from .tiny import TinyBackbone
+
+        return TinyBackbone(feature_dim=spec.feature_dim, device=device)
     if not init:
         with torch.device("meta"):
-            module = build_backbone_module(name, init=True)
-        module = module.to_empty(device="cpu")
+            module = _construct(spec)
+        module = module.to_empty(device=device)
         _recompute_derived_buffers(module)
         return module
+    return _construct(spec).to(device)
+
+
+def _construct(spec: BackboneSpec) -> "nn.Module":
+    """A Swin or I3D module on the current default device (torchvision is imported for Swin only)."""
     if spec.name.startswith("swin3d_"):
         from torch import nn
         from torchvision.models import video as tv_video
@@ -148,13 +160,9 @@ def build_backbone_module(name: str, *, init: bool = True) -> "nn.Module":
         # average-pooled (feature_dim,) vector per clip that the protocols expect.
         model.head = nn.Identity()
         return model
-    if spec.name == "i3d":
-        from .i3d import InceptionI3d
+    from .i3d import InceptionI3d
 
-        return InceptionI3d()
-    from .tiny import TinyBackbone
-
-    return TinyBackbone(feature_dim=spec.feature_dim)
+    return InceptionI3d()
 
 
 def _recompute_derived_buffers(module: "nn.Module") -> None:
@@ -262,10 +270,11 @@ def load_backbone(
     if random_init and weights is None:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            module = build_backbone_module(spec.name)
+            # seeded on the CPU generator: the same random weights whatever the device
+            module = build_backbone_module(spec.name).to(dev)
         source = f"random(seed={seed})"
     else:
-        module = build_backbone_module(spec.name, init=False)  # every parameter is loaded below
+        module = build_backbone_module(spec.name, init=False, device=dev)  # every parameter is loaded below
         if isinstance(weights, (str, Path)):
             source = source or f"file:{Path(weights).name}"
             state = wm.read_state_file(Path(weights))
@@ -280,7 +289,7 @@ def load_backbone(
         raise IncompatibleWeightsError(
             f"The {spec.name} weights loaded (hash {digest}) are not the ones expected (hash {weights_hash})."
         )
-    module.to(dev)
+    module.to(dev)  # a no-op for modules built there; buffers a loaded state left elsewhere follow
     return LoadedBackbone(spec=spec, module=module, weights_hash=digest, weights_source=source, weights_id=weights_id)
 
 

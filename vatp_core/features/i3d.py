@@ -31,7 +31,10 @@ _MIXED = {
 
 
 def _triple(v) -> tuple[int, int, int]:
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v, v)  # type: ignore[return-value]
+    if isinstance(v, (tuple, list)):
+        a, b, c = v
+        return (int(a), int(b), int(c))
+    return (int(v), int(v), int(v))
 
 
 def _same_pad(x: torch.Tensor, kernel: tuple[int, int, int], stride: tuple[int, int, int]) -> torch.Tensor:

@@ -13,10 +13,10 @@ TINY_FEATURE_DIM = 256
 TINY_CHANNELS = (16, 32, 64, 128)
 
 
-def _conv_bn_relu(c_in: int, c_out: int, kernel, stride, padding) -> nn.Sequential:
+def _conv_bn_relu(c_in: int, c_out: int, kernel, stride, padding, device=None) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv3d(c_in, c_out, kernel_size=kernel, stride=stride, padding=padding, bias=False),
-        nn.BatchNorm3d(c_out),
+        nn.Conv3d(c_in, c_out, kernel_size=kernel, stride=stride, padding=padding, bias=False, device=device),
+        nn.BatchNorm3d(c_out, device=device),
         nn.ReLU(inplace=True),
     )
 
@@ -24,15 +24,21 @@ def _conv_bn_relu(c_in: int, c_out: int, kernel, stride, padding) -> nn.Sequenti
 class TinyBackbone(nn.Module):
     """(B, 3, L, H, W) normalised clips -> (B, feature_dim) clip vectors."""
 
-    def __init__(self, feature_dim: int = TINY_FEATURE_DIM, channels: tuple[int, ...] = TINY_CHANNELS) -> None:
+    def __init__(
+        self,
+        feature_dim: int = TINY_FEATURE_DIM,
+        channels: tuple[int, ...] = TINY_CHANNELS,
+        device: "torch.device | str | None" = None,
+    ) -> None:
+        """``device``: where the parameters are created (directly, no copy and no device context)."""
         super().__init__()
         c1, c2, c3, c4 = channels
         self.feature_dim = feature_dim
-        self.stem = _conv_bn_relu(3, c1, (3, 5, 5), (1, 2, 2), (1, 2, 2))  # L x 56 x 56 at 112 input
-        self.stage1 = _conv_bn_relu(c1, c2, 3, (2, 2, 2), 1)  # L/2 x 28 x 28
-        self.stage2 = _conv_bn_relu(c2, c3, 3, (2, 2, 2), 1)  # L/4 x 14 x 14
-        self.stage3 = _conv_bn_relu(c3, c4, 3, (2, 2, 2), 1)  # L/8 x 7 x 7
-        self.project = _conv_bn_relu(c4, feature_dim, 1, 1, 0)
+        self.stem = _conv_bn_relu(3, c1, (3, 5, 5), (1, 2, 2), (1, 2, 2), device)  # L x 56 x 56 at 112 input
+        self.stage1 = _conv_bn_relu(c1, c2, 3, (2, 2, 2), 1, device)  # L/2 x 28 x 28
+        self.stage2 = _conv_bn_relu(c2, c3, 3, (2, 2, 2), 1, device)  # L/4 x 14 x 14
+        self.stage3 = _conv_bn_relu(c3, c4, 3, (2, 2, 2), 1, device)  # L/8 x 7 x 7
+        self.project = _conv_bn_relu(c4, feature_dim, 1, 1, 0, device)
         self.pool = nn.AdaptiveAvgPool3d(1)
         for m in self.modules():
             if isinstance(m, nn.Conv3d):

@@ -186,7 +186,9 @@ def _expected_model_shapes(model_config: dict, src: str) -> dict[str, list[int]]
     except Exception as exc:
         raise PackError(f"{src}: invalid model_config ({exc}).") from None
     try:
-        with torch.device("meta"):
+        # built on the CPU, not under a meta-device context: that sends every op through
+        # __torch_function__ and imports torch._dynamo (seconds of a cold start); the model is small
+        with torch.random.fork_rng(devices=[]):
             net = VATPNet(cfg)
     except Exception as exc:
         raise PackError(f"{src}: model_config does not describe a valid VATP-Net ({exc}).") from None

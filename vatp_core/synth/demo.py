@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -133,7 +134,8 @@ def ensure_backbone(work: Path, cfg: DemoConfig, progress: Progress | None = Non
 
 def _save_features(path: Path, names: list[str], feats: Sequence[np.ndarray]) -> None:
     tmp = path.with_name(path.name + ".part.npz")
-    np.savez(tmp, names=np.array(names), **{f"f{i}": f for i, f in enumerate(feats)})
+    arrays: dict[str, Any] = {f"f{i}": f for i, f in enumerate(feats)}
+    np.savez(tmp, names=np.array(names), **arrays)
     tmp.replace(path)
 
 

@@ -125,7 +125,8 @@ def reproduce(
         try:
             run: ClassRun = run_class(spec.name, features, cls, row.preset, tc, **job)
         except CheckpointError:  # left by a reproduction with other settings: start this run afresh
-            shutil.rmtree(ckpt, ignore_errors=True)
+            if ckpt is not None:
+                shutil.rmtree(ckpt, ignore_errors=True)
             run = run_class(spec.name, features, cls, row.preset, tc, **job)
         r = run.result
         last = r.history[-1].val_spearman if r.history else None

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import check_cancel
 from .convert import Resize
+from .decoding import DecodeOptions
 from .errors import CorruptVideoError
 
 
@@ -20,12 +21,14 @@ def iter_clips(
     end: int | None = None,
     cancel: Callable[[], bool] | None = None,
     frame_fn: Callable[[np.ndarray], np.ndarray] | None = None,
+    decode: DecodeOptions | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (clip index, (L, H, W, 3) uint8) for each clip of ``protocol`` over frames [start, end).
 
     Frames are decoded once, in order; a frame is dropped as soon as no later clip needs it, so memory is
     bounded by one clip span whatever the video length. An undecodable frame is replaced by the nearest
     earlier decoded one (or the next one at the very start) and counted by the reader.
+    ``decode`` chooses how frames are decoded (threads, parallel ranges, NVDEC; see `DecodeOptions`).
     A protocol with ``fps`` set is resampled in time using the reader's timestamps (VFR-safe).
     ``frame_fn`` (a backbone's preprocessing of full-size frames) is applied to each frame as it is decoded.
     Raises `VideoTooShortError` when the range holds less than one clip.
@@ -56,7 +59,7 @@ def iter_clips(
             del held[k]
 
     check_cancel(cancel)
-    for idx, arr in reader.stream(first, last + 1, resize=resize):
+    for idx, arr in reader.stream(first, last + 1, resize=resize, decode=decode):
         if frame_fn is not None:
             arr = frame_fn(arr)
         if idx in needed_set:

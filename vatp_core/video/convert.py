@@ -64,7 +64,7 @@ def preview_size(width: int, height: int, max_side: int) -> tuple[int, int]:
 
 # Y'CbCr → R'G'B' matrices (rows R, G, B; columns Y, Cb, Cr) for the two colour standards that matter.
 _KR_KB = {"bt601": (0.299, 0.114), "bt709": (0.2126, 0.0722)}
-_PLANAR_420 = {"yuv420p": False, "yuvj420p": True}  # format → full range
+_PLANAR_420 = {"yuv420p": False, "yuvj420p": True, "nv12": False}  # format → full range (nv12: NVDEC's output)
 _AVCOL_SPC_BT709 = 1
 _AVCOL_RANGE_JPEG = 2
 
@@ -87,7 +87,7 @@ def scaled_rgb(frame, rotation: int, size: tuple[int, int], crop: tuple[int, int
     Bilinear with pixel-centre alignment (cv2.resize INTER_LINEAR, as in the mmcv pipeline that produced
     the public Video Swin features); chroma is scaled from its own plane to the output size, so no full-size
     RGB image is ever made and a 1080p frame becomes 224×224 RGB in a fraction of a millisecond. Returns None
-    when the frame is not planar 4:2:0 (the caller falls back to swscale).
+    when the frame is not 4:2:0 (planar, or NV12 as NVDEC gives; the caller falls back to swscale).
     """
     import cv2
 
@@ -111,8 +111,12 @@ def scaled_rgb(frame, rotation: int, size: tuple[int, int], crop: tuple[int, int
         return out.astype(np.float32)
 
     ys = scaled(_plane(frame, 0, ws, hs))
-    us = scaled(_plane(frame, 1, ws // 2, hs // 2))
-    vs = scaled(_plane(frame, 2, ws // 2, hs // 2))
+    if fmt == "nv12":  # one interleaved U/V plane: scale both channels in one pass, then split them
+        uv = scaled(_plane(frame, 1, ws, hs // 2).reshape(hs // 2, ws // 2, 2))
+        us, vs = np.ascontiguousarray(uv[..., 0]), np.ascontiguousarray(uv[..., 1])
+    else:
+        us = scaled(_plane(frame, 1, ws // 2, hs // 2))
+        vs = scaled(_plane(frame, 2, ws // 2, hs // 2))
     full = _PLANAR_420[fmt] or getattr(frame, "color_range", 0) == _AVCOL_RANGE_JPEG
     m = _MATRICES["bt709" if getattr(frame, "colorspace", 0) == _AVCOL_SPC_BT709 else "bt601"]
     us -= 128.0
