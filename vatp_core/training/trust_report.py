@@ -16,6 +16,7 @@ from ..datasets.base import DatasetError, FeatureDataset
 from ..metrics import regression_metrics
 from ..trust import (
     DEFAULT_LEVEL,
+    Calibration,
     TrustStats,
     coverage_and_width,
     fit_calibration,
@@ -26,7 +27,8 @@ from ..trust import (
 )
 from ..trust.baselines import fit_ridge, mean_pool
 from ..trust.bootstrap import spearman_ci
-from ..trust.spread import SpreadData
+from ..trust.conformal import uncalibrated_reason
+from ..trust.spread import SpreadData, fit_spread
 from .trainer import Prediction
 
 CALIBRATION_FRACTION = 0.2
@@ -86,13 +88,15 @@ def calibrate(
     if spread_set is not None and spread_pred is not None and len(spread_set) >= 4:
         spread = spread_data(spread_pred, spread_set)
         how = f"spread chosen on the {len(spread_set)} selection videos"
-    else:
+    elif len(cal) >= 2 * min_calibration_size(level):
         order = np.random.default_rng(0).permutation(len(cal))
         half = len(cal) // 2
         spread, cal = cal.take(np.sort(order[:half])), cal.take(np.sort(order[half:]))
         how = f"spread chosen on {half} of the calibration videos, quantile on the other {len(cal)}"
-    if len(spread) < 2:
-        return TrustStats(ood=ood)
+    else:  # too few to choose a spread: a constant one, which depends on no data
+        text = f"{data}; constant spread (too few videos to choose one)" if data else "constant spread"
+        model = fit_spread("constant", cal)
+        return TrustStats(calibration=Calibration(spread=model, scores=cal.abs_residual, data=text), ood=ood)
     text = f"{data}; {how}" if data else how
     return TrustStats(calibration=fit_calibration(spread, cal, level, data=text), ood=ood)
 
@@ -179,11 +183,9 @@ def trust_report(
     out: dict[str, Any] = {"level": level, "spearman_ci": spearman_ci(pred.pred, pred.true)}
     trust = trust or TrustStats()
     out.update(_interval_metrics(pred.true, interval_bounds(trust, pred, test_set, level)))
-    if trust.calibration is None:
-        n = 0
-        out["uncalibrated"] = f"uncalibrated: this pack carries no calibration (need ≥ {min_calibration_size(level)})"
-    else:
-        n = trust.calibration.n
+    n = trust.calibration.n if trust.calibration is not None else 0
+    if out["coverage"] is None:
+        out["uncalibrated"] = uncalibrated_reason(n, level)
     out["n_calibration"] = n
     out["naive_width"] = round(naive_width(pred.true, level), 4)
     if trust.ood is not None:
