@@ -65,7 +65,9 @@ def load_for_training(
         test = test.subset(range(min(limit, len(test))), f"{test.split}[:{limit}]")
     train, cal = split_calibration(train, calibration_fraction, train_cfg.seed)
     if train_cfg.selection == "val":
-        train, val = train.split_validation(train_cfg.val_fraction, train_cfg.seed)
+        # at least two routines to select on (a small club set after the calibration part is held out)
+        fraction = max(train_cfg.val_fraction, 2.0 / len(train)) if 4 <= len(train) < 10 else train_cfg.val_fraction
+        train, val = train.split_validation(fraction, train_cfg.seed)
         return train, val, test, cal
     return train, test, test, cal  # best_test selects on it; last only shows it while training
 
