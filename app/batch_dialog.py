@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vatp_core.library import default_library_path
+
 from .report import PAGE_SIZES
 
 log = logging.getLogger(__name__)
@@ -98,7 +100,11 @@ class BatchDialog(QDialog):
         self.out_edit = QLineEdit()
         self.out_edit.setPlaceholderText("results CSV (default: FOLDER/results.csv)")
         self.labels_edit = QLineEdit()
-        self.labels_edit.setPlaceholderText("optional: CSV with file,score[,difficulty] for Spearman / R-ℓ2")
+        self.labels_edit.setPlaceholderText(
+            "optional: CSV with file,score[,difficulty][,athlete] for Spearman / R-ℓ2 and whose each video is"
+        )
+        self.athlete_check = QCheckBox("The athlete is the video's folder name (Anna/dive3.mp4 → Anna)")
+        self.athlete_check.setToolTip("Attempts with an athlete enter the Library as they are scored")
         labels_browse = QPushButton("Browse…")
         labels_browse.clicked.connect(self._browse_labels)
         self.reports_check = QCheckBox("Write a PDF report per video and a summary PDF to")
@@ -114,6 +120,7 @@ class BatchDialog(QDialog):
         form.addRow("Model pack", _row(self.pack_combo, pack_browse))
         form.addRow("Results CSV", self.out_edit)
         form.addRow("Labels", _row(self.labels_edit, labels_browse))
+        form.addRow("Athletes", self.athlete_check)
         form.addRow(self.reports_check, _row(self.reports_edit, self.page_combo))
         form.addRow("Device", self.device_combo)
 
@@ -252,6 +259,8 @@ class BatchDialog(QDialog):
             self.reports_dir(),
             self.page_combo.currentText(),
             self._bridge,
+            athlete_from_folder=self.athlete_check.isChecked(),
+            library=default_library_path(),
         )
         self.job = self.service.call(
             job_fn, on_done=self._on_batch_done, on_failed=self._on_batch_failed, on_cancelled=self._on_batch_cancelled
@@ -273,6 +282,7 @@ class BatchDialog(QDialog):
             self.pack_combo,
             self.out_edit,
             self.labels_edit,
+            self.athlete_check,
             self.reports_check,
             self.reports_edit,
             self.page_combo,
@@ -375,6 +385,10 @@ class BatchDialog(QDialog):
         if s.metrics:
             m = s.metrics
             text += f"\nLabels: n={m['n']}, Spearman {m['spearman']:.3f}, R-ℓ2 {m['rl2']:.3f}, MSE {m['mse']:.3f}"
+        if s.library_added:
+            text += f"\n{s.library_added} attempt(s) entered into the Library."
+        if s.library_error:
+            text += f"\nThe Library was not written: {s.library_error}"
         report = getattr(s, "summary_pdf", None)
         if report:
             text += f"\nSummary report: {report}"
@@ -407,9 +421,13 @@ class _BatchJob:
         reports: Path | None,
         page_size: str,
         bridge: _RowBridge,
+        *,
+        athlete_from_folder: bool = False,
+        library: Path | None = None,
     ) -> None:
         self.folder, self.pack, self.device, self.out_csv = folder, pack, device, out_csv
         self.labels, self.reports, self.page_size, self.bridge = labels, reports, page_size, bridge
+        self.athlete_from_folder, self.library = athlete_from_folder, library
 
     def __call__(self, ctx: Any) -> Any:
         from vatp_core.batch import run_scorer_batch, summary_pdf_path
@@ -427,6 +445,8 @@ class _BatchJob:
             cancel=ctx.cancel,
             on_row=lambda row, result: self.bridge.row.emit(row),
             make_report=make_report,
+            athlete_from_folder=self.athlete_from_folder,
+            library=self.library,
         )
         if summary.rows and (self.reports or summary.metrics):
             summary.summary_pdf = render_batch_summary(

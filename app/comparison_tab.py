@@ -32,7 +32,7 @@ from vatp_core.errors import VATPError
 
 
 def plot_chart(plot: pg.PlotWidget, chart: Chart) -> None:
-    """The pyqtgraph backend of vatp_core.charts: ``chart``'s lines, series, labels and ranges on ``plot``.
+    """The pyqtgraph backend of vatp_core.charts: ``chart``'s bands, lines, series, labels and ranges on ``plot``.
 
     Numeric axes keep pyqtgraph's ticks, which follow the zoom; a categorical axis gets the chart's ticks.
     """
@@ -42,6 +42,13 @@ def plot_chart(plot: pg.PlotWidget, chart: Chart) -> None:
     for axis, side in ((chart.x, "bottom"), (chart.y, "left")):
         ticks = list(zip(axis.ticks, axis.tick_labels))
         plot.getAxis(side).setTicks([ticks, []] if axis.categorical and ticks else None)
+    for band in chart.bands:
+        r, g, b = palette.rgb(band.color)
+        lower = band.lower if band.lower is not None else [0.0] * len(band.x)
+        edges = [pg.PlotCurveItem(band.x, ys, pen=pg.mkPen((r, g, b, 90))) for ys in (band.y, lower)]
+        for edge in edges:
+            plot.addItem(edge)
+        plot.addItem(pg.FillBetweenItem(*edges, brush=pg.mkBrush(r, g, b, int(255 * band.alpha))))
     for line in chart.lines:
         pen = pg.mkPen(line.color, style=Qt.PenStyle.DotLine if line.dashed else Qt.PenStyle.SolidLine)
         if line.x0 == line.x1:
@@ -181,6 +188,16 @@ class ComparisonTab(QWidget):
         self.list.addItem(item)
         self.list.blockSignals(False)
         self._refresh()
+
+    def show_only(self, results: list) -> None:
+        """Compare exactly these attempts: the others stay in the list, unticked."""
+        self.list.blockSignals(True)
+        for i in range(self.list.count()):
+            self.list.item(i).setCheckState(Qt.CheckState.Unchecked)
+        self.list.blockSignals(False)
+        for result in results:
+            self.add_attempt(result)
+        self.views.setCurrentIndex(0)
 
     def checked(self) -> list:
         return [

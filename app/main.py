@@ -29,7 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--screenshot",
         metavar="FILE",
-        help="with --demo or a video: score, save the scored main window as a PNG and exit",
+        help="with --demo or a video: score, save the scored main window as a PNG and exit (with --library-demo: the Library tab)",
+    )
+    parser.add_argument(
+        "--library-demo",
+        action="store_true",
+        help="show the Library tab on a generated library of made-up attempts (a temporary file; for pictures)",
     )
     parser.add_argument(
         "--headless",
@@ -87,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         QTimer.singleShot(0, report_shown)
         return app.exec()
 
+    if args.library_demo:
+        return _library_demo(app, window, args.screenshot)
+
     video = args.video
     shot = ScreenshotRun(window, args.screenshot) if args.screenshot else None
     window.interactive = shot is None
@@ -108,6 +116,30 @@ def main(argv: list[str] | None = None) -> int:
         shot.start()
     code = app.exec()
     return shot.exit_code if shot is not None else code
+
+
+def _library_demo(app, window, screenshot: str | None) -> int:
+    """The Library tab on a season of synthetic attempts in a temporary library file."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from vatp_core.library.synthetic import build_synthetic_library
+
+    from .screenshot import LibraryScreenshot
+
+    folder = Path(tempfile.mkdtemp(prefix="vatp-library-demo-"))
+    try:
+        path = build_synthetic_library(folder / "library.sqlite3", 180, athletes=3, seed=7)
+        shot = LibraryScreenshot(window, screenshot) if screenshot else None
+        window.show_library(path)
+        if shot is not None:
+            shot.start()
+        code = app.exec()
+        window.library_tab.close_library()
+        return shot.exit_code if shot is not None else code
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from vatp_core.video import is_video_filename
 from .about import show_about
 from .comparison_tab import ComparisonTab
 from .empty_state import EmptyState
+from .library import LibraryTab
 from .menus import WindowMenus
 from .opening import FileOpener
 from .review_tab import ReviewTab
@@ -39,6 +40,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or load_settings()
         self.interactive = True  # False: messages go to stderr instead of dialogs (scripted runs)
+        self._closed = False
         self.setWindowTitle("VATP Studio")
         self.setAcceptDrops(True)
         self.resize(1280, 800)
@@ -58,6 +60,8 @@ class MainWindow(QMainWindow):
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.addTab(self.stack, "Review")
         self.tabs.addTab(self.comparison, "Compare")
+        self.library_tab = LibraryTab()
+        self.tabs.addTab(self.library_tab, "Library")
         self.setCentralWidget(self.tabs)
 
         # --- worker and the window's parts ---------------------------------------------------
@@ -76,6 +80,9 @@ class MainWindow(QMainWindow):
         self.score_bar.score_clicked.connect(self.start_scoring)
         self.score_bar.cancel_clicked.connect(self.cancel_scoring)
         self.comparison.attempt_activated.connect(self.review_attempt)
+        self.library_tab.review_requested.connect(self.review_attempt)
+        self.library_tab.compare_requested.connect(self.compare_attempts)
+        self.library_tab.status.connect(self.show_status)
         self.empty_state.open_requested.connect(self.choose_video)
         self.empty_state.demo_requested.connect(self.open_demo)
         self.tabs.currentChanged.connect(self._on_tab_changed)
@@ -87,6 +94,7 @@ class MainWindow(QMainWindow):
         geometry = self._window_state().value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        QTimer.singleShot(0, self.fill_athletes)  # the library opens after the window is up
         if device_check:
             # After the window is up: import torch in the worker and say which device will score.
             QTimer.singleShot(1500, self.score_jobs.check_device)
@@ -140,6 +148,23 @@ class MainWindow(QMainWindow):
     @Slot()
     def save_result(self) -> Path | None:
         return self.files.save_result()
+
+    # --- the library (app.library) -----------------------------------------------------------
+    @Slot(list)
+    def compare_attempts(self, results: list) -> None:
+        """Attempts picked in the Library: side by side in the Compare tab."""
+        self.comparison.show_only(results)
+        self.tabs.setCurrentWidget(self.comparison)
+
+    def show_library(self, path: str | Path | None = None) -> None:
+        """The Library tab, optionally on another library file."""
+        if path is not None:
+            self.library_tab.use_library(path)
+        self.tabs.setCurrentWidget(self.library_tab)
+
+    def fill_athletes(self) -> None:
+        """The athletes the score bar offers: the library's (opening it when first needed)."""
+        self.score_bar.set_athletes(self.library_tab.athletes())
 
     @Slot(object)
     def _on_video_opened(self, info) -> None:
@@ -265,6 +290,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self._window_state().setValue("main_window/geometry", self.saveGeometry())
+        if not self._closed:  # the tabs go away while the window is deleted: no tab-change slot then
+            self._closed = True
+            self.tabs.currentChanged.disconnect(self._on_tab_changed)
+        self.library_tab.close_library()
         self.player.close_video()
         self.service.shutdown()
         super().closeEvent(event)

@@ -55,6 +55,12 @@ class ScoreBar(QWidget):
         for value, label in DEVICES:
             self.device_combo.addItem(value.upper() if value != "auto" else "Auto", value)
             self.device_combo.setItemData(self.device_combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
+        self.athlete_combo = QComboBox()
+        self.athlete_combo.setEditable(True)
+        self.athlete_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.athlete_combo.setMinimumContentsLength(14)
+        self.athlete_combo.lineEdit().setPlaceholderText("athlete (optional)")
+        self.athlete_combo.setToolTip("Who performed the routine: attempts scored with an athlete enter the Library")
         self.score_button = QPushButton("Score")
         self.score_button.setObjectName("scoreButton")
         self.score_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -77,11 +83,23 @@ class ScoreBar(QWidget):
         layout.addWidget(self.details_button)
         layout.addWidget(QLabel("Device"))
         layout.addWidget(self.device_combo)
+        layout.addWidget(QLabel("Athlete"))
+        layout.addWidget(self.athlete_combo)
         layout.addWidget(self.score_button)
         layout.addStretch(1)
         layout.addWidget(self.stage_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.cancel_button)
+
+    def set_athletes(self, names: list[str]) -> None:
+        """The library's athletes to choose from; what is typed stays."""
+        typed = self.athlete_combo.currentText()
+        self.athlete_combo.clear()
+        self.athlete_combo.addItems(names)
+        self.athlete_combo.setEditText(typed)
+
+    def athlete(self) -> str:
+        return " ".join(self.athlete_combo.currentText().split())
 
     def fill_packs(self, current: str = "") -> None:
         """Installed packs and the demo; ``current`` ("" = demo) is selected."""
@@ -130,6 +148,7 @@ class ScoreBar(QWidget):
         self.score_button.setEnabled(not running)
         self.pack_combo.setEnabled(not running)
         self.device_combo.setEnabled(not running)
+        self.athlete_combo.setEnabled(not running)
         self.progress.setVisible(running)
         self.cancel_button.setVisible(running)
         self.cancel_button.setEnabled(True)

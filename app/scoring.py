@@ -35,6 +35,7 @@ class ScoringController(QObject):
         self.window = window
         self.job: Job | None = None
         self.weights_job: Job | None = None
+        self.athlete = ""
         self._retry_after_weights = False
 
     @property
@@ -55,6 +56,7 @@ class ScoringController(QObject):
         if player.path is None or self.scoring:
             return None
         bar = self.window.score_bar
+        self.athlete = bar.athlete()  # the attempt is this athlete's, whatever is typed while it scores
         self.job = self.service.score(
             player.path,
             pack=bar.pack,
@@ -88,10 +90,14 @@ class ScoringController(QObject):
     def _on_scored(self, result: Any) -> None:
         self._set_running(False)
         window = self.window
-        window.comparison.add_attempt(result)
         summary = f"Scored {result.video_name}: {result.score_text()}"
         if result.warnings():
             summary += " — " + result.warnings()[0]
+        if self.athlete and self.job is not None:
+            result.athlete = self.athlete
+            summary += " — " + window.library_tab.record_scored(result, self.job.video)
+            window.fill_athletes()
+        window.comparison.add_attempt(result)
         if self.job is None or not window.files.is_open_video(getattr(self.job, "video", "")):
             # Another video was opened while this one was scoring: keep the score, don't mix them up.
             window.show_status(summary + " (added to the Compare tab)")

@@ -1,4 +1,8 @@
-"""`--screenshot FILE`: wait until the window shows a scored routine, save it as a PNG, quit."""
+"""`--screenshot FILE`: wait until the window shows what the picture is of, save it as a PNG, quit.
+
+`ScreenshotRun` waits for a scored routine (the main picture); `LibraryScreenshot` for the Library tab's
+progress chart on a generated library (`--library-demo`).
+"""
 
 from __future__ import annotations
 
@@ -9,25 +13,60 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
 
-class ScreenshotRun(QObject):
-    """Drives one screenshot: result shown → seek into the routine → frame painted → grab → quit."""
+class _Shot(QObject):
+    """Grab the window once, when a subclass says it is ready; give up after a time limit."""
 
     TIMEOUT_MS = 600_000
+    WAITING_FOR = "the window"
 
     def __init__(self, window, path: str | Path) -> None:
         super().__init__(window)
         self.window = window
         self.path = Path(path)
         self.exit_code = 1
-        self._target = -1
         self._timeout = QTimer(self)
         self._timeout.setSingleShot(True)
         self._timeout.timeout.connect(self._give_up)
+
+    def start(self) -> None:
+        self._timeout.start(self.TIMEOUT_MS)
+
+    @Slot()
+    def _grab(self) -> None:
+        if self.exit_code == 0:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ok = self.window.grab().save(str(self.path))
+        if ok:
+            print(f"saved {self.path}")
+        else:
+            print(f"vatp-studio: error: cannot write {self.path}", file=sys.stderr)
+        self._finish(0 if ok else 1)
+
+    @Slot()
+    def _give_up(self) -> None:
+        print(f"vatp-studio: error: no {self.WAITING_FOR} within the time limit", file=sys.stderr)
+        self._finish(1)
+
+    def _finish(self, code: int) -> None:
+        self.exit_code = code
+        self._timeout.stop()
+        QApplication.instance().quit()
+
+
+class ScreenshotRun(_Shot):
+    """Drives one screenshot: result shown → seek into the routine → frame painted → grab → quit."""
+
+    WAITING_FOR = "scored result"
+
+    def __init__(self, window, path: str | Path) -> None:
+        super().__init__(window, path)
+        self._target = -1
         window.result_shown.connect(self._on_result)
         window.score_jobs.ended_without_result.connect(self._on_no_result)
 
     def start(self) -> None:
-        self._timeout.start(self.TIMEOUT_MS)
+        super().start()
         if self.window.result is not None:  # a saved score was loaded with the video
             QTimer.singleShot(0, self._seek_into_routine)
 
@@ -60,24 +99,22 @@ class ScreenshotRun(QObject):
         if index == self._target:
             QTimer.singleShot(300, self._grab)  # let the timeline and plots repaint
 
-    @Slot()
-    def _grab(self) -> None:
-        if self.exit_code == 0:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        ok = self.window.grab().save(str(self.path))
-        if ok:
-            print(f"saved {self.path}")
-        else:
-            print(f"vatp-studio: error: cannot write {self.path}", file=sys.stderr)
-        self._finish(0 if ok else 1)
+
+class LibraryScreenshot(_Shot):
+    """The Library tab on a generated library, grabbed once its progress chart is drawn."""
+
+    TIMEOUT_MS = 120_000
+    WAITING_FOR = "library chart"
+
+    def __init__(self, window, path: str | Path) -> None:
+        super().__init__(window, path)
+        window.library_tab.chart.drawn.connect(self._on_drawn)
+
+    def start(self) -> None:
+        super().start()
+        if self.window.library_tab.chart.series is not None:
+            self._on_drawn()
 
     @Slot()
-    def _give_up(self) -> None:
-        print("vatp-studio: error: no scored result within the time limit", file=sys.stderr)
-        self._finish(1)
-
-    def _finish(self, code: int) -> None:
-        self.exit_code = code
-        self._timeout.stop()
-        QApplication.instance().quit()
+    def _on_drawn(self) -> None:
+        QTimer.singleShot(300, self._grab)  # let the table and the plots repaint

@@ -92,12 +92,19 @@ class Line:
 
 @dataclass
 class Band:
-    """The area under a curve down to y = 0 (the ±σ band of a distribution)."""
+    """A filled area under a curve: down to y = 0 (the ±σ band of a distribution) or down to ``lower``
+    (the interval band of a score over time)."""
 
     x: list[float]
     y: list[float]
     color: str
     alpha: float = 0.25
+    lower: list[float] | None = None
+
+    def outline(self) -> list[tuple[float, float]]:
+        """The polygon to fill: along the curve, then back along the lower edge."""
+        lower = self.lower if self.lower is not None else [0.0] * len(self.x)
+        return list(zip(self.x, self.y)) + list(zip(reversed(self.x), reversed(lower)))
 
 
 @dataclass
@@ -285,3 +292,56 @@ def aligned_comparison_chart(results: Sequence[Any]) -> Chart:
         series=series,
         lines=[Line(k, lo, k, hi, palette.IDENTITY) for k in range(n_boundaries + 1)],
     )
+
+
+def progress_charts(series: Any) -> tuple[Chart, Chart]:
+    """One athlete's attempts with one pack over time (x in POSIX seconds): the score with its interval band
+    (± σ while results carry no interval), and one line per sub-action contribution.
+
+    ``series`` is a `vatp_core.library.ProgressSeries`: one pack only, so one score scale.
+    """
+    from datetime import datetime
+
+    xs = [datetime.fromisoformat(t).timestamp() for t in series.times]
+    means = [float(m) for m in series.means]
+    color = palette.attempt_color(0)
+    if series.has_intervals:
+        kept = [(x, lo, hi) for x, lo, hi in zip(xs, series.interval_lo, series.interval_hi) if None not in (lo, hi)]
+        bx, blo, bhi = [k[0] for k in kept], [float(k[1]) for k in kept], [float(k[2]) for k in kept]
+        band_label = "interval"
+    else:
+        bx, blo, bhi = xs, [m - s for m, s in zip(means, series.stds)], [m + s for m, s in zip(means, series.stds)]
+        band_label = "± σ"
+    x_lo, x_hi = (min(xs), max(xs)) if xs else (0.0, 1.0)
+    if x_hi <= x_lo:
+        x_lo, x_hi = x_lo - 86400.0, x_hi + 86400.0
+    pad = 0.02 * (x_hi - x_lo)
+    x_axis = Axis.numeric(x_lo - pad, x_hi + pad, "date", ticks=False)
+    values = means + blo + bhi
+    y_lo, y_hi = _padded(values, 0.1, 1.0) if values else (0.0, 1.0)
+    if series.score_range:
+        y_lo, y_hi = max(float(series.score_range[0]), y_lo), min(float(series.score_range[1]), y_hi)
+    score = Chart(
+        f"{series.athlete}: {series.pack_name}",
+        x_axis,
+        Axis.numeric(y_lo, y_hi, f"score ({band_label})"),
+        series=[Series(xs, means, color, "score")]
+        + ([Series(xs, means, color, "", "points")] if len(xs) <= 150 else []),
+        bands=[Band(bx, bhi, color, 0.22, lower=blo)] if bx else [],
+        legend="",
+    )
+    lines, all_c = [], []
+    for k, (name, values_k) in enumerate(series.contributions.items()):
+        pts = [(x, float(c)) for x, c in zip(xs, values_k) if c is not None]
+        all_c += [c for _, c in pts]
+        lines.append(Series([p[0] for p in pts], [p[1] for p in pts], palette.subaction_color(k), name))
+    c_lo, c_hi = _padded(all_c + [0.0], 0.1, 0.5)
+    contributions = Chart(
+        "Sub-action contributions",
+        x_axis,
+        Axis.numeric(c_lo, c_hi, "contribution"),
+        series=lines,
+        lines=[Line(x_axis.lo, 0.0, x_axis.hi, 0.0)],
+        legend="upper left",
+    )
+    return score, contributions

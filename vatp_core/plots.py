@@ -56,7 +56,7 @@ def render_png(chart: Chart, path: str | Path) -> Path:
             cv2.line(img, (x0, y), (x1, y), grid, 1)
         cv2.putText(img, _ascii(label), (x0 - 50, y + 5), _FONT, 0.45, muted, 1, aa)
     for band in chart.bands:
-        pts = np.array([px(band.x[0], 0)] + [px(x, y) for x, y in zip(band.x, band.y)] + [px(band.x[-1], 0)])
+        pts = np.array([px(x, y) for x, y in band.outline()])
         layer = img.copy()
         cv2.fillPoly(layer, [pts.astype(np.int32)], palette.bgr(band.color), aa)
         img = cv2.addWeighted(layer, band.alpha, img, 1 - band.alpha, 0)

@@ -18,7 +18,7 @@ from .atomic import atomic_write
 from .errors import VATPError
 from .time_format import clock
 
-RESULT_FORMAT_VERSION = 2  # 2: interval, ood, out_of_range
+RESULT_FORMAT_VERSION = 3  # 2: athlete, notes, tags; 3: interval, ood, out_of_range
 SIDECAR_SUFFIX = ".vatp.json"
 
 
@@ -190,11 +190,14 @@ class ScoreResult:
     baseline_mean: float = 0.0  # score with every sub-action replaced by the pack's baseline
     cumulative: dict[str, list[float]] = field(default_factory=lambda: {"frames": [], "scores": []})
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
-    # How sure the score is (format 2): the calibrated interval {level, low, high, method, clipped, n_calibration,
+    athlete: str = ""  # who performed the routine; the athlete library is rebuilt from these
+    notes: str = ""  # the coach's notes on the attempt
+    tags: list[str] = field(default_factory=list)
+    # How sure the score is (format 3): the calibrated interval {level, low, high, method, clipped, n_calibration,
     # reason} (low/high None when the pack is uncalibrated), the out-of-distribution check {flag, distance,
     # percentile, threshold, reason} (flag None without statistics), and whether μ fell outside the score range.
-    # Results of format 1 load with both empty: they were scored before calibration existed. ``std`` stays the
-    # paper's σ, the model's own figure, for research.
+    # Results of formats 1-2 load with both empty: they were scored before calibration existed. ``std`` stays
+    # the paper's σ, the model's own figure, for research.
     interval: dict[str, Any] = field(default_factory=dict)
     ood: dict[str, Any] = field(default_factory=dict)
     out_of_range: bool = False
@@ -330,13 +333,16 @@ class ScoreResult:
             values["difficulty"] = float(values["difficulty"])
         if values.get("raw_mean") is not None:
             values["raw_mean"] = float(values["raw_mean"])
+        values["format_version"] = RESULT_FORMAT_VERSION  # loaded older files are upgraded in memory
+        values["athlete"] = str(values.get("athlete") or "")
+        values["notes"] = str(values.get("notes") or "")
+        values["tags"] = [str(t) for t in values.get("tags") or []]
         if "clip_ranges" in values:
             values["clip_ranges"] = [[int(a), int(b)] for a, b in values["clip_ranges"]]
         for key in ("interval", "ood"):
             if not isinstance(values.get(key, {}), dict):
                 raise ResultFormatError(f"Score result field {key!r} must be an object.")
         values["out_of_range"] = bool(values.get("out_of_range", False))
-        values["format_version"] = RESULT_FORMAT_VERSION  # read as today's result (older fields filled in)
         return cls(**values)
 
     def to_json(self, path: str | os.PathLike | None = None, indent: int | None = 1) -> str:

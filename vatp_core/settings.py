@@ -45,6 +45,7 @@ class Settings:
     interval_level: float = 0.9  # coverage of the calibrated score interval shown everywhere
     recent_files: list[str] = field(default_factory=list)
     shortcuts: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SHORTCUTS))
+    library_path: str = ""  # the athlete library file; empty means library.sqlite3 in the data folder
 
     MAX_RECENT = 10
 

@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"), help="compute device when scoring")
     p.add_argument("--reference", metavar="REF.json", help="a previous attempt (result JSON or video) to compare with")
     p.add_argument("--video", help="the video the key frames come from (default: the path stored in the result)")
-    p.add_argument("--athlete", default="", help="athlete's name printed on the report")
+    p.add_argument(
+        "--athlete", default="", help="athlete's name printed on the report (default: the one the result carries)"
+    )
     p.add_argument("--routine", default="", help="routine / event printed on the report")
     p.add_argument("--date", default="", help="date printed on the report (default: today)")
     p.add_argument("--title", default="", help="report title (default: 'Routine score report')")
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     reference = load_or_score(Path(args.reference), args.pack, args.device) if args.reference else None
     fields = report.ReportFields(
         title=args.title or report.ReportFields.title,
-        athlete=args.athlete,
+        athlete=args.athlete or result.athlete,
         routine=args.routine,
         date=args.date or date.today().isoformat(),
     )

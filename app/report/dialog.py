@@ -36,7 +36,7 @@ class ReportOptionsDialog(QDialog):
         self.open_reference = reference
         form = QFormLayout(self)
         self.title_edit = QLineEdit(ReportFields.title)
-        self.athlete_edit = QLineEdit()
+        self.athlete_edit = QLineEdit(result.athlete if result is not None else "")
         self.athlete_edit.setPlaceholderText("athlete's name")
         self.routine_edit = QLineEdit(Path(result.video_name).stem if result is not None else "")
         self.date_edit = QDateEdit(QDate.currentDate())
@@ -45,6 +45,8 @@ class ReportOptionsDialog(QDialog):
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setPlaceholderText("notes for the athlete (optional)")
         self.notes_edit.setFixedHeight(60)
+        if result is not None and result.notes:
+            self.notes_edit.setPlainText(result.notes)
         self.page_combo = QComboBox()
         self.page_combo.addItems(list(PAGE_SIZES))
         self.reference_edit = QLineEdit()

@@ -95,10 +95,10 @@ def draw_chart(c: Canvas, rect: QRectF, chart: Chart) -> Axes:
     p.setClipRect(ax.rect.adjusted(-1, -1, 1, 1))
     for band in chart.bands:
         path = QPainterPath()
-        path.moveTo(ax.pt(band.x[0], 0))
-        for x, y in zip(band.x, band.y):
+        outline = band.outline()
+        path.moveTo(ax.pt(*outline[0]))
+        for x, y in outline[1:]:
             path.lineTo(ax.pt(x, y))
-        path.lineTo(ax.pt(band.x[-1], 0))
         path.closeSubpath()
         p.fillPath(path, QBrush(qcolor(band.color, band.alpha)))
     for line in chart.lines:

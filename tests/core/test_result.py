@@ -142,6 +142,24 @@ def test_bad_result_files(tmp_path, text, needle):
         ScoreResult.from_json(p)
 
 
+def test_version_1_result_loads_without_athlete_notes_tags():
+    data = make_result().to_dict()
+    data["format_version"] = 1
+    for key in ("athlete", "notes", "tags"):
+        data.pop(key)
+    loaded = ScoreResult.from_dict(data)
+    assert (loaded.athlete, loaded.notes, loaded.tags) == ("", "", [])
+    assert loaded.format_version == 2
+
+
+def test_athlete_notes_tags_round_trip(tmp_path):
+    result = make_result()
+    result.athlete, result.notes, result.tags = "A. Diver", "late entry", ["training", "3m"]
+    path = result.save_sidecar(tmp_path / "v.mp4")
+    loaded = ScoreResult.from_json(path)
+    assert (loaded.athlete, loaded.notes, loaded.tags) == ("A. Diver", "late entry", ["training", "3m"])
+
+
 def test_video_and_pack_are_typed_records():
     from vatp_core.result import PackRecord, VideoRecord
 

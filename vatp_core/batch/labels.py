@@ -11,20 +11,25 @@ from ..errors import VATPError
 
 @dataclass
 class Label:
-    """A video's true score (and difficulty, when the labels file has one)."""
+    """A video's true score, difficulty and athlete (each when the labels file has that column)."""
 
-    score: float
+    score: float | None
     difficulty: float | None = None
+    athlete: str = ""
 
 
 def read_labels(path: str | Path) -> dict[str, Label]:
-    """Read ``file,score[,difficulty,…]`` (SynthAQA / generic layout); keys are the file as written."""
+    """Read ``file,score[,difficulty][,athlete,…]`` (SynthAQA / generic layout); keys are the file as written.
+
+    A file with an ``athlete`` column needs no score column (it only says whose each video is).
+    """
     table = read_csv(path, what="Labels file")
     file_col = table.find("file", "video", "path", "name")
     score_col = table.find("score", "final_score", "label")
-    if file_col is None or score_col is None:
+    athlete_col = table.find("athlete", "athlete_name")
+    if file_col is None or (score_col is None and athlete_col is None):
         raise VATPError(
-            f"{table.path.name}: the labels file needs a 'file' and a 'score' column "
+            f"{table.path.name}: the labels file needs a 'file' column and a 'score' or 'athlete' column "
             f"(found: {', '.join(table.header) or 'none'})"
         )
     dd_col = table.find("difficulty", "dd")
@@ -32,7 +37,9 @@ def read_labels(path: str | Path) -> dict[str, Label]:
     for row in table.rows:
         name = row.text(file_col)
         if name:
-            labels[name.replace("\\", "/")] = Label(row.number(score_col), row.optional_number(dd_col))
+            score = row.number(score_col) if score_col is not None else None
+            athlete = " ".join(row.text(athlete_col).split())
+            labels[name.replace("\\", "/")] = Label(score, row.optional_number(dd_col), athlete)
     return labels
 
 

@@ -38,6 +38,7 @@ class BatchRow:
 
     file: str  # path relative to the batch folder, '/'-separated
     status: str  # "ok" | "error"
+    athlete: str = ""  # from the labels file or the video's folder (--athlete-from-folder)
     mean: float | None = None  # predicted score μ (× difficulty when the pack divides by DD)
     std: float | None = None  # the paper's σ of the predicted distribution (the model's own figure)
     interval_low: float | None = None  # calibrated interval (empty when the pack is uncalibrated)

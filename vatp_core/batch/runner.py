@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import Cancelled, VATPError, check_cancel
+from .athletes import LibraryFeed, athlete_of
 from .discovery import content_hash, find_videos, pack_identity
 from .labels import Label, match_label, read_labels
 from .prefetch import Prefetcher, Prepared
@@ -37,6 +38,8 @@ def run_batch(
     cancel: Callable[[], bool] | None = None,
     on_row: Callable[[BatchRow, Any], None] | None = None,
     make_report: Callable[[BatchRow, Any], str | Path | None] | None = None,
+    athlete_from_folder: bool = False,
+    library: str | Path | None = None,
 ) -> BatchSummary:
     """Score every video under ``folder`` with ``scorer``, resuming from ``out_csv`` / ``out_json``.
 
@@ -54,6 +57,7 @@ def run_batch(
     exclude = [store.results_dir]
     videos = find_videos(root, exclude=exclude)
     label_map = read_labels(labels) if labels else {}
+    feed = LibraryFeed(library)
     rels = [p.relative_to(root).as_posix() for p in videos]
     store.meta.update(
         folder=str(root.resolve()),
@@ -113,14 +117,18 @@ def run_batch(
             if isinstance(item.error, Cancelled):
                 raise item.error
             label = match_label(label_map, item.rel) if label_map else None
+            athlete = athlete_of(item.rel, label, athlete_from_folder)
             if item.skip:
                 n_skipped += 1
                 row = store.rows[item.rel]
                 changed = row.content_hash != item.chash  # a row of an older version: upgraded to the full id
                 row.content_hash = item.chash
-                if label is not None and row.true_score != label.score:
+                if label is not None and label.score is not None and row.true_score != label.score:
                     row.true_score = label.score
                     changed = True
+                if athlete and row.athlete != athlete:
+                    row.athlete, changed = athlete, True
+                feed.add_stored(store.result_path(row), row.athlete)
                 if make_report is not None and not (row.report and (store.out_csv.parent / row.report).is_file()):
                     changed |= _report_from_stored(row, store, make_report)
                 if changed:
@@ -128,7 +136,9 @@ def run_batch(
                 if on_row is not None:
                     on_row(row, None)
             else:
-                row, result = _score_one(item, scorer, store, pack_id, pack_name, label, split, progress, cancel)
+                row, result = _score_one(
+                    item, scorer, store, pack_id, pack_name, label, athlete, split, progress, cancel
+                )
                 if row.status == "ok":
                     n_scored += 1
                     if make_report is not None:
@@ -145,6 +155,8 @@ def run_batch(
                 if label_map:
                     store.metrics = label_metrics(_present(store, rels), score_range)
                 store.write(rels)
+                if result is not None and row.status == "ok":
+                    feed.add(result, athlete, store.result_path(row))
                 if on_row is not None:
                     on_row(row, result)
             done += 1
@@ -157,6 +169,7 @@ def run_batch(
         if fetcher is not None:
             fetcher.stop.set()
             fetcher.join(timeout=30)
+        feed.close()
     if label_map:
         store.metrics = label_metrics(_present(store, rels), score_range)
     store.write(rels)
@@ -173,6 +186,8 @@ def run_batch(
         out_json=store.out_json,
         metrics=store.metrics,
         folder=root,
+        library_added=feed.added,
+        library_error=feed.error,
     )
 
 
@@ -189,6 +204,7 @@ def _score_one(
     pack_id: str,
     pack_name: str,
     label: Label | None,
+    athlete: str,
     split: bool,
     progress: Progress | None,
     cancel: Callable[[], bool] | None,
@@ -203,6 +219,7 @@ def _score_one(
         pack_id=pack_id,
         true_score=label.score if label else None,
         difficulty=label.difficulty if label else None,
+        athlete=athlete,
         scored_at=utc_now(),
     )
     result = None
@@ -216,6 +233,8 @@ def _score_one(
             result = scorer.score_features(item.path, item.features, **kwargs)
         else:
             result = scorer.score(item.path, **kwargs)
+        if athlete:
+            result.athlete = athlete  # the stored result is the portable record the library is rebuilt from
         row.status = "ok"
         row.mean = float(result.mean)
         row.std = float(result.std)

@@ -24,6 +24,8 @@ class BatchSummary:
     metrics: dict | None = None
     folder: Path = Path(".")
     summary_pdf: Path | None = None  # set by callers that also render the summary report
+    library_added: int = 0  # attempts entered into the athlete library
+    library_error: str = ""  # why the athlete library could not be written, when it could not
 
     @property
     def videos_per_minute(self) -> float:

@@ -21,6 +21,7 @@ from ..errors import VATPError
 COMMAND_MODULES: tuple[str, ...] = (
     "score",
     "batch",
+    "library",
     "packs",
     "weights",
     "extract",

@@ -28,9 +28,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reports", metavar="DIR", help="also write one PDF report per video and a summary PDF here")
     p.add_argument(
         "--labels",
-        help="CSV with file,score[,difficulty]: adds Spearman, R-l2, scatter, CS curve and a "
-        "summary PDF ranking the routines (beside the CSV unless --reports is given)",
+        help="CSV with file,score[,difficulty][,athlete]: adds Spearman, R-l2, scatter, CS curve and a "
+        "summary PDF ranking the routines (beside the CSV unless --reports is given); an athlete column "
+        "(with or without scores) says whose each video is",
     )
+    p.add_argument(
+        "--athlete-from-folder",
+        action="store_true",
+        help="the athlete of each video is the name of its folder (DIR/Anna/dive3.mp4 → Anna)",
+    )
+    p.add_argument(
+        "--library",
+        metavar="FILE",
+        help="athlete library that attempts with an athlete enter (default: the one the app uses)",
+    )
+    p.add_argument("--no-library", action="store_true", help="do not enter attempts into the athlete library")
     p.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"), help="compute device")
     p.add_argument("--page-size", default="A4", choices=("A4", "Letter"), help="paper size of the PDF reports")
     p.add_argument(
@@ -92,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
             on_row=on_row,
             make_report=make_report,
+            athlete_from_folder=args.athlete_from_folder,
+            library=None if args.no_library else _library_path(args.library),
         )
     except VATPError as exc:
         raise CLIError(str(exc)) from None
@@ -102,6 +116,10 @@ def run(args: argparse.Namespace) -> int:
         f"{summary.n_failed} failed in {summary.seconds:.1f} s ({summary.videos_per_minute:.1f} videos/min)"
     )
     print(f"results: {summary.out_csv}  {summary.out_json}")
+    if summary.library_added:
+        print(f"library: {summary.library_added} attempt(s) entered")
+    if summary.library_error:
+        print(f"library not written: {summary.library_error}")
     if summary.metrics:
         m = summary.metrics
         print(f"labels: n={m['n']}  Spearman {m['spearman']:.3f}  R-l2 {m['rl2']:.3f}  MSE {m['mse']:.3f}")
@@ -115,6 +133,12 @@ def run(args: argparse.Namespace) -> int:
     if summary.cancelled:
         return 130
     return 1 if summary.n_failed and summary.n_failed == summary.n_videos else 0
+
+
+def _library_path(chosen: str | None) -> Path:
+    from ..library import default_library_path
+
+    return Path(chosen) if chosen else default_library_path()
 
 
 def _renderer(required: bool) -> ReportRenderer | None:

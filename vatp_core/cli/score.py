@@ -52,6 +52,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="dive code (e.g. 407C), looked up in the pack's difficulty table",
     )
     add_level_arg(p)
+    p.add_argument(
+        "--athlete", default="", help="whose routine it is: stored in the result and entered into the athlete library"
+    )
+    p.add_argument("--notes", default="", help="notes stored with the result")
+    p.add_argument(
+        "--tag", action="append", default=[], metavar="TAG", help="a tag stored with the result (repeatable)"
+    )
+    p.add_argument("--no-library", action="store_true", help="with --athlete: do not enter the athlete library")
     p.add_argument("--no-cache", action="store_true", help="recompute the clip features even if cached")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=run)
@@ -88,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
         progress.close()
         raise CLIError(str(exc)) from None
     progress.close()
+    result.athlete = " ".join(args.athlete.split())
+    result.notes = args.notes.strip()
+    result.tags = [t.strip() for t in args.tag if t.strip()]
     if args.json == "-":
         print(result.to_json())
     else:
@@ -99,4 +110,12 @@ def run(args: argparse.Namespace) -> int:
         path = result.save_sidecar(video)
         if args.json != "-":
             print(f"wrote {path}")
+    if result.athlete and not args.no_library:
+        from ..library import Library
+
+        with Library() as lib:
+            source = result.sidecar_path(video) if args.sidecar else (args.json if args.json not in (None, "-") else "")
+            lib.add_result(result, source="cli", source_path=str(source or ""))
+        if args.json != "-":
+            print(f"entered into the athlete library ({lib.path}) for {result.athlete}")
     return 0
