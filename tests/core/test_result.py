@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from vatp_core.result import ResultFormatError, ScoreResult, Segment
+from vatp_core.result import RESULT_FORMAT_VERSION, ResultFormatError, ScoreResult, Segment
 
 
 def make_result(**overrides) -> ScoreResult:
@@ -149,7 +149,7 @@ def test_version_1_result_loads_without_athlete_notes_tags():
         data.pop(key)
     loaded = ScoreResult.from_dict(data)
     assert (loaded.athlete, loaded.notes, loaded.tags) == ("", "", [])
-    assert loaded.format_version == 2
+    assert loaded.format_version == RESULT_FORMAT_VERSION
 
 
 def test_athlete_notes_tags_round_trip(tmp_path):
