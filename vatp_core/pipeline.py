@@ -157,8 +157,8 @@ class Scorer:
         """Release the model and backbone (and their GPU memory) when switching packs or devices."""
         import torch
 
-        self.model = None  # type: ignore[assignment]
-        self.backbone = None  # type: ignore[assignment]
+        self.model = None
+        self.backbone = None
         self._phrases = None
         if self.device.type == "cuda":
             torch.cuda.empty_cache()

@@ -170,6 +170,7 @@ def _recompute_derived_buffers(module: "nn.Module") -> None:
     import torch
 
     tables: dict[tuple[int, ...], torch.Tensor] = {}
+    m: Any
     for m in module.modules():
         if hasattr(m, "define_relative_position_index"):  # torchvision Swin: window index table
             window = tuple(int(w) for w in m.window_size)
@@ -280,7 +281,7 @@ def load_backbone(
             state = wm.read_state_file(Path(weights))
         else:
             source = source or "state_dict"
-            state = dict(weights)
+            state = dict(weights or {})
         state = wm.adapt_state_dict(spec.name, state)
         load_into(module, state, spec.name)
     module.eval().requires_grad_(False)
