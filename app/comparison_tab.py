@@ -114,6 +114,7 @@ def labelled_from_attempts(labels_path: Path, attempts: list) -> LabelledSet:
 
 class ComparisonTab(QWidget):
     attempt_activated = Signal(object)  # a ScoreResult the user wants to review
+    side_by_side_requested = Signal(object, object)  # two ScoreResults to watch side by side
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,6 +141,10 @@ class ComparisonTab(QWidget):
         buttons.addWidget(add_button)
         buttons.addWidget(remove_button)
         left_layout.addLayout(buttons)
+        self.watch_button = QPushButton("Watch side by side")
+        self.watch_button.setToolTip("Play the first two ticked attempts side by side, synced on their sub-actions")
+        self.watch_button.clicked.connect(self.watch_side_by_side)
+        left_layout.addWidget(self.watch_button)
         left_layout.addWidget(labels_button)
 
         self.curve_plot = pg.PlotWidget(background=None)
@@ -231,6 +236,14 @@ class ComparisonTab(QWidget):
             self.list.takeItem(row)
             del self.attempts[row]
             self._refresh()
+
+    @Slot()
+    def watch_side_by_side(self) -> None:
+        chosen = self.checked()
+        if len(chosen) < 2:
+            QMessageBox.information(self, "Watch side by side", "Tick two attempts to watch them side by side.")
+            return
+        self.side_by_side_requested.emit(chosen[0], chosen[1])
 
     @Slot(QListWidgetItem)
     def _activate(self, item: QListWidgetItem) -> None:

@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the Library tab on a generated library of made-up attempts (a temporary file; for pictures)",
     )
     parser.add_argument(
+        "--screenshot-view",
+        choices=("main", "angle", "dual"),
+        default="main",
+        help="with --screenshot: the Review tab, an angle drawn on the frame, or the dual player",
+    )
+    parser.add_argument(
         "--headless",
         action="store_true",
         help="score the demo (or the given video) without a window and print the summary",
@@ -96,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         return _library_demo(app, window, args.screenshot)
 
     video = args.video
-    shot = ScreenshotRun(window, args.screenshot) if args.screenshot else None
+    shot = ScreenshotRun(window, args.screenshot, args.screenshot_view) if args.screenshot else None
     window.interactive = shot is None
     if args.demo and not video:
         if not window.open_demo(score=True):

@@ -22,12 +22,14 @@ from vatp_core.video import is_video_filename
 from .about import show_about
 from .comparison_tab import ComparisonTab
 from .empty_state import EmptyState
+from .exports import Exporter
 from .library import LibraryTab
 from .menus import WindowMenus
 from .opening import FileOpener
 from .review_tab import ReviewTab
 from .scoring import ScoringController
 from .shortcuts import ShortcutMap
+from .side_by_side import SideBySide
 from .worker import InferenceService, Job
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,8 @@ class MainWindow(QMainWindow):
         self.service.progress.connect(self.score_bar.show_progress)
         self.files = FileOpener(self)
         self.score_jobs = ScoringController(self)
+        self.side_by_side = SideBySide(self)
+        self.exporter = Exporter(self)
         self.menus = WindowMenus(self)
         self.recent_menu = self.menus.recent_menu
         self.save_action = self.menus.save_action
@@ -80,6 +84,7 @@ class MainWindow(QMainWindow):
         self.score_bar.score_clicked.connect(self.start_scoring)
         self.score_bar.cancel_clicked.connect(self.cancel_scoring)
         self.comparison.attempt_activated.connect(self.review_attempt)
+        self.comparison.side_by_side_requested.connect(self.open_side_by_side)
         self.library_tab.review_requested.connect(self.review_attempt)
         self.library_tab.compare_requested.connect(self.compare_attempts)
         self.library_tab.status.connect(self.show_status)
@@ -144,6 +149,10 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def review_attempt(self, result, json_path: Path | None = None) -> None:
         self.files.review_attempt(result, json_path)
+
+    def open_side_by_side(self, first, second) -> bool:
+        """Watch two attempts side by side in the Review tab (each a ScoreResult, a result JSON or a video path)."""
+        return self.side_by_side.open(first, second)
 
     @Slot()
     def save_result(self) -> Path | None:

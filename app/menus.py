@@ -40,6 +40,13 @@ class WindowMenus(QObject):
         )
         file_menu.addSeparator()
         self.report_action = self._action(file_menu, "Export &report (PDF)…", window.export_report, None, False)
+        self._action(file_menu, "Export &clip of the sub-action (MP4)…", window.exporter.export_clip)
+        self._action(file_menu, "Export &frame with drawings (PNG)…", window.exporter.export_frame)
+        self.kva_action = self._action(
+            file_menu, "Export &Kinovea key images (.kva)…", window.exporter.export_kva, None, False
+        )
+        file_menu.addSeparator()
+        self._action(file_menu, "&Watch side by side…", window.side_by_side.choose)
         self._action(file_menu, "&Batch score folder…", window.open_batch)
         file_menu.addSeparator()
         self._action(file_menu, "Se&ttings…", window.open_settings, QKeySequence.StandardKey.Preferences)
@@ -82,6 +89,7 @@ class WindowMenus(QObject):
         """Save and Export need a result on screen."""
         self.save_action.setEnabled(enabled)
         self.report_action.setEnabled(enabled)
+        self.kva_action.setEnabled(enabled)
 
     def set_scoring(self, running: bool, can_score: bool) -> None:
         self.cancel_action.setEnabled(running)

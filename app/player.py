@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .frame_loader import FrameLoader
 from .player_view import PlayerView
+from .scrub_cache import ScrubCache, split_budget
 from .transport_bar import TransportBar
 
 SPEEDS: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
@@ -29,6 +30,7 @@ class Player(QWidget):
     video_opened = Signal(object)  # the VideoInfo of the new video
     playing_changed = Signal(bool)
     decode_failed = Signal(str)
+    cache_changed = Signal(str)  # the scrub cache's status line (empty when nothing is cached)
 
     def __init__(self, frame_cache_mb: int = 256, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +55,10 @@ class Player(QWidget):
         self.playing = False
         self._anchor_frame = 0
         self._anchor_clock = 0.0
+        self.segments: list = []  # sub-actions of the video: the one under the playhead is kept in the scrub cache
+        self.scrub = ScrubCache(split_budget(frame_cache_mb)[1], self)
+        self.scrub.progress.connect(lambda *_: self.cache_changed.emit(self.scrub.describe()))
+        self.scrub.status.connect(self.cache_changed)
 
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -69,7 +75,8 @@ class Player(QWidget):
         """Open a video; raises VideoError (nothing changes) when it cannot be read."""
         from vatp_core.video import open_video
 
-        reader = open_video(path, frame_cache_mb=self.frame_cache_mb)
+        reader_mb, scrub_mb = split_budget(self.frame_cache_mb)
+        reader = open_video(path, frame_cache_mb=reader_mb)
         try:
             n = len(reader)
             stamps = getattr(reader, "timestamps", None)
@@ -84,8 +91,11 @@ class Player(QWidget):
         self._times = times
         # The reader keeps decoded frames (frame_cache_mb); the loader only a few ready-to-paint images.
         self.loader = FrameLoader(reader, min(64, max(16, self.frame_cache_mb // 4)), self)
-        self.loader.frame_ready.connect(self._on_frame)
+        self.loader.frame_ready.connect(self._on_decoded)
         self.loader.failed.connect(self._on_decode_failed)
+        self.scrub.budget_bytes = scrub_mb << 20
+        self.scrub.set_reader(reader)
+        self.segments = []
         self.transport.set_length(n)
         self.loop = None
         self.target, self.shown = 0, -1
@@ -94,6 +104,10 @@ class Player(QWidget):
 
     def close_video(self) -> None:
         self.pause()
+        self.scrub.stop()
+        self.scrub.clear()
+        self.scrub.set_reader(None)
+        self.cache_changed.emit("")
         if self.loader is not None:
             self.loader.close()
             self.loader.deleteLater()
@@ -118,6 +132,11 @@ class Player(QWidget):
         self.target = index
         if self.playing:
             self._anchor(index)
+        self._keep_cached(index)
+        image = self.scrub.get(index) if self.view.fit else None
+        if image is not None:
+            self._on_frame(index, image)  # painted now: the decoder is not asked
+            return
         self.loader.request(index)
 
     @Slot(int)
@@ -199,6 +218,39 @@ class Player(QWidget):
             first, last = sorted((max(0, frames[0]), min(self.n_frames - 1, frames[1])))
             frames = (first, last)
         self.loop = frames
+        self._keep_cached(self.target)
+
+    # --- the scrub cache ---------------------------------------------------------------------
+    def set_segments(self, segments) -> None:
+        """The video's sub-actions; the one under the playhead (or the loop) is decoded ahead into RAM."""
+        self.segments = sorted(segments or [], key=lambda s: s.start_frame)
+        self._keep_cached(self.target)
+
+    def view_size(self) -> tuple[int, int]:
+        """The size frames are painted at when fitted to the view (never larger than the video)."""
+        if self.info is None:
+            return (0, 0)
+        w, h = int(self.info.width), int(self.info.height)
+        ratio = self.view.devicePixelRatioF() or 1.0
+        vw, vh = self.view.width() * ratio, self.view.height() * ratio
+        scale = min(1.0, vw / w, vh / h) if w and h else 1.0
+        return max(2, round(w * scale)), max(2, round(h * scale))
+
+    def _keep_cached(self, index: int) -> None:
+        if self.scrub.reader is None:
+            return
+        if self.loop is not None:
+            first, last, label = self.loop[0], self.loop[1], "loop"
+        else:
+            seg = next((s for s in self.segments if s.start_frame <= index <= s.end_frame), None)
+            if seg is None:
+                self.scrub.follow(index)
+                return
+            first, last, label = seg.start_frame, seg.end_frame, seg.name
+        if self.scrub.range == (first, last) and self.scrub.size == self.view_size():
+            self.scrub.follow(index)
+        else:
+            self.scrub.fill(first, last, self.view_size(), index, label)
 
     def _interval_ms(self) -> int:
         # Tick at twice the frame rate so the shown frame is never more than half a frame late.
@@ -228,7 +280,11 @@ class Player(QWidget):
             self.pause()
         if index != self.target or self.shown != index:
             self.target = index
-            self.loader.request(index)
+            image = self.scrub.get(index) if self.view.fit else None
+            if image is not None:
+                self._on_frame(index, image)
+            else:
+                self.loader.request(index)
 
     # --- zoom --------------------------------------------------------------------------------
     @Slot(bool)
@@ -251,6 +307,12 @@ class Player(QWidget):
         self.view.show_frame(index, image)
         self.transport.show_position(index, self.n_frames, self.timestamp(index))
         self.position_changed.emit(index)
+
+    @Slot(int, QImage)
+    def _on_decoded(self, index: int, image: QImage) -> None:
+        if index != self.target and self.scrub.get(self.target) is not None and self.shown == self.target:
+            return  # a decode asked for before the cached frame on screen now: stale
+        self._on_frame(index, image)
 
     @Slot(int, str)
     def _on_decode_failed(self, index: int, message: str) -> None:

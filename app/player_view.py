@@ -26,9 +26,18 @@ class PlayerView(QWidget):
         self._pan = QPointF(0, 0)
         self._drag_from: QPointF | None = None
         self._wheel_accum = 0
+        self._drawing = False  # a press went to the overlay: moves and the release follow it
+        self.overlay = None  # an app.drawings.overlay.DrawingOverlay: drawings painted and edited on the frame
+        self.setMouseTracking(True)
+
+    def set_overlay(self, overlay) -> None:
+        self.overlay = overlay
+        overlay.changed.connect(self.update)
 
     def show_frame(self, index: int, image: QImage) -> None:
         self.index, self.image = index, image
+        if self.overlay is not None:
+            self.overlay.set_frame(index)
         self.update()
 
     def clear(self) -> None:
@@ -60,6 +69,8 @@ class PlayerView(QWidget):
             if self.fit:
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             painter.drawImage(self.target_rect(), self.image)
+            if self.overlay is not None:
+                self.overlay.paint(painter, self.target_rect())
         painter.end()
         if self.image is not None:
             self.painted.emit(self.index, time.perf_counter())
@@ -72,12 +83,32 @@ class PlayerView(QWidget):
             self.step_requested.emit(-steps)  # wheel down = forward
         event.accept()
 
+    def _video_point(self, event) -> list[float]:
+        from .drawings.overlay import view_to_video
+
+        return view_to_video(event.position(), self.target_rect(), self.overlay.drawings.space)
+
+    def _tolerance(self) -> float:
+        from .drawings.overlay import HIT_TOLERANCE
+
+        rect, (sw, _) = self.target_rect(), self.overlay.drawings.space
+        return HIT_TOLERANCE * (sw / rect.width() if rect.width() > 0 and sw else 1.0)
+
     def mousePressEvent(self, event) -> None:
+        if self.overlay is not None and self.image is not None and event.button() == Qt.MouseButton.LeftButton:
+            if self.overlay.press(self._video_point(event), self._tolerance()):
+                self._drawing = True
+                event.accept()
+                return
         if not self.fit and event.button() == Qt.MouseButton.LeftButton:
             self._drag_from = event.position()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
+        if self.overlay is not None and self.image is not None:
+            self.overlay.move(self._video_point(event), self._drawing)
+            if self._drawing:
+                return
         if self._drag_from is not None:
             self._pan += event.position() - self._drag_from
             self._drag_from = event.position()
@@ -85,5 +116,8 @@ class PlayerView(QWidget):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
+        if self._drawing and self.overlay is not None:
+            self._drawing = False
+            self.overlay.release(self._video_point(event))
         self._drag_from = None
         super().mouseReleaseEvent(event)

@@ -82,7 +82,10 @@ class SettingsDialog(QDialog):
         form.addRow("Default model pack", self.pack_combo)
         form.addRow("Device", self.device_combo)
         form.addRow("Feature cache on disk", self.cache_spin)
-        form.addRow("Player frame cache", self.frame_cache_spin)
+        self.frame_cache_spin.setToolTip(
+            "Memory for decoded frames: the step-back cache and the scrub cache of the selected sub-action"
+        )
+        form.addRow("Player frame memory", self.frame_cache_spin)
 
         keys = QWidget()
         keys_layout = QVBoxLayout(keys)

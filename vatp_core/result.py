@@ -18,7 +18,9 @@ from .atomic import atomic_write
 from .errors import VATPError
 from .time_format import clock
 
-RESULT_FORMAT_VERSION = 3  # 2: athlete, notes, tags; 3: interval, ood, out_of_range
+#: 2: athlete, notes, tags. 3: ``drawings`` (the coach's drawings of the video, a `vatp_core.drawings.DrawingSet`).
+#: 4: interval, ood, out_of_range (how sure the score is).
+RESULT_FORMAT_VERSION = 4
 SIDECAR_SUFFIX = ".vatp.json"
 
 
@@ -193,15 +195,16 @@ class ScoreResult:
     athlete: str = ""  # who performed the routine; the athlete library is rebuilt from these
     notes: str = ""  # the coach's notes on the attempt
     tags: list[str] = field(default_factory=list)
-    # How sure the score is (format 3): the calibrated interval {level, low, high, method, clipped, n_calibration,
+    # How sure the score is (format 4): the calibrated interval {level, low, high, method, clipped, n_calibration,
     # reason} (low/high None when the pack is uncalibrated), the out-of-distribution check {flag, distance,
     # percentile, threshold, reason} (flag None without statistics), and whether μ fell outside the score range.
-    # Results of formats 1-2 load with both empty: they were scored before calibration existed. ``std`` stays
+    # Results of formats 1-3 load with both empty: they were scored before calibration existed. ``std`` stays
     # the paper's σ, the model's own figure, for research.
     interval: dict[str, Any] = field(default_factory=dict)
     ood: dict[str, Any] = field(default_factory=dict)
     out_of_range: bool = False
     created: str = field(default_factory=_now_iso)
+    drawings: dict[str, Any] | None = None  # DrawingSet.to_dict() of the video, when it has drawings (format ≥ 3)
     format_version: int = RESULT_FORMAT_VERSION
 
     def __post_init__(self) -> None:
@@ -343,6 +346,8 @@ class ScoreResult:
             if not isinstance(values.get(key, {}), dict):
                 raise ResultFormatError(f"Score result field {key!r} must be an object.")
         values["out_of_range"] = bool(values.get("out_of_range", False))
+        if values.get("drawings") is not None and not isinstance(values["drawings"], dict):
+            raise ResultFormatError("Score result field 'drawings' must be an object.")
         return cls(**values)
 
     def to_json(self, path: str | os.PathLike | None = None, indent: int | None = 1) -> str:
@@ -375,7 +380,13 @@ class ScoreResult:
         return video.with_name(video.name + SIDECAR_SUFFIX)
 
     def save_sidecar(self, video: str | os.PathLike | None = None) -> Path:
+        """Write ``<video>.vatp.json``; a re-scored video keeps the drawings its previous sidecar held."""
         path = self.sidecar_path(video if video is not None else self.video.path)
+        if self.drawings is None and path.is_file():
+            try:
+                self.drawings = ScoreResult.from_json(path).drawings
+            except ResultFormatError:
+                pass  # a damaged old sidecar is replaced; the drawings also live in the user data folder
         self.to_json(path)
         return path
 

@@ -35,13 +35,23 @@ DEFAULT_SHORTCUTS: dict[str, str] = {
 }
 
 
+def default_frame_cache_mb() -> int:
+    """The player's frame memory when the user has not chosen one: an eighth of the RAM, 256 MB–4 GB."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): assume a 8 GB machine
+        total = 8 << 30
+    return int(min(4096, max(256, total / 8 / (1 << 20))))
+
+
 @dataclass
 class Settings:
     version: int = SETTINGS_VERSION
     default_pack: str = ""  # name of an installed pack; empty means the bundled demo pack
     device: str = "auto"  # "auto", "cuda" or "cpu"
     cache_size_mb: int = 4096  # feature cache limit on disk
-    frame_cache_mb: int = 256  # decoded-frame cache of the player
+    # the player's decoded frames: step-back cache and the scrub cache of the selected sub-action together
+    frame_cache_mb: int = field(default_factory=default_frame_cache_mb)
     interval_level: float = 0.9  # coverage of the calibrated score interval shown everywhere
     recent_files: list[str] = field(default_factory=list)
     shortcuts: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SHORTCUTS))

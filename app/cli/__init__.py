@@ -15,9 +15,10 @@ from vatp_core.cli.extensions import Extensions
 
 
 def extend(ext: Extensions) -> None:
-    from . import report
+    from . import export_frame, report
 
     ext.add_command(report.register)
+    ext.add_command(export_frame.register)
     ext.set_report_renderer(PdfReports())
 
 

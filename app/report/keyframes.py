@@ -1,4 +1,4 @@
-"""Key frames of a report: one frame from the middle of each sub-action, read through vatp_core.video."""
+"""Key frames of a report: one frame of each sub-action (the first one drawn on, else the middle) with its drawings."""
 
 from __future__ import annotations
 
@@ -21,6 +21,28 @@ def frame_to_qimage(frame: Any) -> QImage:
     return QImage(arr.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
+def _drawings_of(path: Path):
+    """The coach's drawings of the video, or None (a report never fails for want of them)."""
+    try:
+        from vatp_core.drawings import DrawingStore
+
+        drawings = DrawingStore().load(path)
+    except Exception as exc:  # noqa: BLE001 - an unreadable drawings file costs only the drawings
+        log.info("drawings of %s not used in the report: %s", path, exc)
+        return None
+    return drawings if drawings.drawings else None
+
+
+def _key_frame_index(seg: Any, n: int, drawings) -> int:
+    """The first frame of the sub-action that has drawings on it, else its middle frame."""
+    first, last = int(seg.start_frame), int(seg.end_frame)
+    if drawings is not None:
+        drawn = sorted(max(first, d.first) for d in drawings.drawings if d.first <= last and d.last >= first)
+        if drawn:
+            return max(0, min(n - 1, drawn[0]))
+    return max(0, min(n - 1, (first + last) // 2))
+
+
 def key_frames(result: Any, video_path: str | Path | None = None) -> tuple[list[tuple[Any, int, QImage]], str]:
     """One frame from the middle of each sub-action, read through vatp_core.video; a note when impossible."""
     segments = list(result.segments or [])
@@ -38,18 +60,26 @@ def key_frames(result: Any, video_path: str | Path | None = None) -> tuple[list[
         from vatp_core.video import open_video
 
         frames = []
+        drawings = _drawings_of(path)
         with open_video(path) as reader:
             n = len(reader)
             expected = result.video.n_frames or n
             if n != expected:  # another file now sits at that path: its frames would mislabel the sub-actions
                 return [], (f"Key frames not included: {path.name} has {n} frames, the scored video had {expected}.")
             for seg in segments:
-                i = max(0, min(n - 1, (int(seg.start_frame) + int(seg.end_frame)) // 2))
+                i = _key_frame_index(seg, n, drawings)
                 if hasattr(reader, "preview"):
                     img = reader.preview(i, KEYFRAME_MAX_SIDE)
                 else:
                     img = reader.frame(i)
-                frames.append((seg, i, frame_to_qimage(img)))
+                on_frame = drawings.on_frame(i) if drawings is not None else []
+                if on_frame:
+                    from ..drawings.paint import render_frame_with_drawings
+
+                    image = render_frame_with_drawings(img, on_frame, drawings.space or reader.size)
+                else:
+                    image = frame_to_qimage(img)
+                frames.append((seg, i, image))
         return frames, ""
     except Exception as exc:  # a video that no longer decodes must not stop the report
         log.warning("key frames from %s failed: %s", path, exc)

@@ -156,3 +156,32 @@ def make_result(video_path, n_frames: int = N_FRAMES, mean: float = 7.0, contrib
         baseline_mean=baseline,
         cumulative={"frames": frames, "scores": scores},
     )
+
+
+@pytest.fixture
+def opened_window(qtbot, routine_video):
+    """A main window showing the generated routine at frame 0 (no score)."""
+    from app.main_window import MainWindow
+
+    win = MainWindow(device_check=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.open_video(routine_video)
+    qtbot.waitUntil(lambda: win.player.shown == 0, timeout=5000)
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def app_commands():
+    """`vatp report`, `vatp export frame` and the batch PDFs reach the app through its vatp_studio.cli entry point: an install made
+    before that entry point existed lacks it (fails in CI, skips elsewhere with what to do)."""
+    import os
+    from importlib import metadata
+
+    if not any(ep.value == "app.cli:extend" for ep in metadata.entry_points(group="vatp_studio.cli")):
+        message = "the installed vatp-studio predates the vatp_studio.cli entry point: run pip install -e ."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)

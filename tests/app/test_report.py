@@ -120,19 +120,6 @@ def image_count(path: Path) -> int:
 
 
 @pytest.fixture
-def app_commands():
-    """`vatp report` and the batch PDFs reach the app through its vatp_studio.cli entry point: an install made
-    before that entry point existed lacks it (fails in CI, skips elsewhere with what to do)."""
-    from importlib import metadata
-
-    if not any(ep.value == "app.cli:extend" for ep in metadata.entry_points(group="vatp_studio.cli")):
-        message = "the installed vatp-studio predates the vatp_studio.cli entry point: run pip install -e ."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture
 def video(tmp_path) -> Path:
     return make_test_video(tmp_path / "routine.mp4", 64, size=(96, 64))
 
@@ -425,3 +412,22 @@ def test_vatp_batch_labels_give_metrics_and_a_summary_pdf(app_commands, qapp, tm
     text = pdf_text(summary)
     assert "Spearman" in text and "a.mp4" in text and "c.mp4" in text and "text.mp4" in text
     assert_every_page_renders(summary, tmp_path)
+
+
+def test_key_frames_show_the_coachs_drawings(qapp, video):
+    import numpy as np
+
+    from app.frame_loader import qimage_to_rgb
+    from app.report import key_frames
+    from vatp_core.drawings import Drawing, DrawingStore
+
+    store = DrawingStore()
+    drawings = store.load(video)
+    drawings.space = (96, 64)
+    drawings.put(Drawing("line", [[5, 50], [90, 50]], 20, 22, color="#ff0000", thickness=3))
+    store.save(video, drawings)
+    frames, note = key_frames(make_result(video), video)
+    assert note == "" and [i for _, i, _ in frames] == [7, 20, 39, 55]  # the drawn frame of Take-off (16–31)
+    drawn = qimage_to_rgb(frames[1][2])
+    assert np.all(drawn[50, 10:85] == [255, 0, 0])
+    assert not np.any(np.all(qimage_to_rgb(frames[0][2])[50, 10:85] == [255, 0, 0], axis=1))

@@ -149,7 +149,7 @@ def test_version_1_result_loads_without_athlete_notes_tags():
         data.pop(key)
     loaded = ScoreResult.from_dict(data)
     assert (loaded.athlete, loaded.notes, loaded.tags) == ("", "", [])
-    assert loaded.format_version == RESULT_FORMAT_VERSION
+    assert loaded.format_version == RESULT_FORMAT_VERSION and loaded.drawings is None
 
 
 def test_athlete_notes_tags_round_trip(tmp_path):

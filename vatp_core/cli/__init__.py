@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "synth",
     "model",
     "probe",
+    "export",
     "info",
 )
 

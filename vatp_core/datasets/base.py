@@ -345,3 +345,30 @@ def find_file(name: str, *dirs: Path | None) -> Path | None:
         if d is not None and (Path(d) / name).is_file():
             return Path(d) / name
     return None
+
+
+def gdlt_dataset(
+    samples: list[Sample],
+    dataset: str,
+    cls: str,
+    split: str,
+    score_range: tuple[float, float],
+    train_crop: int,
+    feature_root: Path,
+    phrase_encoder: Any,
+    description: str,
+) -> "FeatureDataset":
+    """A dataset on the public GDLT features (RG, Fis-V): Video Swin-B clips of the vst-gdlt protocol."""
+    return FeatureDataset(
+        samples,
+        dataset=dataset,
+        cls=cls,
+        split=split,
+        score_range=score_range,
+        train_crop=train_crop,
+        protocol="vst-gdlt",
+        backbone="swin3d_b",
+        feature_root=feature_root,
+        phrase_encoder=phrase_encoder,
+        description=description,
+    )

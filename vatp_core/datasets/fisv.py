@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import DatasetError, FeatureDataset, Sample, find_file, full_range, with_sources
+from .base import DatasetError, FeatureDataset, Sample, find_file, full_range, gdlt_dataset, with_sources
 
 FISV_CLASSES: tuple[str, ...] = ("TES", "PCS")
 FISV_EPOCHS: dict[str, int] = {"TES": 300, "PCS": 300}  # not stated in the paper; our default
@@ -71,16 +71,5 @@ def load_fisv(
     ]
     samples = with_sources(samples, features, _candidates)
     rng = full_range([r[target] for rows in all_rows.values() for r in rows])
-    return FeatureDataset(
-        samples,
-        dataset="fisv",
-        cls=target,
-        split=split,
-        score_range=rng,
-        train_crop=FISV_TRAIN_CROP,
-        protocol="vst-gdlt",
-        backbone="swin3d_b",
-        feature_root=features,
-        phrase_encoder=phrase_encoder,
-        description=f"Fis-V ladies' short program, {target}, official {split} split ({found.parent})",
-    )
+    description = f"Fis-V ladies' short program, {target}, official {split} split ({found.parent})"
+    return gdlt_dataset(samples, "fisv", target, split, rng, FISV_TRAIN_CROP, features, phrase_encoder, description)

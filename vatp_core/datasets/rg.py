@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import DatasetError, FeatureDataset, Sample, find_file, full_range, with_sources
+from .base import DatasetError, FeatureDataset, Sample, find_file, full_range, gdlt_dataset, with_sources
 
 RG_CLASSES: tuple[str, ...] = ("Ball", "Clubs", "Hoop", "Ribbon")
 RG_EPOCHS: dict[str, int] = {"Ball": 300, "Clubs": 400, "Hoop": 500, "Ribbon": 300}  # paper §IV-A2, after ACTION-NET
@@ -87,16 +87,5 @@ def load_rg(
     ]
     samples = with_sources(samples, features, lambda s: (f"{s.name}.npy", f"{s.name}.npz", f"{s.name}.pkl"))
     rng = full_range([r[score] for rows_ in all_rows.values() for r in rows_])
-    return FeatureDataset(
-        samples,
-        dataset="rg",
-        cls=apparatus,
-        split=split,
-        score_range=rng,
-        train_crop=RG_TRAIN_CROP,
-        protocol="vst-gdlt",
-        backbone="swin3d_b",
-        feature_root=features,
-        phrase_encoder=phrase_encoder,
-        description=f"Rhythmic Gymnastics {apparatus}, {score}, official {split} split ({ann})",
-    )
+    description = f"Rhythmic Gymnastics {apparatus}, {score}, official {split} split ({ann})"
+    return gdlt_dataset(samples, "rg", apparatus, split, rng, RG_TRAIN_CROP, features, phrase_encoder, description)
