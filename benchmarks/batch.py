@@ -8,6 +8,11 @@ The batch runs with and without the prefetch thread, on an empty feature cache e
     python benchmarks/batch.py                              # 8 generated 320×240 videos, tiny test pack
     python benchmarks/batch.py --folder DIR --pack demo --device cuda
     python benchmarks/batch.py --n 4 --frames 96 --json out.json
+    python benchmarks/batch.py --engine ray [--address auto]  # Ray workers: 1 and 2 on the same folder, and the ratio
+
+With ``--engine ray`` the same folder is scored by 1 and then 2 Ray workers (a private local Ray instance on
+127.0.0.1 unless ``--address`` is given), each run from an empty results file and an empty feature cache; the
+time counts the workers' start (loading the model) and excludes starting Ray itself.
 """
 
 from __future__ import annotations
@@ -84,6 +89,52 @@ def decode_only(videos: list[Path], scorer) -> tuple[float, int]:
     return time.perf_counter() - t0, clips
 
 
+def ray_main(args) -> int:
+    """Videos per minute with 1 and with 2 Ray workers on the same folder, and their ratio."""
+    import shutil
+
+    work = Path(tempfile.mkdtemp(prefix="vatp-bench-ray-"))
+    os.environ["VATP_HOME"] = str(work / "home")  # set before Ray starts: the workers inherit it
+    from vatp_core.distributed.ray_batch import run_ray_batch
+    from vatp_core.distributed.ray_runtime import RayOptions, ray_session
+    from vatp_core.paths import feature_cache_dir
+
+    w, h = (int(x) for x in args.size.lower().split("x"))
+    folder = Path(args.folder) if args.folder else make_folder(work / "videos", args.n, args.frames, (w, h))
+    pack = str(args.pack or make_pack(work / "pack"))
+    rows = {}
+    with ray_session(RayOptions(address=args.address)) as ray:
+        resources = ray.cluster_resources()
+        for n_workers in (1, 2):
+            shutil.rmtree(feature_cache_dir(), ignore_errors=True)
+            options = RayOptions(address=args.address, workers=n_workers, gpus_per_worker=args.gpus_per_worker)
+            t0 = time.perf_counter()
+            summary = run_ray_batch(
+                folder, pack, options=options, device=args.device, out_csv=work / f"ray_{n_workers}.csv"
+            )
+            seconds = time.perf_counter() - t0
+            rows[n_workers] = {
+                "seconds": seconds,
+                "scored": summary.n_scored,
+                "failed": summary.n_failed,
+                "videos_per_min": 60.0 * summary.n_scored / seconds if seconds else 0.0,
+            }
+    ratio = rows[2]["videos_per_min"] / rows[1]["videos_per_min"] if rows[1]["videos_per_min"] else 0.0
+    print(
+        f"ray batch benchmark: {rows[1]['scored'] + rows[1]['failed']} videos, cluster CPUs "
+        f"{resources.get('CPU', 0):g}, GPUs {resources.get('GPU', 0):g}, device {args.device}"
+    )
+    for n_workers, r in rows.items():
+        print(
+            f"  {n_workers} worker(s): {r['seconds']:7.2f} s  {r['videos_per_min']:6.1f} videos/min  "
+            f"({r['scored']} scored, {r['failed']} failed)"
+        )
+    print(f"  2 workers / 1 worker = {ratio:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"workers": rows, "ratio": ratio}, indent=1))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--folder", help="folder of videos (default: generate --n videos)")
@@ -99,7 +150,12 @@ def main(argv: list[str] | None = None) -> int:
         help="torch CPU threads (default: one core left for decoding)",
     )
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--engine", default="local", choices=("local", "ray"), help="ray: 1 vs 2 Ray workers")
+    ap.add_argument("--address", default=None, help="Ray cluster to use with --engine ray (default: a local one)")
+    ap.add_argument("--gpus-per-worker", type=float, default=1.0, help="GPUs per Ray worker where there are GPUs")
     args = ap.parse_args(argv)
+    if args.engine == "ray":
+        return ray_main(args)
 
     work = Path(tempfile.mkdtemp(prefix="vatp-bench-batch-"))
     os.environ["VATP_HOME"] = str(work / "home")  # empty feature cache, nothing touches the user's folders

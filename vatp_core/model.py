@@ -194,9 +194,9 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
         in_dtype = x.dtype
         x = x.float()  # statistics in float32 even under autocast
         m = mask[:, None, :].to(x.dtype)  # (B, 1, T)
-        n = m.sum()
-        mean = (x * m).sum(dim=(0, 2)) / n
-        var = (((x - mean[None, :, None]) ** 2) * m).sum(dim=(0, 2)) / n
+        n = self._sum_over_ranks(m.sum())
+        mean = self._sum_over_ranks((x * m).sum(dim=(0, 2))) / n
+        var = self._sum_over_ranks((((x - mean[None, :, None]) ** 2) * m).sum(dim=(0, 2))) / n
         tracked = self.num_batches_tracked
         if (
             self.track_running_stats
@@ -214,6 +214,10 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
         if self.affine:
             y = y * self.weight[None, :, None] + self.bias[None, :, None]
         return y.to(in_dtype)
+
+    def _sum_over_ranks(self, t: Tensor) -> Tensor:
+        """The identity here; distributed training sums the statistics over every process."""
+        return t
 
 
 class InputProjection(nn.Module):

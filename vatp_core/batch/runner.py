@@ -153,7 +153,7 @@ def run_batch(
                     n_failed += 1
                 store.put(row)
                 if label_map:
-                    store.metrics = label_metrics(_present(store, rels), score_range)
+                    store.metrics = label_metrics(present_rows(store, rels), score_range)
                 store.write(rels)
                 if result is not None and row.status == "ok":
                     feed.add(result, athlete, store.result_path(row))
@@ -171,9 +171,9 @@ def run_batch(
             fetcher.join(timeout=30)
         feed.close()
     if label_map:
-        store.metrics = label_metrics(_present(store, rels), score_range)
+        store.metrics = label_metrics(present_rows(store, rels), score_range)
     store.write(rels)
-    rows = _present(store, rels)
+    rows = present_rows(store, rels)
     return BatchSummary(
         rows=rows,
         n_videos=total,
@@ -191,7 +191,7 @@ def run_batch(
     )
 
 
-def _present(store: BatchStore, rels: list[str]) -> list[BatchRow]:
+def present_rows(store: BatchStore, rels: list[str]) -> list[BatchRow]:
     """Rows of the videos in the folder now (the files also keep rows of videos since moved away)."""
     present = set(rels)
     return [r for r in store.ordered_rows(rels) if r.file in present]
@@ -254,10 +254,80 @@ def _score_one(
         raise
     except Exception as exc:
         row.status = "error"
-        row.error = _error_text(exc)
+        row.error = error_text(exc)
         log.info("batch: %s failed: %s", item.rel, row.error)
     row.seconds = item.seconds + (time.perf_counter() - start)
     return row, result
+
+
+def describe_run(
+    store: BatchStore, root: Path, pack_name: str, pack_id: str, labels: str | Path | None, **extra: Any
+) -> None:
+    """What the results files say about the run (for engines other than `run_batch`): folder, pack, labels, start."""
+    store.meta.update(
+        folder=str(root.resolve()),
+        pack=pack_name,
+        pack_id=pack_id,
+        labels=str(labels) if labels else None,
+        created=store.meta.get("created") or utc_now(),
+        **extra,
+    )
+
+
+def new_row(rel: str, chash: str, pack_id: str, pack_name: str, label: Label | None) -> BatchRow:
+    """The row of a video about to be scored elsewhere (Ray workers): an error row until a result is recorded."""
+    return BatchRow(
+        file=rel,
+        status="error",
+        content_hash=chash,
+        pack=pack_name,
+        pack_id=pack_id,
+        true_score=label.score if label else None,
+        difficulty=label.difficulty if label else None,
+        scored_at=utc_now(),
+    )
+
+
+def record_result(row: BatchRow, result: Any, store: BatchStore) -> None:
+    """Fill an ok row from a ScoreResult and write the result's JSON through the store."""
+    row.status = "ok"
+    row.mean = float(result.mean)
+    row.std = float(result.std)
+    if getattr(result, "difficulty", None) is not None:
+        row.difficulty = float(result.difficulty)
+    row.n_frames = result.video.n_frames
+    row.duration = result.video.duration
+    row.segments = segments_text(result)
+    row.result_json = store.save_result(row, result)
+
+
+def update_skipped(
+    row: BatchRow,
+    chash: str,
+    label: Label | None,
+    store: BatchStore,
+    make_report: Callable[[BatchRow, Any], Any] | None,
+) -> bool:
+    """A video scored in an earlier run: take a changed label, render a report asked for only now; True if changed."""
+    changed = row.content_hash != chash  # a row of an older version: upgraded to the full id
+    row.content_hash = chash
+    if label is not None and label.score is not None and row.true_score != label.score:
+        row.true_score = label.score
+        changed = True
+    if make_report is not None and not (row.report and (store.out_csv.parent / row.report).is_file()):
+        changed |= _report_from_stored(row, store, make_report)
+    return changed
+
+
+def attach_report(row: BatchRow, result: Any, store: BatchStore, make_report: Callable[[BatchRow, Any], Any]) -> None:
+    """Render a scored video's report and record its path; a report failure must not lose the score."""
+    try:
+        report = make_report(row, result)
+        if report:
+            row.report = os.path.relpath(report, store.out_csv.parent).replace(os.sep, "/")
+    except Exception as exc:
+        log.warning("report for %s failed: %s", row.file, exc)
+        row.error = f"report failed: {exc}"
 
 
 def _report_from_stored(
@@ -280,7 +350,7 @@ def _report_from_stored(
     return True
 
 
-def _error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     text = str(exc).strip().replace("\n", " ")
     if isinstance(exc, VATPError):
         return text or type(exc).__name__

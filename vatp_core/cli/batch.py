@@ -8,6 +8,7 @@ from pathlib import Path
 from ..errors import VATPError
 from ..settings import load_settings
 from . import CLIError
+from .engine import add_engine_args, ray_options
 from .extensions import ReportRenderer, extensions
 from .score import add_level_arg, level_from
 
@@ -50,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_level_arg(p)
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
+    add_engine_args(p)
     p.set_defaults(func=run)
 
 
@@ -92,21 +94,38 @@ def run(args: argparse.Namespace) -> int:
             bar.write(f"scoring {total} video(s) from {folder} → {out}")
         bar(stage, done, total)
 
+    if args.engine == "ray" and args.athlete_from_folder:
+        raise CLIError("--athlete-from-folder works with the local engine only")
     try:
-        summary = score_folder(
-            folder,
-            args.pack,
-            device=args.device,
-            level=level_from(args, load_settings()),
-            out_csv=out,
-            labels=args.labels,
-            prefetch=not args.no_prefetch,
-            progress=progress,
-            on_row=on_row,
-            make_report=make_report,
-            athlete_from_folder=args.athlete_from_folder,
-            library=None if args.no_library else _library_path(args.library),
-        )
+        if args.engine == "ray":
+            from ..distributed.ray_batch import run_ray_batch
+
+            summary = run_ray_batch(
+                folder,
+                args.pack,
+                options=ray_options(args),
+                device=args.device,
+                out_csv=out,
+                labels=args.labels,
+                progress=progress,
+                on_row=on_row,
+                make_report=make_report,
+            )
+        else:
+            summary = score_folder(
+                folder,
+                args.pack,
+                device=args.device,
+                level=level_from(args, load_settings()),
+                out_csv=out,
+                labels=args.labels,
+                prefetch=not args.no_prefetch,
+                progress=progress,
+                on_row=on_row,
+                make_report=make_report,
+                athlete_from_folder=args.athlete_from_folder,
+                library=None if args.no_library else _library_path(args.library),
+            )
     except VATPError as exc:
         raise CLIError(str(exc)) from None
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from . import CLIError
+from .engine import add_engine_args, ray_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="redo videos whose .npy exists")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_engine_args(p)
     p.set_defaults(func=run)
 
 
@@ -95,21 +97,14 @@ def _save_npy(path, array) -> None:
         np.save(fh, array, allow_pickle=False)
 
 
-def _write_manifest(out, backbone, protocol) -> None:
+def _write_manifest(out, identity: dict, protocol) -> None:
     """``extraction.json`` beside the features: which backbone, weights and protocol (with its preprocessing)."""
     import json
 
     from .. import __version__
     from ..atomic import atomic_write
 
-    record = {
-        "backbone": backbone.spec.name,
-        "weights_id": backbone.weights_id,
-        "weights_hash": backbone.weights_hash,
-        "weights_source": backbone.weights_source,
-        "protocol": protocol.to_dict(),
-        "vatp_version": __version__,
-    }
+    record = {**identity, "protocol": protocol.to_dict(), "vatp_version": __version__}
     atomic_write(out / "extraction.json", json.dumps(record, indent=2))
 
 
@@ -157,7 +152,9 @@ def run(args: argparse.Namespace) -> int:
                 raise CLIError(
                     f"The pack {pack.manifest.name!r} uses the {pack.manifest.backbone} backbone, not {args.backbone}."
                 )
-            backbone = pack.load_backbone(device)
+            prefer = None
+            if args.engine != "ray":  # Ray workers load their own
+                backbone = pack.load_backbone(device)
         else:
             from ..features.weights import find_installed, preferred_weights_id
 
@@ -165,13 +162,16 @@ def run(args: argparse.Namespace) -> int:
             if args.weights_id:
                 find_installed(name, weights_id=args.weights_id)  # a clear error when it is not installed
             prefer = args.weights_id or preferred_weights_id(name, protocol.name)
-            backbone = load_backbone(name, weights=args.weights, device=device, prefer_weights=prefer)
+            if args.engine != "ray":
+                backbone = load_backbone(name, weights=args.weights, device=device, prefer_weights=prefer)
     except VATPError as exc:
         raise CLIError(str(exc)) from exc
+    if args.engine == "ray":
+        return _run_ray(args, jobs, missing, out, device, protocol, prefer)
 
     from ..features import extract_features
 
-    _write_manifest(out, backbone, protocol)
+    _write_manifest(out, backbone.identity(), protocol)
     bar = ProgressBar(enabled=not args.quiet)
     done = skipped = failed = clips = 0
     save_input = Path(args.save_input).expanduser() if args.save_input else None
@@ -219,6 +219,10 @@ def run(args: argparse.Namespace) -> int:
         f"Extracted {done} video{'s' if done != 1 else ''} ({clips} clips, {backbone.spec.feature_dim}-d, "
         f"{backbone.spec.name} {weights}, protocol {protocol.name}, preprocessing {protocol.preprocess}) to {out}"
     ]
+    return _report(args, parts, skipped, failed, missing)
+
+
+def _report(args: argparse.Namespace, parts: list[str], skipped: int, failed: int, missing: int) -> int:
     if skipped:
         parts.append(f"{skipped} skipped (already there; --overwrite to redo)")
     if failed:
@@ -227,3 +231,58 @@ def run(args: argparse.Namespace) -> int:
         parts.append(f"{missing} annotated dives have no video in {args.source}")
     print("; ".join(parts) + ".")
     return 1 if failed else 0
+
+
+def _run_ray(args: argparse.Namespace, jobs, missing: int, out, device: str, protocol, prefer: str | None) -> int:
+    """The same videos, targets and files as the local loop, extracted on Ray workers."""
+    import sys
+    from pathlib import Path
+
+    from ..distributed.ray_extract import BackboneFactory, run_ray_extract
+    from ..errors import VATPError
+    from .progress_bar import ProgressBar
+
+    if args.save_input:
+        raise CLIError("--save-input works with the local engine only")
+    options = ray_options(args)
+    todo, skipped = [], 0
+    for rel, video, start, end in jobs:
+        target = out / rel.with_suffix(".npy")
+        if target.exists() and not args.overwrite:
+            skipped += 1
+        else:
+            todo.append((video, target, start, end))
+    pack = str(Path(args.pack).resolve()) if args.pack and Path(args.pack).exists() else args.pack
+    weights = str(Path(args.weights).resolve()) if args.weights else None
+    factory = BackboneFactory(args.backbone, weights=weights, pack=pack, device=device, prefer_weights=prefer)
+    bar = ProgressBar(enabled=not args.quiet, unit="video")
+
+    def on_error(target, message: str) -> None:
+        print(f"{target.relative_to(out)}: error: {message}", file=sys.stderr)
+
+    try:
+        counts = run_ray_extract(
+            todo,
+            factory,
+            protocol,
+            _save_npy,
+            options=options,
+            batch_size=args.batch_size,
+            use_cache=not args.no_cache,
+            progress=bar,
+            on_error=on_error,
+        )
+    except VATPError as exc:
+        raise CLIError(str(exc)) from exc
+    finally:
+        bar.close()
+    info = counts.backbone or {}
+    if info:
+        _write_manifest(out, info, protocol)
+    weights_text = info.get("weights_id") or info.get("weights_source") or ""
+    parts = [
+        f"Extracted {counts.done} video{'s' if counts.done != 1 else ''} on Ray ({counts.clips} clips, "
+        f"{counts.feature_dim}-d, {info.get('backbone', args.backbone)} {weights_text}, protocol {protocol.name}, "
+        f"preprocessing {protocol.preprocess}) to {out}"
+    ]
+    return _report(args, parts, skipped, counts.failed, missing)

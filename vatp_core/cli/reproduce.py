@@ -116,8 +116,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
 
+    from ..distributed.ddp import is_main_process
+
+    main_rank = is_main_process()  # under torchrun every rank trains; rank 0 alone prints and writes packs
+
     def on_run(i, n, preset, cls, epochs):
-        if args.quiet:
+        if args.quiet or not main_rank:
             return None
         return TrainProgress(epochs, label=f"[{i}/{n}] {cls} {preset}: ").epoch
 
@@ -135,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
             presets=presets,
             classes=classes,
             annotations=args.annotations,
-            packs_dir=args.packs,
+            packs_dir=args.packs if main_rank else None,
             on_run=on_run,
             checkpoint_root=ckpt_root,
             table=args.table,
@@ -144,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except (VATPError, ValueError) as exc:
         raise CLIError(str(exc)) from exc
+    if not main_rank:
+        return 0
     sys.stderr.flush()
     print(format_table(res, args.features))
     if args.json:

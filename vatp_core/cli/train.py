@@ -250,6 +250,7 @@ def run(args: argparse.Namespace) -> int:
     if args.epochs is not None and args.epochs < 1:
         raise CLIError("--epochs must be at least 1")
 
+    from ..distributed.ddp import is_main_process
     from ..training import TrainConfig, default_epochs, evaluation_report, run_class, save_trained_pack
     from ..training.checkpoints import CheckpointError
 
@@ -302,7 +303,8 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(str(exc)) from exc
     if problem:
         raise CLIError(problem)
-    bar = TrainProgress(epochs, label=f"{name}: ", enabled=not args.quiet)
+    main_rank = is_main_process()  # under torchrun every rank trains; rank 0 alone prints and writes the pack
+    bar = TrainProgress(epochs, label=f"{name}: ", enabled=not args.quiet and main_rank)
     t0 = time.perf_counter()
     try:
         train = functools.partial(
@@ -330,6 +332,8 @@ def run(args: argparse.Namespace) -> int:
             bar.loading.write(f"note: the checkpoint of an earlier, different run was kept as {kept}")
             outcome = train()
         res = outcome.result
+        if not main_rank:
+            return 0
         out = Path(args.out) if args.out else packs_dir() / name
         path = save_trained_pack(
             out,

@@ -228,6 +228,15 @@ class LoadedBackbone:
     def feature_dim(self) -> int:
         return self.spec.feature_dim
 
+    def identity(self) -> dict[str, str]:
+        """Which backbone and weights made a set of features (recorded in ``extraction.json``)."""
+        return {
+            "backbone": self.spec.name,
+            "weights_id": self.weights_id,
+            "weights_hash": self.weights_hash,
+            "weights_source": self.weights_source,
+        }
+
     def state_dict(self) -> dict[str, "torch.Tensor"]:
         """The weights on the CPU, e.g. for storing the tiny backbone inside a model pack."""
         return {k: v.detach().to("cpu") for k, v in self.module.state_dict().items()}

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 
 from ..datasets.base import DatasetError, FeatureDataset
+from ..distributed.ddp import join as join_torchrun
+from ..distributed.ddp import rank_seed
 from ..errors import check_cancel
 from ..losses import compute_losses
 from ..metrics import regression_metrics
@@ -273,7 +275,8 @@ def train_model(
         raise DatasetError("training needs at least two labelled routines")
     if tc.selection in ("best_test", "val") and (val_set is None or len(val_set) < 2):
         raise DatasetError(f"selection {tc.selection!r} needs a set of at least two routines to select on")
-    device = _device(tc.device)
+    ddp = join_torchrun(tc.device)  # None unless launched by torchrun
+    device = ddp.device if ddp is not None else _device(tc.device)
     train_set.preload(progress, cancel)
     if val_set is not None:
         val_set.preload(progress, cancel)
@@ -296,6 +299,10 @@ def train_model(
         model = VATPNet(cfg).to(device)
         if tc.init_from:
             notes.append(init_from_pack(model, tc.init_from, tc.init_parts))
+        if ddp is not None:
+            ddp.prepare(model)
+            torch.manual_seed(rank_seed(tc.seed, ddp.rank))
+            notes.append(f"trained data-parallel on {ddp.world_size} processes")
         optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
         scaler = (
             torch.amp.GradScaler("cuda", enabled=use_amp and not torch.cuda.is_bf16_supported())
@@ -308,8 +315,12 @@ def train_model(
         start_epoch = 1
         fingerprint = _fingerprint(train_set, val_set, cfg, tc)
         ckpt = checkpoint_path(tc.checkpoint_dir) if tc.checkpoint_dir else None
-        if ckpt is not None and tc.resume and ckpt.is_file():
+        state = None
+        if ckpt is not None and tc.resume and (ddp is None or ddp.is_main) and ckpt.is_file():
             state = load_checkpoint(ckpt)
+        if ddp is not None and ckpt is not None and tc.resume:
+            state = ddp.from_main(state)  # rank 0's checkpoint, also where the others cannot see its folder
+        if state is not None:
             if state.get("fingerprint") != fingerprint:
                 raise CheckpointError(
                     f"{ckpt} belongs to a different run (data, model or settings changed); "
@@ -326,6 +337,9 @@ def train_model(
                 scaler.load_state_dict(state["scaler"])
             generator.set_state(state["generator"])
             torch.set_rng_state(state["torch_rng"])
+            ranks = state.get("rank_rng")
+            if ddp is not None and ranks and len(ranks) == ddp.world_size:
+                torch.set_rng_state(ranks[ddp.rank])
             if device.type == "cuda" and state.get("cuda_rng") is not None:
                 torch.cuda.set_rng_state(state["cuda_rng"])
             history = [EpochLog(**h) for h in state["history"]]
@@ -346,6 +360,7 @@ def train_model(
             model.train()
             order = torch.randperm(n, generator=generator)
             sums = {"total": 0.0, "reg": 0.0, "div": 0.0, "alg": 0.0, "gc": 0.0, "overlap": 0.0}
+            seen = 0
             batches = _batches(n, tc.batch_size, order)
             for bi, idx in enumerate(batches):
                 check_cancel(cancel)
@@ -356,18 +371,28 @@ def train_model(
                     crop=crop,
                     generator=generator,
                     with_phrases=cfg.use_text,
-                ).to(device)
+                )
+                if ddp is not None:  # the rank computes its share; the loss is taken over the whole batch
+                    batch = ddp.rows(batch)
+                batch = batch.to(device)
                 with _autocast(device, use_amp):
                     out = model(batch.features, batch.mask, batch.phrases, batch.phrase_mask)
                 if use_amp:  # losses (Drop-DTW, InfoNCE, MSE) in float32
                     out = _as_float(out)
-                losses = compute_losses(out, batch.target, cfg, phrase_set_ids=batch.phrase_set_ids)
+                target, set_ids = batch.target, batch.phrase_set_ids
+                if ddp is not None:
+                    out, target, set_ids = ddp.gather_outputs(out, target, set_ids)
+                losses = compute_losses(out, target, cfg, phrase_set_ids=set_ids)
                 optimizer.zero_grad(set_to_none=True)
                 if scaler is not None and scaler.is_enabled():
                     scaler.scale(losses.total).backward()
+                    if ddp is not None:  # before unscaling, so every rank sees the same overflow
+                        ddp.average_gradients(model)
                     scaler.unscale_(optimizer)
                 else:
                     losses.total.backward()
+                    if ddp is not None:
+                        ddp.average_gradients(model)
                 if tc.grad_clip:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
                 if scaler is not None and scaler.is_enabled():
@@ -377,15 +402,16 @@ def train_model(
                     optimizer.step()
                 for k, v in losses.as_floats().items():
                     sums[k] += v * len(idx)
+                seen += len(idx)
                 if progress:
                     progress("batch", bi + 1, len(batches))
             entry = EpochLog(
                 epoch=epoch,
-                loss=sums["total"] / n,
-                reg=sums["reg"] / n,
-                div=sums["div"] / n,
-                alg=sums["alg"] / n,
-                gc=sums["gc"] / n,
+                loss=sums["total"] / seen,
+                reg=sums["reg"] / seen,
+                div=sums["div"] / seen,
+                alg=sums["alg"] / seen,
+                gc=sums["gc"] / seen,
             )
             if not all(math.isfinite(v) for v in (entry.loss, entry.reg)):
                 raise DatasetError(f"training diverged at epoch {epoch} (loss {entry.loss}); try a lower --lr")
@@ -408,7 +434,9 @@ def train_model(
                 on_epoch(entry)
             if progress:
                 progress("train", epoch, tc.epochs)
-            if ckpt is not None and (epoch % tc.checkpoint_every == 0 or epoch == tc.epochs):
+            save_now = ckpt is not None and (epoch % tc.checkpoint_every == 0 or epoch == tc.epochs)
+            rank_rng = ddp.gather_objects(torch.get_rng_state()) if ddp is not None and save_now else None
+            if save_now and (ddp is None or ddp.is_main):
                 save_checkpoint(
                     ckpt,
                     {
@@ -419,6 +447,7 @@ def train_model(
                         "scaler": scaler.state_dict() if scaler is not None else None,
                         "generator": generator.get_state(),
                         "torch_rng": torch.get_rng_state(),
+                        "rank_rng": rank_rng,
                         "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
                         "history": [h.to_dict() for h in history],
                         "best_epoch": best["epoch"],
