@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vatp_core.batch import spearman_text
 from vatp_core.library import default_library_path
 
 from .report import PAGE_SIZES
@@ -384,7 +385,7 @@ class BatchDialog(QDialog):
             text = "Cancelled. " + text
         if s.metrics:
             m = s.metrics
-            text += f"\nLabels: n={m['n']}, Spearman {m['spearman']:.3f}, R-ℓ2 {m['rl2']:.3f}, MSE {m['mse']:.3f}"
+            text += f"\nLabels: n={m['n']}, Spearman {spearman_text(m)}, R-ℓ2 {m['rl2']:.3f}, MSE {m['mse']:.3f}"
         if s.library_added:
             text += f"\n{s.library_added} attempt(s) entered into the Library."
         if s.library_error:

@@ -20,19 +20,24 @@ def run_headless(video: str | Path | None, pack: str | None, device: str, save: 
         pack = pack or "demo"
     video = Path(video)
     try:
-        import torch
+        if save:  # a read-only folder fails now, not after the score was printed
+            from vatp_core.atomic import check_writable
+            from vatp_core.result import ScoreResult
 
-        from vatp_core.pack import resolve_pack
-        from vatp_core.pipeline import Scorer
+            check_writable(ScoreResult.sidecar_path(video))
+        from .worker_child import score_once  # the worker's model side: torch stays behind app.worker*
 
         # stderr: bars on a terminal, one line per finished stage otherwise; stdout keeps only the summary
-        with torch.inference_mode(), ProgressBar(lines=1, label="  ") as progress:
-            scorer = Scorer(resolve_pack(pack), device=device)
-            result = scorer.score(video, progress=progress)
+        with ProgressBar(lines=1, label="  ") as progress:
+            result = score_once(video, pack, device, progress)
     except VATPError as exc:
         print(f"vatp-studio: error: {exc}", file=sys.stderr)
         return 2
     print(result.summary())
     if save:
-        print(f"saved {result.save_sidecar(video)}")
+        try:
+            print(f"saved {result.save_sidecar(video)}")
+        except (VATPError, OSError) as exc:
+            print(f"vatp-studio: error: {exc}", file=sys.stderr)
+            return 2
     return 0

@@ -188,7 +188,9 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _on_tab_changed(self, index: int) -> None:
         """Player keys act only in the Review tab (the Compare tab's lists and tables keep their arrows)."""
-        self.shortcuts.set_enabled(index == 0)
+        shortcuts = self.__dict__.get("shortcuts")  # None while a window that was never closed is collected
+        if shortcuts is not None:
+            shortcuts.set_enabled(index == 0)
 
     # --- scoring (app.scoring) ---------------------------------------------------------------
     @Slot()

@@ -41,10 +41,13 @@ class FileOpener(QObject):
     def open_video(self, path: str | Path, load_sidecar: bool = True) -> bool:
         """Show the video in the player, and the score saved beside it (when ``load_sidecar``)."""
         from vatp_core.errors import VATPError
+        from vatp_core.identity import require_regular_file
 
         path = Path(path)
-        if not path.is_file():
-            self.window.warn("Cannot open video", f"The file {path} does not exist.")
+        try:
+            require_regular_file(path)  # a folder or a named pipe is named as such (and a FIFO is never opened)
+        except VATPError as exc:
+            self.window.warn("Cannot open video", str(exc))
             return False
         try:
             self.player.open(path)
@@ -60,15 +63,19 @@ class FileOpener(QObject):
 
     def load_sidecar(self, video: Path) -> None:
         """Re-open a saved score beside the video without re-scoring, when it belongs to this video."""
-        from vatp_core.result import ScoreResult
+        from vatp_core.errors import VATPError
+        from vatp_core.result import ScoreResult, SidecarMismatchError
 
         sidecar = ScoreResult.sidecar_path(video)
-        if not sidecar.is_file():
-            return
         try:
-            result = ScoreResult.from_json(sidecar)
-        except Exception as exc:  # a damaged sidecar is reported, the video stays open
+            result = ScoreResult.load_sidecar(video)  # checks the stored content identity against the video
+        except SidecarMismatchError as exc:  # another video's score: not shown, not deleted
+            self.window.show_status(str(exc))
+            return
+        except (VATPError, OSError) as exc:  # a damaged sidecar is reported, the video stays open
             self.window.show_status(f"Saved score {sidecar.name} could not be read: {exc}")
+            return
+        if result is None:
             return
         if (result.video.n_frames or -1) != self.player.n_frames:
             self.window.show_status(f"{sidecar.name} belongs to another version of this video; not loaded.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -16,9 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vatp_core.time_format import duration
+
 from .settings_dialog import DEVICES, pack_choices
 
 STAGE_NAMES = {
+    "load": "Loading the model",
     "index": "Indexing video",
     "decode": "Decoding",
     "features": "Extracting features",
@@ -35,6 +39,7 @@ class ScoreBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._video_frames, self._stage, self._stage_t0 = 0, "", 0.0
         self.pack_combo = QComboBox()
         self.pack_combo.setToolTip("Model pack used to score")
         self.pack_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -68,7 +73,7 @@ class ScoreBar(QWidget):
         self.score_button.clicked.connect(self.score_clicked)
         self.stage_label = QLabel("")
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
+        self.progress.setMaximumWidth(300)
         self.progress.setTextVisible(True)
         self.progress.hide()
         self.cancel_button = QPushButton("Cancel")
@@ -152,21 +157,41 @@ class ScoreBar(QWidget):
         self.progress.setVisible(running)
         self.cancel_button.setVisible(running)
         self.cancel_button.setEnabled(True)
+        self._stage = ""
         if running:
             self.progress.setRange(0, 0)
             self.stage_label.setText("Loading the model…")
         else:
             self.stage_label.setText("")
 
+    def set_video_frames(self, n_frames: int) -> None:
+        """Frames of the video being scored: feature extraction then shows frames/s and the time left."""
+        self._video_frames = max(0, int(n_frames))
+
     @Slot(str, int, int)
     def show_progress(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage != self._stage:
+            self._stage, self._stage_t0 = stage, now
         self.stage_label.setText(STAGE_NAMES.get(stage, stage.capitalize()))
         if total > 0:
             self.progress.setRange(0, total)
             self.progress.setValue(min(done, total))
-            self.progress.setFormat(f"{done}/{total}")
+            rate = self._rate_text(stage, done, total, now - self._stage_t0)
+            self.progress.setFormat(f"{done}/{total}" + rate)
+            self.progress.setToolTip(rate.strip(" ·"))
         else:
             self.progress.setRange(0, 0)
+
+    def _rate_text(self, stage: str, done: int, total: int, elapsed: float) -> str:
+        """`` · 120 frames/s · 4s left`` while features are extracted (once a clip is done), else ``""``."""
+        n_frames = self._video_frames
+        if stage != "features" or done <= 0 or done >= total or elapsed <= 0 or n_frames <= 0:
+            return ""
+        fraction = done / total
+        fps = fraction * n_frames / elapsed
+        left = elapsed * (1 - fraction) / fraction
+        return f" · {fps:.0f} frames/s · {duration(left)} left"
 
     def show_cancelling(self) -> None:
         self.stage_label.setText("Cancelling…")

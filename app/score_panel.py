@@ -38,6 +38,11 @@ class ScorePanel(QWidget):
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet("color: #B35C00; font-weight: bold;")
         self.warning_label.hide()
+        self.damage_label = QLabel("")  # a damaged video: shown under the score, never hidden while it applies
+        self.damage_label.setObjectName("damageLabel")
+        self.damage_label.setWordWrap(True)
+        self.damage_label.setStyleSheet("color: #B00020; font-weight: bold;")
+        self.damage_label.hide()
 
         self.dist_plot = pg.PlotWidget(background=None)
         self.dist_plot.setMinimumHeight(140)
@@ -72,6 +77,7 @@ class ScorePanel(QWidget):
         layout.addWidget(self.score_label)
         layout.addWidget(self.interval_label)
         layout.addWidget(self.detail_label)
+        layout.addWidget(self.damage_label)
         layout.addWidget(self.dist_plot, 1)
         layout.addWidget(self.contrib_plot, 1)
         layout.addWidget(self.pack_label)
@@ -104,9 +110,13 @@ class ScorePanel(QWidget):
             self.dist_curve.setData([], [])
             self.pack_label.setText("")
             self.warning_label.hide()
+            self.damage_label.hide()
             return
         self.score_label.setText(f"{result.mean:.1f}")
         self.interval_label.setText(result.interval_text())
+        damage = getattr(result, "damage", None)
+        self.damage_label.setText(f"⚠ {damage.message()}" if damage is not None and damage.any else "")
+        self.damage_label.setVisible(bool(self.damage_label.text()))
         lines = [f"model σ {result.std:.2f} (the paper's, not an interval)"]
         rng = result.pack.score_range
         if rng:

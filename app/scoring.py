@@ -9,20 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from .worker import Job, JobContext
+from .worker import Job
+from .worker_child import describe_device
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
-
-
-def describe_device(ctx: JobContext) -> str:
-    """Worker-side: which device will score, in words for the status bar."""
-    from vatp_core.sysinfo import torch_device_summary
-
-    _, device = torch_device_summary()
-    if device.startswith("CUDA"):
-        return f"GPU: {device.split(':', 1)[1].strip()}"
-    return "No GPU found — scoring on the CPU (slower)"
 
 
 class ScoringController(QObject):
@@ -56,6 +47,7 @@ class ScoringController(QObject):
         if player.path is None or self.scoring:
             return None
         bar = self.window.score_bar
+        bar.set_video_frames(player.n_frames)
         self.athlete = bar.athlete()  # the attempt is this athlete's, whatever is typed while it scores
         self.job = self.service.score(
             player.path,
@@ -76,7 +68,7 @@ class ScoringController(QObject):
                 return
 
     def check_device(self) -> None:
-        self.service.call(describe_device, uses_torch=False, on_done=self.window.show_status)
+        self.service.call(describe_device, uses_torch=False, process=True, on_done=self.window.show_status)
 
     def _set_running(self, running: bool) -> None:
         self.window.score_bar.set_running(running)

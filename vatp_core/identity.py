@@ -47,6 +47,7 @@ class Match(enum.Enum):
     SAME = "same"  # full-content match
     LEGACY = "legacy"  # the older sampled form matches: recognised, should be upgraded to content_id()
     DIFFERENT = "different"
+    UNKNOWN = "unknown"  # no identity stored, or not one of the known forms: nothing to compare
 
 
 def require_regular_file(path: str | os.PathLike) -> os.stat_result:
@@ -123,13 +124,13 @@ def legacy_id_is_full_content(path: str | os.PathLike) -> bool:
 
 def verify(stored: str | None, path: str | os.PathLike) -> Match:
     """Compare a stored identity (either form) with the file; LEGACY means "matched the old form: upgrade it"."""
-    if not stored:
-        return Match.DIFFERENT
+    if not stored or not isinstance(stored, str):
+        return Match.UNKNOWN
     if is_full_id(stored):
         return Match.SAME if content_id(path) == stored else Match.DIFFERENT
     if len(stored) == 32 and all(c in "0123456789abcdef" for c in stored):
         return Match.LEGACY if legacy_sampled_id(path) == stored else Match.DIFFERENT
-    return Match.DIFFERENT
+    return Match.UNKNOWN
 
 
 def forget() -> None:

@@ -19,6 +19,7 @@ With in_dim 1024, S 4 and 2 ParseFormer blocks this is 1,808,451 trainable param
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -58,6 +59,22 @@ PART_DESCRIPTIONS: dict[str, str] = {
 
 _LOG_VAR_MIN, _LOG_VAR_MAX = -20.0, 10.0
 _TAU_MIN = 1e-3
+
+
+#: Upper bounds of the size fields, far above any real VATP-Net (a hostile manifest is refused, not built).
+_SIZE_LIMITS = {
+    "in_dim": 16384,
+    "hidden_dim": 16384,
+    "d_model": 8192,
+    "n_heads": 256,
+    "ffn_dim": 65536,
+    "n_queries": 64,
+    "n_blocks": 64,
+    "te_layers": 64,
+    "cd_blocks": 64,
+    "text_dim": 16384,
+}
+MAX_PARAMETERS = 2_000_000_000
 
 
 @dataclass
@@ -101,10 +118,31 @@ class VATPConfig:
         self.validate()
 
     def validate(self) -> None:
-        """Raise ValueError on impossible combinations (so a bad pack fails early and clearly)."""
+        """Raise ValueError on impossible combinations (so a bad pack fails early and clearly).
+
+        Sizes are bounded (generously for real models) before anything is built: a pack manifest asking for
+        10⁷ blocks must be refused here, not grow memory until it is killed.
+        """
+        for name, limit in _SIZE_LIMITS.items():
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                raise ValueError(f"{name} must be an integer, got {value!r}")
+            if int(value) > limit:
+                raise ValueError(f"{name} = {value} is larger than any real model (at most {limit})")
+        for name in ("dropout", "tau_init", "beta", "gamma", "keep_percentile", "attn_overlap"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
         for name in ("in_dim", "hidden_dim", "d_model", "n_heads", "ffn_dim", "n_queries", "text_dim"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
+        for name in ("n_blocks", "te_layers", "cd_blocks"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be ≥ 0, got {getattr(self, name)}")
+        if self.approx_parameters() > MAX_PARAMETERS:
+            raise ValueError(
+                f"the model would hold about {self.approx_parameters():.3g} parameters (at most {MAX_PARAMETERS:.0e})"
+            )
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
         if self.use_pd and self.n_blocks < 1:
@@ -127,6 +165,18 @@ class VATPConfig:
             raise ValueError("L_div needs sub-actions (use_pd)")
         if (self.use_alg or self.use_gc) and not self.use_text:
             raise ValueError("L_alg / L_gc need the text branch (use_text)")
+
+    def approx_parameters(self) -> int:
+        """An upper estimate of the parameter count from the sizes alone (nothing is allocated)."""
+        layer = 4 * self.d_model * self.d_model + 2 * self.d_model * self.ffn_dim
+        blocks = self.n_blocks + self.te_layers + 2 * self.cd_blocks
+        return (
+            self.in_dim * self.hidden_dim
+            + self.hidden_dim * self.d_model
+            + blocks * layer
+            + self.text_dim * self.d_model
+            + self.n_queries * self.d_model
+        )
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> "VATPConfig":

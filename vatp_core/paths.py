@@ -7,6 +7,7 @@ Nothing is ever written beside the application itself.
 
 from __future__ import annotations
 
+import logging
 import os
 import site
 import sys
@@ -17,8 +18,23 @@ APP_AUTHOR = "VATP"
 HOME_ENV = "VATP_HOME"
 
 
+_unwritable: set[Path] = set()
+
+
 def _ensure(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
+    """Create the folder when missing; one that cannot be created is warned about once and used read-only.
+
+    A read-only or full user folder must not stop scoring: whatever writes there (feature cache, settings,
+    installed packs) handles its own failure, and everything else reads what is there.
+    """
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if path not in _unwritable:
+            _unwritable.add(path)
+            logging.getLogger(__name__).warning(
+                "cannot create %s (%s); continuing without it", path, exc.strerror or exc
+            )
     return path
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import VATPError, check_cancel
 from .pack import ModelPack, PackError, resolve_pack
-from .result import PackRecord, ScoreResult, VideoRecord
+from .result import PackRecord, ScoreResult, VideoDamage, VideoRecord
 
 if TYPE_CHECKING:  # pragma: no cover
     from .features import ClipFeatures
@@ -314,6 +314,9 @@ class Scorer:
             contributions=ex.contributions,
             baseline_mean=ex.baseline_mean,
             cumulative=ex.cumulative,
+            damage=VideoDamage.from_frames(
+                getattr(features, "corrupt_frames", None) or [], bool(getattr(info, "truncated", False))
+            ),
             timings={k: round(float(v), 6) for k, v in timings.items()},
             interval=trust["interval"],
             ood=trust["ood"],

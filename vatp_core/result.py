@@ -12,20 +12,79 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .atomic import atomic_write
 from .errors import VATPError
 from .time_format import clock
 
-#: 2: athlete, notes, tags. 3: ``drawings`` (the coach's drawings of the video, a `vatp_core.drawings.DrawingSet`).
-#: 4: interval, ood, out_of_range (how sure the score is).
-RESULT_FORMAT_VERSION = 4
+# Version history (every older version still loads; tests/data/results/vN holds samples of each):
+#   1: first format
+#   2: athlete, notes, tags
+#   3: ``drawings`` (the coach's drawings of the video, a `vatp_core.drawings.DrawingSet`)
+#   4: ``damage`` (corrupt frames skipped while decoding, truncated file); content_hash "sha256-full:…"
+#   5: ``interval``, ``ood``, ``out_of_range`` (how sure the score is)
+RESULT_FORMAT_VERSION = 5
 SIDECAR_SUFFIX = ".vatp.json"
 
 
 class ResultFormatError(VATPError):
     """A result file that is not a VATP Studio result, or from a newer version."""
+
+
+class NotComparableError(VATPError):
+    """Two results from different packs (or score ranges) asked to be compared score for score."""
+
+
+class SidecarMismatchError(ResultFormatError):
+    """The sidecar beside a video was written for another video (its stored content identity differs)."""
+
+
+@dataclass
+class VideoDamage:
+    """What was wrong with the video while it was scored: frames that could not be decoded, a cut-off file."""
+
+    corrupt_frames: int = 0
+    corrupt_ranges: list[list[int]] = field(default_factory=list)  # [first, last] frame, inclusive
+    truncated: bool = False  # the file ends before its index says (copied or downloaded only in part)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.corrupt_frames or self.truncated)
+
+    @classmethod
+    def from_frames(cls, frames: Iterable[int], truncated: bool = False) -> "VideoDamage":
+        """Group the indices of damaged frames into ranges."""
+        ranges: list[list[int]] = []
+        for f in sorted({int(i) for i in frames}):
+            if ranges and f == ranges[-1][1] + 1:
+                ranges[-1][1] = f
+            else:
+                ranges.append([f, f])
+        return cls(sum(b - a + 1 for a, b in ranges), ranges, bool(truncated))
+
+    def message(self, max_ranges: int = 4) -> str:
+        """One line for a warning ("" when the video was whole)."""
+        parts = []
+        if self.corrupt_frames:
+            shown = ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in self.corrupt_ranges[:max_ranges])
+            more = "…" if len(self.corrupt_ranges) > max_ranges else ""
+            parts.append(f"{self.corrupt_frames} damaged frame(s) skipped (frames {shown}{more})")
+        if self.truncated:
+            parts.append("the file is cut short (truncated)")
+        return ("Damaged video: " + "; ".join(parts) + ". The score may be wrong.") if parts else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "VideoDamage":
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ResultFormatError("Score result field 'damage' must be an object.")
+        ranges = [[int(a), int(b)] for a, b in data.get("corrupt_ranges") or []]
+        return cls(int(data.get("corrupt_frames") or 0), ranges, bool(data.get("truncated", False)))
 
 
 @dataclass
@@ -55,10 +114,10 @@ class Segment:
             name=str(data["name"]),
             start_frame=int(data["start_frame"]),
             end_frame=int(data["end_frame"]),
-            start_time=float(data["start_time"]),
-            end_time=float(data["end_time"]),
-            confidence=float(data["confidence"]),
-            contribution=float(data["contribution"]),
+            start_time=_finite("segment start_time", data["start_time"]),
+            end_time=_finite("segment end_time", data["end_time"]),
+            confidence=_finite("segment confidence", data["confidence"]),
+            contribution=_finite("segment contribution", data["contribution"]),
         )
 
 
@@ -66,10 +125,11 @@ def _num(data: dict[str, Any], key: str, kind: type, default: Any) -> Any:
     value = data.get(key, default)
     if value is None:
         return default
-    try:
-        return kind(value)
-    except (TypeError, ValueError) as exc:
-        raise ResultFormatError(f"Score result field {key!r} is not a number: {value!r}") from exc
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ResultFormatError(f"Score result field {key!r} is not a number: {value!r}")
+    if not math.isfinite(value):
+        raise ResultFormatError(f"Score result field {key!r} is not a finite number: {value!r}")
+    return kind(value)
 
 
 @dataclass
@@ -195,10 +255,11 @@ class ScoreResult:
     athlete: str = ""  # who performed the routine; the athlete library is rebuilt from these
     notes: str = ""  # the coach's notes on the attempt
     tags: list[str] = field(default_factory=list)
-    # How sure the score is (format 4): the calibrated interval {level, low, high, method, clipped, n_calibration,
+    damage: VideoDamage = field(default_factory=VideoDamage)  # format 4; older files read as undamaged
+    # How sure the score is (format 5): the calibrated interval {level, low, high, method, clipped, n_calibration,
     # reason} (low/high None when the pack is uncalibrated), the out-of-distribution check {flag, distance,
     # percentile, threshold, reason} (flag None without statistics), and whether μ fell outside the score range.
-    # Results of formats 1-3 load with both empty: they were scored before calibration existed. ``std`` stays
+    # Results of formats 1-4 load with both empty: they were scored before calibration existed. ``std`` stays
     # the paper's σ, the model's own figure, for research.
     interval: dict[str, Any] = field(default_factory=dict)
     ood: dict[str, Any] = field(default_factory=dict)
@@ -268,6 +329,8 @@ class ScoreResult:
                 f"The predicted score {self.mean:.1f} lies outside the pack's score range{where}: "
                 "the video is probably not what the pack was made for."
             )
+        if self.damage.any:
+            out.append(self.damage.message())
         return out
 
     def summary(self) -> str:
@@ -304,12 +367,28 @@ class ScoreResult:
                 lines.append(f"    {name:<{width}}  (not placed in time)  {c:+.2f}")
         return "\n".join(lines)
 
+    def comparison_problem(self, other: "ScoreResult") -> str:
+        """Why ``other`` cannot be compared score for score with this result ("" when it can): another pack."""
+        mine, theirs = self.pack, other.pack
+        if (mine.name, mine.score_range) == (theirs.name, theirs.score_range):
+            return ""
+
+        def describe(p: PackRecord) -> str:
+            rng = f", range {p.score_range[0]:g}–{p.score_range[1]:g}" if p.score_range else ""
+            return f"pack {p.name or '?'!r}{rng}"
+
+        return (
+            f"the reference was scored with {describe(theirs)}, this attempt with {describe(mine)}: "
+            "their scores are not comparable"
+        )
+
     # ----------------------------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["segments"] = [s.to_dict() for s in self.segments]
         data["video"] = self.video.to_dict()
         data["pack"] = self.pack.to_dict()
+        data["damage"] = self.damage.to_dict()
         return _plain(data)
 
     @classmethod
@@ -325,30 +404,12 @@ class ScoreResult:
         missing = [k for k in ("video", "pack", "mean", "std") if k not in data]
         if missing:
             raise ResultFormatError(f"Score result is missing {', '.join(missing)}.")
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["segments"] = [Segment.from_dict(s) for s in data.get("segments", [])]
-        values["video"] = VideoRecord.from_dict(values["video"])
-        values["pack"] = PackRecord.from_dict(values["pack"])
-        values["mean"] = float(values["mean"])
-        values["std"] = float(values["std"])
-        if values.get("difficulty") is not None:
-            values["difficulty"] = float(values["difficulty"])
-        if values.get("raw_mean") is not None:
-            values["raw_mean"] = float(values["raw_mean"])
-        values["format_version"] = RESULT_FORMAT_VERSION  # loaded older files are upgraded in memory
-        values["athlete"] = str(values.get("athlete") or "")
-        values["notes"] = str(values.get("notes") or "")
-        values["tags"] = [str(t) for t in values.get("tags") or []]
-        if "clip_ranges" in values:
-            values["clip_ranges"] = [[int(a), int(b)] for a, b in values["clip_ranges"]]
-        for key in ("interval", "ood"):
-            if not isinstance(values.get(key, {}), dict):
-                raise ResultFormatError(f"Score result field {key!r} must be an object.")
-        values["out_of_range"] = bool(values.get("out_of_range", False))
-        if values.get("drawings") is not None and not isinstance(values["drawings"], dict):
-            raise ResultFormatError("Score result field 'drawings' must be an object.")
-        return cls(**values)
+        try:
+            return cls(**_checked_values(cls, data))
+        except ResultFormatError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:  # wrong shapes or types of a damaged file
+            raise ResultFormatError(f"Not a valid score result ({type(exc).__name__}: {exc}).") from None
 
     def to_json(self, path: str | os.PathLike | None = None, indent: int | None = 1) -> str:
         """The JSON text; with ``path`` also written there atomically."""
@@ -379,6 +440,32 @@ class ScoreResult:
         video = Path(video)
         return video.with_name(video.name + SIDECAR_SUFFIX)
 
+    @classmethod
+    def load_sidecar(cls, video: str | os.PathLike) -> "ScoreResult | None":
+        """The result saved beside ``video``, checked to be this video's (None when there is none).
+
+        The stored content identity is compared with the video's bytes: another video's sidecar raises
+        `SidecarMismatchError` (the file is left alone). A sidecar of an older version, which stored the
+        sampled hash, is recognised by it and rewritten with the full identity when the folder allows.
+        """
+        from . import identity
+
+        path = cls.sidecar_path(video)
+        if not path.is_file():
+            return None
+        result = cls.from_json(path)
+        match = identity.verify(result.video.content_hash, video)
+        # UNKNOWN (no identity stored, e.g. a hand-made file): the caller's frame-count check is all there is
+        if match is identity.Match.DIFFERENT:
+            raise SidecarMismatchError(f"{path.name} belongs to another video (its content differs); not loaded.")
+        if match is identity.Match.LEGACY:
+            result.video.content_hash = identity.content_id(video)
+            try:
+                result.to_json(path)
+            except OSError:
+                pass  # a read-only folder: still recognised next time by the sampled hash
+        return result
+
     def save_sidecar(self, video: str | os.PathLike | None = None) -> Path:
         """Write ``<video>.vatp.json``; a re-scored video keeps the drawings its previous sidecar held."""
         path = self.sidecar_path(video if video is not None else self.video.path)
@@ -389,6 +476,85 @@ class ScoreResult:
                 pass  # a damaged old sidecar is replaced; the drawings also live in the user data folder
         self.to_json(path)
         return path
+
+
+def _finite(name: str, value: Any) -> float:
+    """A finite float from a stored number; text such as "NaN", null, inf and non-numbers are refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ResultFormatError(f"Score result field {name!r} is not a number ({value!r}).")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ResultFormatError(f"Score result field {name!r} is not a finite number ({value!r}).")
+    return number
+
+
+def _finite_list(name: str, values: Any) -> list[float]:
+    if not isinstance(values, list):
+        raise ResultFormatError(f"Score result field {name!r} must be a list.")
+    return [_finite(name, v) for v in values]
+
+
+def _series(name: str, value: Any, keys: tuple[str, str]) -> dict[str, list[float]]:
+    """A stored {key: [numbers], key2: [numbers]} curve (the distribution, the cumulative score)."""
+    if not isinstance(value, dict):
+        raise ResultFormatError(f"Score result field {name!r} must be an object with {' and '.join(keys)}.")
+    out = {k: _finite_list(f"{name}.{k}", value.get(k, [])) for k in keys}
+    if len(out[keys[0]]) != len(out[keys[1]]):
+        raise ResultFormatError(f"Score result field {name!r}: {keys[0]} and {keys[1]} differ in length.")
+    return {**{k: v for k, v in value.items() if k not in keys}, **out}
+
+
+def _checked_values(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The dataclass values of a stored result, every number checked finite and every container its type."""
+    known = {f.name for f in fields(cls)}
+    values = {k: v for k, v in data.items() if k in known}
+    values["video"] = VideoRecord.from_dict(values["video"])
+    values["pack"] = PackRecord.from_dict(values["pack"])
+    values["mean"] = _finite("mean", values["mean"])
+    values["std"] = _finite("std", values["std"])
+    if values["std"] < 0:
+        raise ResultFormatError("Score result field 'std' is negative.")
+    for name in ("difficulty", "raw_mean"):
+        if values.get(name) is not None:
+            values[name] = _finite(name, values[name])
+    if "baseline_mean" in values:
+        values["baseline_mean"] = _finite("baseline_mean", values["baseline_mean"])
+    if "distribution" in values:
+        values["distribution"] = _series("distribution", values["distribution"], ("x", "pdf"))
+    if "cumulative" in values:
+        values["cumulative"] = _series("cumulative", values["cumulative"], ("frames", "scores"))
+    if "contributions" in values:
+        values["contributions"] = _finite_list("contributions", values["contributions"])
+    if "attention" in values:
+        if not isinstance(values["attention"], list):
+            raise ResultFormatError("Score result field 'attention' must be a list of rows.")
+        values["attention"] = [_finite_list("attention", row) for row in values["attention"]]
+    if "clip_ranges" in values:
+        values["clip_ranges"] = [[int(a), int(b)] for a, b in values["clip_ranges"]]
+    if "subaction_names" in values:
+        values["subaction_names"] = [str(n) for n in values["subaction_names"]]
+    if "timings" in values:
+        timings = values["timings"]
+        values["timings"] = {str(k): float(v) for k, v in (timings.items() if isinstance(timings, dict) else [])}
+    segments = data.get("segments") or []
+    if not isinstance(segments, list):
+        raise ResultFormatError("Score result field 'segments' must be a list.")
+    values["segments"] = [Segment.from_dict(seg) for seg in segments]
+    values["damage"] = VideoDamage.from_dict(data.get("damage"))
+    for key in ("interval", "ood"):
+        if not isinstance(values.get(key, {}), dict):
+            raise ResultFormatError(f"Score result field {key!r} must be an object.")
+    values["out_of_range"] = bool(values.get("out_of_range", False))
+    values["athlete"] = str(values.get("athlete") or "")
+    values["notes"] = str(values.get("notes") or "")
+    tags = values.get("tags") or []
+    if not isinstance(tags, list):
+        raise ResultFormatError("Score result field 'tags' must be a list.")
+    values["tags"] = [str(t) for t in tags]
+    if values.get("drawings") is not None and not isinstance(values["drawings"], dict):
+        raise ResultFormatError("Score result field 'drawings' must be an object.")
+    values["format_version"] = RESULT_FORMAT_VERSION  # loaded older files are upgraded in memory
+    return values
 
 
 def _plain(value: Any) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,21 @@ def safe_load(path: str | Path) -> Any:
     """Load a pickle of plain data and numpy arrays; raises `UnsafePickleError` on anything else."""
     with open(path, "rb") as fh:
         return _RestrictedUnpickler(fh, encoding="latin1").load()
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def torch_load_reason(exc: BaseException) -> str:
+    """Why ``torch.load(weights_only=True)`` refused a file, in one line without torch's advice.
+
+    torch suggests re-running with ``weights_only=False`` (which would run the file's code) and may colour its
+    text for a terminal; a user of this app must never be told to do that, so only the cause is kept.
+    """
+    text = _ANSI.sub("", str(exc)).strip()
+    if "weights_only" in text or "Weights only load failed" in text:
+        cause = re.search(r"WeightsUnpickler error:\s*(.+?)(?:\n\s*\n|$)", text, re.S)
+        detail = " ".join(cause.group(1).split()) if cause else ""
+        return "not a plain tensor file" + (f" ({detail})" if detail else "")
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return first or type(exc).__name__

@@ -69,8 +69,18 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Settings":
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        """Known keys of the right type are kept; a value of the wrong type falls back to its default, with one warning."""
+        defaults = cls()
+        values = {}
+        for f in fields(cls):
+            if f.name == "version" or f.name not in data:
+                continue
+            value, default = data[f.name], getattr(defaults, f.name)
+            checked = _checked(f.name, value, default)
+            if checked is _WRONG:
+                log.warning("settings: %r is not a valid value for %r; using the default %r", value, f.name, default)
+                continue
+            values[f.name] = checked
         values["version"] = SETTINGS_VERSION
         settings = cls(**values)
         settings.interval_level = _level_or_default(settings.interval_level)
@@ -90,6 +100,31 @@ def _level_or_default(value) -> float:
         return DEFAULT_LEVEL
 
 
+_WRONG = object()
+_CHOICES = {"device": ("auto", "cuda", "cpu")}
+
+
+def _checked(name: str, value, default):
+    """``value`` when it has the type of ``default`` (and is one of the allowed choices), else ``_WRONG``."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return value if isinstance(value, bool) and isinstance(default, bool) else _WRONG
+    if isinstance(default, int):
+        return value if isinstance(value, int) and value >= 0 else _WRONG
+    if isinstance(default, float):
+        return float(value) if isinstance(value, (int, float)) and value == value else _WRONG
+    if isinstance(default, str):
+        if not isinstance(value, str) or (name in _CHOICES and value.split(":")[0] not in _CHOICES[name]):
+            return _WRONG
+        return value
+    if isinstance(default, list):
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else _WRONG
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            return _WRONG
+        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+    return value
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Read settings; a missing, unreadable or newer-format file gives defaults (never an error)."""
     path = path or paths.settings_file()
@@ -97,17 +132,27 @@ def load_settings(path: Path | None = None) -> Settings:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("settings file is not a JSON object")
-        if int(data.get("version", 0)) > SETTINGS_VERSION:
+        version = data.get("version", 0)
+        if isinstance(version, int) and version > SETTINGS_VERSION:
             log.warning("settings file %s is from a newer version; using defaults", path)
             return Settings()
         return Settings.from_dict(data)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return Settings()
     except (OSError, ValueError, TypeError) as exc:
         log.warning("could not read settings %s (%s); using defaults", path, exc)
         return Settings()
 
 
-def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write atomically, so a crash never leaves a half-written settings file."""
-    atomic_write(path or paths.settings_file(), json.dumps(settings.to_dict(), indent=2))
+def save_settings(settings: Settings, path: Path | None = None) -> bool:
+    """Write atomically, so a crash never leaves a half-written settings file.
+
+    A read-only or full config folder is a warning, not an error (the settings stay in effect for this run);
+    returns whether the file was written.
+    """
+    try:
+        atomic_write(path or paths.settings_file(), json.dumps(settings.to_dict(), indent=2))
+    except OSError as exc:
+        log.warning("settings not saved: %s", exc)
+        return False
+    return True

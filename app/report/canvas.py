@@ -4,6 +4,8 @@ and footers, and the report colours as QColors (from vatp_core.palette)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QMarginsF, QPointF, QRectF, Qt
@@ -11,6 +13,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, 
 from PySide6.QtWidgets import QApplication
 
 from vatp_core import palette
+from vatp_core.atomic import OutputError, atomic_path, verify_pdf
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 RESOLUTION = 300  # dots per inch of the PDF's device space; drawing happens in points (1/72 in)
@@ -66,7 +69,7 @@ class Canvas:
         self.page = 1
         self.painter = QPainter()
         if not self.painter.begin(self.writer):
-            raise OSError(f"Cannot write the PDF file {path}")
+            raise OutputError(f"Cannot write the PDF file {path}")
         self._setup()
         self.y = self.margin
 
@@ -183,5 +186,25 @@ class Canvas:
         )
 
     def finish(self) -> None:
+        """Close the page and the file (the PDF is complete on disk only after this)."""
+        if not self.painter.isActive():
+            return
         self._footer()
-        self.painter.end()
+        ended = self.painter.end()
+        self.writer = None  # type: ignore[assignment]  # releases the QPdfWriter, which closes its file
+        if not ended:
+            raise OutputError("The PDF could not be completed.")
+
+
+@contextmanager
+def pdf_canvas(out: Path, page_size: str, title: str, footer: str) -> Iterator[Canvas]:
+    """A Canvas drawing into a temporary file that replaces ``out`` only once it is a complete PDF."""
+    with atomic_path(out, verify=verify_pdf) as tmp:
+        c = Canvas(tmp, page_size, title, footer)
+        try:
+            yield c
+        except BaseException:
+            if c.painter.isActive():
+                c.painter.end()
+            raise
+        c.finish()

@@ -18,7 +18,7 @@ from vatp_core.result import PackRecord, VideoRecord
 from vatp_core.time_format import clock as fmt_time
 
 from .attention import draw_attention_strip
-from .canvas import ACCENT, INK, MUTED, WARN_BG, WARN_FG, Canvas, subaction_qcolor
+from .canvas import ACCENT, INK, MUTED, WARN_BG, WARN_FG, Canvas, pdf_canvas, subaction_qcolor
 from .keyframes import key_frames
 from .painter import draw_chart
 from .provenance import fmt_value, not_for_judging, pack_manifest, protocol_text
@@ -43,8 +43,18 @@ def render_report(
     reference: Any = None,
     page_size: str = "A4",
     video_path: str | Path | None = None,
+    force_reference: bool = False,
 ) -> Path:
-    """Write the PDF report of one scored routine (``reference``: an earlier attempt to compare with)."""
+    """Write the PDF report of one scored routine (``reference``: an earlier attempt to compare with).
+
+    A reference scored with another pack is refused (`NotComparableError`); with ``force_reference`` it is
+    compared under a warning printed on the report.
+    """
+    from vatp_core.result import NotComparableError
+
+    problem = result.comparison_problem(reference) if reference is not None else ""
+    if problem and not force_reference:
+        raise NotComparableError(f"Cannot compare: {problem} (use --force to compare anyway, under a warning).")
     out = Path(out)
     fields = fields or ReportFields()
     pack, video = result.pack, result.video
@@ -54,12 +64,29 @@ def render_report(
     footer = f"VATP Studio {__version__} · {result.video_name} · pack {pack.name or '?'}"
     if warning:
         footer += f" · {warning}"
-    c = Canvas(out, page_size, fields.title or "Routine score report", footer)
-    try:
-        _report_body(c, result, fields, reference, pack, video, warning, video_path)
-    finally:
-        c.finish()
+    with pdf_canvas(out, page_size, fields.title or "Routine score report", footer) as c:
+        _report_body(c, result, fields, reference, pack, video, warning, video_path, problem)
     return out
+
+
+def _warning_banner(c: Canvas, text: str) -> None:
+    """A framed warning line across the page (never left out of a report that it applies to)."""
+    W, M = c.content_width, c.margin
+    height = max(20.0, c.text_height(f"⚠  {text}", W - 16, 9, bold=True) + 8)
+    r = QRectF(M, c.y, W, height)
+    c.painter.setPen(QPen(WARN_FG, 0.8))
+    c.painter.setBrush(QBrush(WARN_BG))
+    c.painter.drawRoundedRect(r, 3, 3)
+    c.text(
+        r.adjusted(8, 0, -8, 0),
+        f"⚠  {text}",
+        9,
+        bold=True,
+        color=WARN_FG,
+        align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        wrap=True,
+    )
+    c.y += height + 6
 
 
 def _report_body(
@@ -71,6 +98,7 @@ def _report_body(
     video: VideoRecord,
     warning: str,
     video_path: str | Path | None,
+    reference_problem: str = "",
 ) -> None:
     W, M = c.content_width, c.margin
     # title + fields
@@ -99,34 +127,11 @@ def _report_body(
     if fields.notes:
         c.y += c.text(QRectF(M, c.y, W, 200), fields.notes, 9, italic=True, wrap=True) + 4
     if warning:
-        r = QRectF(M, c.y, W, 20)
-        c.painter.setPen(QPen(WARN_FG, 0.8))
-        c.painter.setBrush(QBrush(WARN_BG))
-        c.painter.drawRoundedRect(r, 3, 3)
-        c.text(
-            r.adjusted(8, 0, -8, 0),
-            f"⚠  Model pack “{pack.name or '?'}”: {warning}",
-            9,
-            bold=True,
-            color=WARN_FG,
-            align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-        )
-        c.y += 26
-    for text in result.warnings():  # unlike the training videos / off the score range: always printed
-        r = QRectF(M, c.y, W, 30)
-        c.painter.setPen(QPen(WARN_FG, 0.8))
-        c.painter.setBrush(QBrush(WARN_BG))
-        c.painter.drawRoundedRect(r, 3, 3)
-        c.text(
-            r.adjusted(8, 0, -8, 0),
-            f"⚠  {text}",
-            9,
-            bold=True,
-            color=WARN_FG,
-            wrap=True,
-            align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-        )
-        c.y += 36
+        _warning_banner(c, f"Model pack “{pack.name or '?'}”: {warning}")
+    for text in result.warnings():  # unlike the training videos, off the score range, damaged: always printed
+        _warning_banner(c, text)
+    if reference_problem:
+        _warning_banner(c, f"Compared anyway although {reference_problem}.")
 
     # score + distribution
     c.heading("Predicted score")

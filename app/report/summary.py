@@ -10,9 +10,10 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from vatp_core import palette
+from vatp_core.batch import spearman_text
 from vatp_core.charts import cs_curve_chart, scatter_chart
 
-from .canvas import MUTED, WARN_FG, Canvas
+from .canvas import MUTED, WARN_FG, pdf_canvas
 from .painter import draw_chart
 
 
@@ -32,8 +33,7 @@ def render_batch_summary(
     ok = sorted((r for r in rows if r.status == "ok" and r.mean is not None), key=lambda r: -float(r.mean))
     failed = [r for r in rows if r.status != "ok"]
     pack_name = pack_name or next((r.pack for r in rows if getattr(r, "pack", "")), "")
-    c = Canvas(out, page_size, title, f"VATP Studio {__version__} · batch summary · pack {pack_name or '?'}")
-    try:
+    with pdf_canvas(out, page_size, title, f"VATP Studio {__version__} · batch summary · pack {pack_name or '?'}") as c:
         W, M = c.content_width, c.margin
         c.text(QRectF(M, c.y, W, 24), title, 19, bold=True)
         c.y += 28
@@ -49,7 +49,7 @@ def render_batch_summary(
             c.heading("Agreement with the labels", keep_with=200)
             c.text(
                 QRectF(M, c.y, W, 14),
-                f"n = {metrics['n']}    Spearman ρ = {metrics['spearman']:.3f}    "
+                f"n = {metrics['n']}    Spearman ρ = {spearman_text(metrics)}    "
                 f"R-ℓ2 = {metrics['rl2']:.3f}    MSE = {metrics['mse']:.3f}    MAE = {metrics.get('mae', 0):.3f}",
                 10,
                 bold=True,
@@ -108,6 +108,4 @@ def render_batch_summary(
                 c.need(h + 2)
                 c.text(QRectF(M, c.y, W, h + 2), f"{r.file}: {r.error}", 8, color=WARN_FG, wrap=True)
                 c.y += h + 2
-    finally:
-        c.finish()
     return out

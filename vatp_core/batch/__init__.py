@@ -17,7 +17,7 @@ from .labels import Label, match_label, read_labels
 from .row import BatchRow
 from .runner import Progress, run_batch, run_scorer_batch, score_folder, scorer_pack_info, segments_text
 from .store import BATCH_FORMAT_VERSION, RESULTS_SUFFIX, BatchStore, load_batch_results
-from .summary import BatchSummary, label_metrics, summary_pdf_path
+from .summary import BatchSummary, label_metrics, spearman_text, summary_pdf_path
 
 __all__ = [
     "BATCH_FORMAT_VERSION",
@@ -39,5 +39,6 @@ __all__ = [
     "score_folder",
     "scorer_pack_info",
     "segments_text",
+    "spearman_text",
     "summary_pdf_path",
 ]

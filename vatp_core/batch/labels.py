@@ -34,12 +34,19 @@ def read_labels(path: str | Path) -> dict[str, Label]:
         )
     dd_col = table.find("difficulty", "dd")
     labels: dict[str, Label] = {}
+    first_line: dict[str, int] = {}
     for row in table.rows:
         name = row.text(file_col)
-        if name:
-            score = row.number(score_col) if score_col is not None else None
-            athlete = " ".join(row.text(athlete_col).split())
-            labels[name.replace("\\", "/")] = Label(score, row.optional_number(dd_col), athlete)
+        if not name:
+            continue
+        key = name.replace("\\", "/")
+        score = row.number(score_col) if score_col is not None else None
+        athlete = " ".join(row.text(athlete_col).split())
+        label = Label(score, row.optional_number(dd_col), athlete)
+        if key in labels and labels[key] != label:  # which one is right? the user must say
+            row.fail(f"{name!r} is labelled again differently (first on line {first_line[key]})")
+        labels.setdefault(key, label)
+        first_line.setdefault(key, row.line)
     return labels
 
 

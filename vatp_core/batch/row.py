@@ -49,6 +49,7 @@ class BatchRow:
     difficulty: float | None = None
     true_score: float | None = None  # from the labels file, when given
     error: str = ""
+    damage: str = ""  # the damaged-video warning (corrupt frames skipped, truncated file); "" for a whole video
     segments: str = ""  # "name start–end s; …" for a quick look in a spreadsheet
     n_frames: int | None = None
     duration: float | None = None

@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ..atomic import pdf_is_complete
 from ..errors import Cancelled, VATPError, check_cancel
+from ..locking import exclusive_lock
 from .athletes import LibraryFeed, athlete_of
 from .discovery import content_hash, find_videos, pack_identity
 from .labels import Label, match_label, read_labels
@@ -49,8 +51,33 @@ def run_batch(
     ``("batch", done, total)`` per video and the scorer's own stages in between. ``on_row`` is called (in this
     thread) after each row is written, with the ScoreResult, or None for an error row or a video scored in an
     earlier run; ``make_report`` may render a PDF and return its path, recorded in the row (also for videos
-    scored earlier that have no report yet).
+    scored earlier that have no report yet, or an incomplete one). A second run on the same ``out_csv`` is
+    refused while this one holds its lock (`vatp_core.locking.LockedError`).
     """
+    arguments = dict(locals())  # every parameter, passed on unchanged
+    with exclusive_lock(out_csv, "The results table"):
+        return _run_batch(**arguments)
+
+
+def _run_batch(
+    folder: str | Path,
+    scorer: Any,
+    *,
+    pack_id: str,
+    pack_name: str = "",
+    out_csv: str | Path,
+    out_json: str | Path | None = None,
+    labels: str | Path | None = None,
+    score_range: tuple[float, float] | None = None,
+    prefetch: bool = True,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    on_row: Callable[[BatchRow, Any], None] | None = None,
+    make_report: Callable[[BatchRow, Any], str | Path | None] | None = None,
+    athlete_from_folder: bool = False,
+    library: str | Path | None = None,
+) -> BatchSummary:
+    """`run_batch` with the lock held (the same parameters)."""
     t0 = time.perf_counter()
     root = Path(folder)
     store = BatchStore(out_csv, out_json)
@@ -129,7 +156,7 @@ def run_batch(
                 if athlete and row.athlete != athlete:
                     row.athlete, changed = athlete, True
                 feed.add_stored(store.result_path(row), row.athlete)
-                if make_report is not None and not (row.report and (store.out_csv.parent / row.report).is_file()):
+                if make_report is not None and not (row.report and _report_complete(store.out_csv.parent / row.report)):
                     changed |= _report_from_stored(row, store, make_report)
                 if changed:
                     store.write(rels)
@@ -191,6 +218,16 @@ def run_batch(
     )
 
 
+def _report_complete(path: Path) -> bool:
+    """An earlier report counts only when whole (a 0-byte or cut-off PDF from an older version is made again)."""
+    if path.suffix.lower() == ".pdf":
+        return pdf_is_complete(path)
+    try:
+        return path.is_file() and path.stat().st_size > 0
+    except OSError:
+        return False
+
+
 def present_rows(store: BatchStore, rels: list[str]) -> list[BatchRow]:
     """Rows of the videos in the folder now (the files also keep rows of videos since moved away)."""
     present = set(rels)
@@ -249,6 +286,8 @@ def _score_one(
         row.n_frames = result.video.n_frames
         row.duration = result.video.duration
         row.segments = segments_text(result)
+        damage = getattr(result, "damage", None)
+        row.damage = damage.message() if damage is not None and damage.any else ""
         row.result_json = store.save_result(row, result)
     except Cancelled:
         raise

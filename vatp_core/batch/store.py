@@ -22,7 +22,7 @@ from .row import BatchRow
 
 log = logging.getLogger(__name__)
 
-BATCH_FORMAT_VERSION = 1
+BATCH_FORMAT_VERSION = 2  # 2: the 'damage' column; rows of version 1 read with it empty
 RESULTS_SUFFIX = ".vatp"  # "<csv stem>.vatp/" beside the CSV holds one ScoreResult JSON per scored video
 
 

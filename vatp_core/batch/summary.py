@@ -51,7 +51,8 @@ def label_metrics(rows: list[BatchRow], score_range: tuple[float, float] | None 
     alphas, shares = cumulative_score_curve(pred, true)
     return {
         "n": len(pairs),
-        "spearman": spearman(pred, true),
+        # undefined for one video or constant scores: None (shown as "n/a"), not a misleading 0.000
+        "spearman": spearman(pred, true) if len(set(pred)) > 1 and len(set(true)) > 1 else None,
         "rl2": relative_l2(pred, true, score_range),
         "mse": mse(pred, true),
         "mae": mae(pred, true),
@@ -59,6 +60,14 @@ def label_metrics(rows: list[BatchRow], score_range: tuple[float, float] | None 
         "scatter": {"file": [f for _, _, f in pairs], "pred": pred, "true": true},
         "cs_curve": {"alpha": [float(a) for a in alphas], "share": [float(s) for s in shares]},
     }
+
+
+def spearman_text(metrics: dict, digits: int = 3) -> str:
+    """Spearman's ρ for display; "n/a" with the reason when fewer than two distinct labelled scores exist."""
+    value = metrics.get("spearman")
+    if value is None:
+        return "n/a (needs 2+ labelled videos with different scores)"
+    return f"{value:.{digits}f}"
 
 
 def summary_pdf_path(out_csv: str | Path, reports: str | Path | None) -> Path:

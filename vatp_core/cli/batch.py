@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..batch import score_folder, summary_pdf_path
+    from ..batch import score_folder, spearman_text, summary_pdf_path
     from .progress_bar import ProgressBar
 
     folder = Path(args.folder)
@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"library not written: {summary.library_error}")
     if summary.metrics:
         m = summary.metrics
-        print(f"labels: n={m['n']}  Spearman {m['spearman']:.3f}  R-l2 {m['rl2']:.3f}  MSE {m['mse']:.3f}")
+        print(f"labels: n={m['n']}  Spearman {spearman_text(m)}  R-l2 {m['rl2']:.3f}  MSE {m['mse']:.3f}")
     if renderer is not None and (reports is not None or summary.metrics):
         pdf = summary_pdf_path(summary.out_csv, reports)
         title = f"Batch summary: {summary.folder.name}"

@@ -70,15 +70,12 @@ def run(args: argparse.Namespace) -> int:
             if args.default:
                 s = load_settings()
                 s.default_pack = pack.name
-                save_settings(s)
+                if not save_settings(s):
+                    raise CLIError(f"installed {pack.name}, but the settings could not be saved to make it the default")
                 print(f"{pack.name} is now the default pack.")
             return 0
         if cmd == "remove":
-            removed = packs.remove_pack(args.name)
-            s = load_settings()
-            if s.default_pack == args.name:
-                s.default_pack = ""
-                save_settings(s)
+            removed = packs.remove_pack(args.name)  # clears the default (with a warning) when it was this pack
             print(f"Removed {removed}")
             return 0
         if cmd == "show":

@@ -75,6 +75,13 @@ def run(args: argparse.Namespace) -> int:
     video = Path(args.video)
     if not video.exists():
         raise CLIError(f"No such file: {video}")
+    from ..atomic import check_writable
+    from ..result import ScoreResult
+
+    if args.json and args.json != "-":
+        check_writable(args.json)  # a folder or a read-only path fails now, not after a minute of scoring
+    if args.sidecar:
+        check_writable(ScoreResult.sidecar_path(video))
     settings = load_settings()
     device = args.device or settings.device or "auto"
     level = level_from(args, settings)

@@ -72,7 +72,9 @@ def read_feature_file(path: str | Path) -> np.ndarray:
     except DatasetError:
         raise
     except Exception as exc:  # corrupt or foreign file: say which one
-        raise DatasetError(f"Could not read features from {p}: {exc}") from exc
+        from ..safe_pickle import torch_load_reason
+
+        raise DatasetError(f"Could not read features from {p}: {torch_load_reason(exc)}") from None
     return as_clip_matrix(arr, p)
 
 

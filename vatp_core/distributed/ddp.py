@@ -80,14 +80,14 @@ class _AllReduceSum(torch.autograd.Function):
     """Sum over ranks; the gradient of a rank's input is the sum of the gradients of every rank's output."""
 
     @staticmethod
-    def forward(ctx, x: Tensor, group: Any) -> Tensor:  # type: ignore[override]
+    def forward(ctx, x: Tensor, group: Any) -> Tensor:
         ctx.group = group
         y = x.detach().clone().contiguous()
         dist.all_reduce(y, op=dist.ReduceOp.SUM, group=group)
         return y
 
     @staticmethod
-    def backward(ctx, grad: Tensor):  # type: ignore[override]
+    def backward(ctx, grad: Tensor):
         g = grad.detach().clone().contiguous()
         dist.all_reduce(g, op=dist.ReduceOp.SUM, group=ctx.group)
         return g, None
@@ -97,7 +97,7 @@ class _AllGather(torch.autograd.Function):
     """Stack equal-shaped tensors of every rank along a new first axis; gradients flow back to their owner."""
 
     @staticmethod
-    def forward(ctx, x: Tensor, group: Any) -> Tensor:  # type: ignore[override]
+    def forward(ctx, x: Tensor, group: Any) -> Tensor:
         ctx.group = group
         ctx.rank = dist.get_rank(group)
         x = x.detach().contiguous()
@@ -106,7 +106,7 @@ class _AllGather(torch.autograd.Function):
         return torch.stack(parts)
 
     @staticmethod
-    def backward(ctx, grad: Tensor):  # type: ignore[override]
+    def backward(ctx, grad: Tensor):
         g = grad.detach().clone().contiguous()
         dist.all_reduce(g, op=dist.ReduceOp.SUM, group=ctx.group)
         return g[ctx.rank], None
@@ -202,7 +202,7 @@ class DDPContext:
         names = [f.name for f in fields(out) if isinstance(getattr(out, f.name), Tensor)]
         local = {n: getattr(out, n) for n in names}
         local["__target"] = target
-        shapes = [None] * self.world_size
+        shapes: list[Any] = [None] * self.world_size
         dist.all_gather_object(shapes, ({n: tuple(t.shape) for n, t in local.items()}, list(set_ids)), group=self.group)
         keys = [n for n in local if all(n in s[0] for s in shapes)]  # a part every rank has (text may be missing)
         sizes = [s[0]["__target"][0] for s in shapes]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
 import zipfile
@@ -25,6 +26,7 @@ from ..identity import content_id, legacy_id_is_full_content, legacy_sampled_id
 
 # The one content identity (full-content SHA-256); the old name stays for callers that import it from here.
 video_content_hash = content_id
+log = logging.getLogger(__name__)
 
 
 def feature_cache_key(
@@ -48,6 +50,15 @@ def feature_cache_key(
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:40]
 
 
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        log.warning(message)
+
+
 @dataclass
 class CachedFeatures:
     """One cache entry."""
@@ -62,7 +73,10 @@ class FeatureCache:
 
     def __init__(self, root: str | os.PathLike | None = None, max_bytes: int | None = None) -> None:
         self.root = Path(root) if root is not None else paths.feature_cache_dir()
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # the cache is an optimisation: score without it
+            _warn_once(f"feature cache {self.root} unavailable ({exc.strerror or exc}); features are not cached")
         if max_bytes is None:
             from ..settings import load_settings
 
@@ -80,10 +94,13 @@ class FeatureCache:
                 features = np.asarray(data["features"], dtype=np.float32)
                 ranges = [(int(a), int(b)) for a, b in np.asarray(data["clip_ranges"]).reshape(-1, 2)]
                 meta = json.loads(str(data["meta"]))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
             return None
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
             return None
         try:
             os.utime(path)  # mark as recently used for trimming
@@ -116,16 +133,20 @@ class FeatureCache:
 
     def put(
         self, key: str, features: np.ndarray, clip_ranges: list[tuple[int, int]], meta: dict[str, Any] | None = None
-    ) -> Path:
+    ) -> Path | None:
         """Write an entry atomically (temporary file + os.replace), then trim the cache to its limit."""
         path = self.path_for(key)
-        with atomic_open(path, "wb", fsync=True) as fh:
-            np.savez(
-                fh,
-                features=np.ascontiguousarray(features, dtype=np.float32),
-                clip_ranges=np.asarray(clip_ranges, dtype=np.int64).reshape(-1, 2),
-                meta=np.array(json.dumps(meta or {})),
-            )
+        try:
+            with atomic_open(path, "wb", fsync=True) as fh:
+                np.savez(
+                    fh,
+                    features=np.ascontiguousarray(features, dtype=np.float32),
+                    clip_ranges=np.asarray(clip_ranges, dtype=np.int64).reshape(-1, 2),
+                    meta=np.array(json.dumps(meta or {})),
+                )
+        except OSError as exc:  # full or read-only cache folder: the score is still good, only not cached
+            _warn_once(f"features not cached: {exc}")
+            return None
         self.trim(keep=path)
         return path
 

@@ -49,6 +49,7 @@ class ClipFeatures:
     weights_hash: str = ""
     protocol: dict[str, Any] = field(default_factory=dict)
     first_input: np.ndarray | None = None  # (3, L, H, W) float32 backbone input of clip 0, when asked for
+    corrupt_frames: list[int] = field(default_factory=list)  # frames the decoder could not give (skipped)
 
     @property
     def n_clips(self) -> int:
@@ -159,11 +160,20 @@ def extract_features(
             key = key_for(content)
             timings["hash_wait"] = time.perf_counter() - t
             hit = cache.get_or_adopt_legacy(key, video, key_for)
-            if hit is not None and hit.features.shape == (total, spec.feature_dim) and hit.clip_ranges == ranges:
+            # an entry without "corrupt_frames" predates damage reporting: recompute so damage is not hidden
+            if (
+                hit is not None
+                and hit.features.shape == (total, spec.feature_dim)
+                and hit.clip_ranges == ranges
+                and isinstance(hit.meta.get("corrupt_frames"), list)
+            ):
                 if progress is not None:
                     progress(STAGE, total, total)
                 timings["total"] = time.perf_counter() - t_start
-                return ClipFeatures(hit.features, hit.clip_ranges, from_cache=True, timings=timings, **common)
+                corrupt = [int(i) for i in hit.meta["corrupt_frames"]]
+                return ClipFeatures(
+                    hit.features, hit.clip_ranges, from_cache=True, timings=timings, corrupt_frames=corrupt, **common
+                )
 
         device = backbone.device
         prep = preprocessing_for(protocol.preprocess, spec)
@@ -194,6 +204,7 @@ def extract_features(
                 timings=timings,
                 first_input=first_input,
             )
+        corrupt = sorted(int(i) for i in reader.corrupt_frames)
         if reader.last_plan is not None:
             timings["decode_workers"] = float(reader.last_plan.workers)
     t = time.perf_counter()
@@ -216,10 +227,13 @@ def extract_features(
                 "start": start,
                 "end": end,
                 "created": time.time(),
+                "corrupt_frames": corrupt,
             },
         )
     kept = first_input[0] if first_input else None
-    return ClipFeatures(feats, ranges, from_cache=False, timings=timings, first_input=kept, **common)
+    return ClipFeatures(
+        feats, ranges, from_cache=False, timings=timings, first_input=kept, corrupt_frames=corrupt, **common
+    )
 
 
 class _Background:

@@ -187,10 +187,11 @@ def read_state_file(path: Path) -> dict[str, "torch.Tensor"]:
         with torch.serialization.safe_globals(_numpy_data_globals()):
             obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # UnpicklingError for anything but plain tensors / containers
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        from ..safe_pickle import torch_load_reason
+
         raise WeightsVerificationError(
-            f"Refusing {path.name}: it is not a plain tensor checkpoint that loads with weights_only=True ({first})."
-        ) from exc
+            f"Refusing {path.name}: {torch_load_reason(exc)} (only plain tensors are loaded, never code)."
+        ) from None
     return unwrap_state_dict(obj, path.name)
 
 

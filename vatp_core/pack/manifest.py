@@ -16,6 +16,7 @@ WEIGHTS_NAME = "weights.safetensors"
 EXTRA_FILE_SUFFIXES = (".md", ".txt", ".png", ".jpg", ".jpeg", ".csv")
 MAX_MANIFEST_BYTES = 4 << 20
 MAX_PACK_BYTES = 4 << 30  # refuses zip bombs
+MAX_COMPRESSION_RATIO = 50  # float weights compress ~1.1×; a member that shrinks more than this is a bomb
 MAX_SAFETENSORS_HEADER = 64 << 20
 DIFFICULTY_MODES = ("none", "divide")
 SAFETENSORS_DTYPES = {"F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"}

@@ -10,7 +10,15 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES, MAX_PACK_BYTES, WEIGHTS_NAME, PackError, PackManifest
+from .manifest import (
+    MANIFEST_NAME,
+    MAX_COMPRESSION_RATIO,
+    MAX_MANIFEST_BYTES,
+    MAX_PACK_BYTES,
+    WEIGHTS_NAME,
+    PackError,
+    PackManifest,
+)
 from .model_pack import ModelPack
 from .verify import (
     _check_safetensors_bytes,
@@ -32,7 +40,7 @@ def load_pack(path: str | os.PathLike) -> ModelPack:
         raise PackError(f"{src}: not a model pack (no {MANIFEST_NAME}).")
     if WEIGHTS_NAME not in files:
         raise PackError(f"{src}: the pack has no {WEIGHTS_NAME}.")
-    manifest_bytes = files[MANIFEST_NAME]()
+    manifest_bytes = files[MANIFEST_NAME](limit=MAX_MANIFEST_BYTES)
     if len(manifest_bytes) > MAX_MANIFEST_BYTES:
         raise PackError(f"{src}: {MANIFEST_NAME} is implausibly large ({len(manifest_bytes)} bytes).")
     try:
@@ -74,6 +82,7 @@ def load_pack(path: str | os.PathLike) -> ModelPack:
         tensors = st_load(blob)
     except Exception as exc:  # safetensors raises its own error types
         raise PackError(f"{src}/{WEIGHTS_NAME}: unreadable safetensors file ({exc}).") from None
+    _check_finite(tensors, f"{src}/{WEIGHTS_NAME}")
     pack = ModelPack(manifest=manifest, path=path, tensors=tensors)
     try:  # calibration and out-of-distribution statistics: validated and bounded like every other field
         pack.trust  # noqa: B018 - builds and caches them
@@ -98,6 +107,15 @@ def read_manifest(path: str | os.PathLike) -> PackManifest:
     return PackManifest.from_dict(data, source=f"{path}/{MANIFEST_NAME}")
 
 
+def _check_finite(tensors: dict, where: str) -> None:
+    """NaN or inf weights score every video as NaN (or fail deep in the alignment): refuse the pack instead."""
+    import torch
+
+    for name, t in tensors.items():
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise PackError(f"{where}: tensor {name!r} holds NaN or infinite values (a broken training run?).")
+
+
 def _read_pack_files(path: Path) -> dict[str, Any]:
     """Map member name → a function returning its bytes; checks layout, links and traversal."""
     if not path.exists():
@@ -112,7 +130,7 @@ def _read_pack_files(path: Path) -> dict[str, Any]:
                 raise PackError(f"{path}: {name!r} is a symbolic link; packs hold plain files only.")
             if entry.is_dir():
                 raise PackError(f"{path}: unexpected folder {name!r} in the pack.")
-            out[name] = lambda e=entry: e.read_bytes()
+            out[name] = lambda limit=None, e=entry: _read_file_capped(e, limit)
         return out
     if not zipfile.is_zipfile(path):
         with open(path, "rb") as fh:
@@ -142,6 +160,12 @@ def _read_zip_members(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
             raise PackError(f"{path}: {name!r} is marked executable; packs hold no executable content.")
     if sum(i.file_size for i in infos) > MAX_PACK_BYTES:
         raise PackError(f"{path}: the zip expands to more than {MAX_PACK_BYTES >> 30} GiB; refusing it.")
+    for info in infos:  # weights barely compress; a member that shrinks 50× is a zip bomb, not a model
+        if info.file_size > (1 << 20) and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise PackError(
+                f"{path}: {info.filename!r} claims {info.file_size >> 20} MiB from {info.compress_size >> 10} KiB "
+                "(a zip bomb); refusing the pack."
+            )
     # Allow one top folder (a zipped pack folder) or members at the root.
     prefix = ""
     tops = {n.split("/", 1)[0] for n in names}
@@ -156,9 +180,38 @@ def _read_zip_members(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
             continue
         if rel in out:
             raise PackError(f"{path}: {rel!r} appears twice in the zip.")
-        try:
-            data = zf.read(n)
-        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-            raise PackError(f"{path}: cannot read {n!r} from the zip ({exc}).") from None
-        out[rel] = lambda data=data: data
+        info = zf.getinfo(n)
+        # read when needed (the manifest is checked before the weights are touched), never past the declared size
+        out[rel] = lambda limit=None, n=n, size=info.file_size: _read_capped(path, n, size, limit)
     return out
+
+
+def _too_large(where: str, size: int, limit: int) -> PackError:
+    return PackError(f"{where} is implausibly large ({size} bytes; at most {limit}); refusing the pack.")
+
+
+def _read_file_capped(entry: Path, limit: int | None) -> bytes:
+    """A pack folder's file; with ``limit`` a larger file is refused before it is read."""
+    if limit is not None and entry.stat().st_size > limit:
+        raise _too_large(str(entry), entry.stat().st_size, limit)
+    return entry.read_bytes()
+
+
+def _read_capped(path: Path, name: str, declared: int, limit: int | None = None) -> bytes:
+    """One member, read in chunks; more bytes than its header declares (a lying header) abort the read."""
+    if limit is not None and declared > limit:
+        raise _too_large(f"{path}: {name!r}", declared, limit)
+    chunks, total = [], 0
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(name) as fh:
+            while True:
+                chunk = fh.read(1 << 20)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > declared:
+                    raise PackError(f"{path}: {name!r} holds more than its declared {declared} bytes; refusing it.")
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
+        raise PackError(f"{path}: cannot read {name!r} from the zip ({exc}).") from None
+    return b"".join(chunks)

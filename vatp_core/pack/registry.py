@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -11,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from ..atomic import current_umask
 from .manifest import MANIFEST_NAME, WEIGHTS_NAME, PackError, PackManifest
 from .model_pack import ModelPack
 from .reader import _read_pack_files, load_pack
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,7 +42,12 @@ def _safe_folder_name(name: str) -> str:
 def installed_packs() -> list[PackInfo]:
     """Packs in the user data folder, sorted by name; a damaged one is listed with its error."""
     out = []
-    for entry in sorted(paths.packs_dir().iterdir()):
+    try:
+        entries = sorted(paths.packs_dir().iterdir())
+    except OSError as exc:  # no packs folder (read-only or missing user folder): nothing is installed
+        log.debug("packs folder unreadable: %s", exc)
+        return []
+    for entry in entries:
         if entry.name.startswith("."):
             continue
         try:
@@ -59,6 +68,7 @@ def install_pack(path: str | os.PathLike, *, replace: bool = False) -> ModelPack
             raise PackError(f"A pack named {pack.name!r} is already installed; remove it first or use --replace.")
     tmp = Path(tempfile.mkdtemp(dir=paths.packs_dir(), prefix=".install-"))
     try:
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700: a shared packs folder must stay readable
         files = _read_pack_files(Path(path))
         for name in (MANIFEST_NAME, WEIGHTS_NAME, *pack.manifest.files):
             (tmp / name).write_bytes(files[name]())
@@ -78,9 +88,27 @@ def remove_pack(name: str) -> Path:
     for info in installed_packs():
         if info.name == name or info.path.name == name:
             shutil.rmtree(info.path)
+            _forget_default({info.name, info.path.name})
             return info.path
     raise PackError(
         f"No installed pack named {name!r}. Installed: {', '.join(i.name for i in installed_packs()) or 'none'}."
+    )
+
+
+def _forget_default(names: set[str]) -> None:
+    """Removing the default pack clears the default, and says which pack is used from now on."""
+    from ..settings import load_settings, save_settings
+
+    settings = load_settings()
+    if settings.default_pack not in names:
+        return
+    was = settings.default_pack
+    settings.default_pack = ""
+    saved = save_settings(settings)
+    log.warning(
+        "%s was the default pack; from now on the bundled demo pack is used%s",
+        was,
+        "" if saved else " (the settings could not be saved)",
     )
 
 
@@ -119,6 +147,8 @@ def resolve_pack_path(name_or_path: str | os.PathLike | None = None) -> Path:
     demo = paths.demo_pack_path()
     if not demo.exists():
         raise PackError(f"No model pack given, no default pack set and the bundled demo pack is missing ({demo}).")
+    if default:  # never a silent fallback: say which pack scores instead
+        log.warning("the default pack %r is not installed; using the bundled demo pack", default)
     return demo
 
 

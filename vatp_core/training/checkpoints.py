@@ -40,7 +40,9 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise CheckpointError(f"Cannot read checkpoint {path}: {exc}") from exc
+        from ..safe_pickle import torch_load_reason
+
+        raise CheckpointError(f"Cannot read checkpoint {path}: {torch_load_reason(exc)}") from None
     if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
         raise CheckpointError(f"{path} is not a VATP training checkpoint of version {CHECKPOINT_VERSION}")
     return state

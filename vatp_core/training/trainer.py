@@ -197,11 +197,13 @@ def mean_subactions(
     if model.parseformer is None or len(dataset) == 0:
         return None
     model.eval()
-    total = None
+    total: torch.Tensor | None = None
     for start in range(0, len(dataset), batch_size):
         batch = make_batch(dataset, range(start, min(start + batch_size, len(dataset))), with_phrases=False).to(device)
         sub = model(batch.features, batch.mask).subactions.float().sum(dim=0)
         total = sub if total is None else total + sub
+    if total is None:
+        return None
     return (total / len(dataset)).cpu().numpy()
 
 
@@ -226,9 +228,9 @@ def init_from_pack(model: VATPNet, pack_ref: str, parts: tuple[str, ...] | None 
             f"pack {pack.name!r} shares no weights with this model in {', '.join(parts)} (different sizes?)"
         )
     model.load_state_dict(take, strict=False)
-    parts = sorted({k.split(".")[0] for k in take})
+    copied = sorted({k.split(".")[0] for k in take})
     return (
-        f"initialised from pack {pack.name!r}: {len(take)} of {len(own)} tensors ({', '.join(parts)}), then fine-tuned"
+        f"initialised from pack {pack.name!r}: {len(take)} of {len(own)} tensors ({', '.join(copied)}), then fine-tuned"
     )
 
 
@@ -311,7 +313,7 @@ def train_model(
         )
         generator = torch.Generator().manual_seed(tc.seed)
         history: list[EpochLog] = []
-        best = {"epoch": 0, "spearman": -math.inf, "state": None, "metrics": None}
+        best: dict[str, Any] = {"epoch": 0, "spearman": -math.inf, "state": None, "metrics": None}
         start_epoch = 1
         fingerprint = _fingerprint(train_set, val_set, cfg, tc)
         ckpt = checkpoint_path(tc.checkpoint_dir) if tc.checkpoint_dir else None
@@ -436,7 +438,7 @@ def train_model(
                 progress("train", epoch, tc.epochs)
             save_now = ckpt is not None and (epoch % tc.checkpoint_every == 0 or epoch == tc.epochs)
             rank_rng = ddp.gather_objects(torch.get_rng_state()) if ddp is not None and save_now else None
-            if save_now and (ddp is None or ddp.is_main):
+            if ckpt is not None and save_now and (ddp is None or ddp.is_main):
                 save_checkpoint(
                     ckpt,
                     {
