@@ -14,7 +14,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -57,7 +57,7 @@ def _record(folder: Path, name: str) -> SimpleNamespace:
     )
 
 
-def predictions(pack, records: Sequence[SimpleNamespace], feats: Sequence[np.ndarray]):
+def predictions(pack, records: Sequence[Any], feats: Sequence[np.ndarray]):
     """(dataset, Prediction) of the pack's model on featurised routines."""
     from ..training.trainer import predict
 

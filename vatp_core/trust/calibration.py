@@ -164,7 +164,7 @@ def assess(
         interval = uncalibrated(level)
     else:
         pooled = np.asarray(features, dtype=np.float64).mean(axis=0)[None]
-        data = SpreadData(mu=[raw_mean], sigma=[raw_sigma], pooled=pooled)
+        data = SpreadData(mu=np.array([raw_mean]), sigma=np.array([raw_sigma]), pooled=pooled)
         interval = trust.calibration.interval(raw_mean, data, level, factor=factor, score_range=(lo, hi))
     if trust is None or trust.ood is None:
         ood: dict[str, Any] = {

@@ -135,7 +135,7 @@ def interval_for(
     """The interval μ ± q·spread at ``level``, clipped to the score range (``clipped`` says when it was)."""
     level = check_level(level)
     n = 0 if scores is None else len(scores)
-    q = conformal_quantile(scores, level) if n else None
+    q = conformal_quantile(scores, level) if scores is not None and n else None
     if q is None:
         return uncalibrated(level, n)
     low, high = mean - q * spread, mean + q * spread

@@ -80,7 +80,7 @@ class SpreadModel:
             raise ValueError(f"unknown spread {self.kind!r} (one of {', '.join(SPREAD_KINDS)})")
 
     def _design(self, data: SpreadData) -> np.ndarray:
-        z = (data.pooled - self.center) @ self.components.T  # type: ignore[operator,union-attr]
+        z = (data.pooled - self.center) @ self.components.T  # type: ignore[union-attr]
         z = np.concatenate([z, data.mu[:, None]], axis=1)
         z = (z - self.z_shift) / self.z_scale
         return np.concatenate([np.ones((len(z), 1)), z], axis=1)
