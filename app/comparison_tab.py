@@ -185,9 +185,7 @@ class ComparisonTab(QWidget):
     def add_attempt(self, result) -> None:
         """Add a scored attempt (ticked); the same video scored again replaces nothing, it is a new attempt."""
         self.attempts.append(result)
-        item = QListWidgetItem(
-            f"{result.video_name} — {result.mean:.2f} ± {result.std:.2f}  ({result.pack.name or '?'})"
-        )
+        item = QListWidgetItem(f"{result.video_name} — {result.score_text()}  ({result.pack.name or '?'})")
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked)
         item.setToolTip(result.video.path)

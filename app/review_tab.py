@@ -6,7 +6,7 @@ It shows a result it is given; opening files and scoring live in `app.opening` a
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from vatp_core.settings import Settings
 
@@ -60,7 +60,17 @@ class ReviewTab(QWidget):
         self.modes.addWidget(self.dual)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # Shown whenever the result on screen carries a warning (unlike the training videos, μ off the range);
+        # it has no close button: a warning about a score is not dismissed while the score is shown.
+        self.ood_banner = QLabel("")
+        self.ood_banner.setObjectName("oodBanner")
+        self.ood_banner.setWordWrap(True)
+        self.ood_banner.setStyleSheet(
+            "background: #FFF3CD; color: #6B4E00; border: 1px solid #E0B000; padding: 6px; font-weight: bold;"
+        )
+        self.ood_banner.hide()
         layout.addWidget(self.score_bar)
+        layout.addWidget(self.ood_banner)
         layout.addWidget(self.modes, 1)
         self.dual.closed.connect(self.show_single)
         self.dual.status.connect(self.status)
@@ -146,6 +156,9 @@ class ReviewTab(QWidget):
         self.player.set_segments(result.segments if result is not None else [])
         self.timeline.set_result(result)
         self.score_panel.set_result(result)
+        warnings = result.warnings() if result is not None else []
+        self.ood_banner.setText("⚠ " + "  ".join(warnings) if warnings else "")
+        self.ood_banner.setVisible(bool(warnings))
         if result is None:
             self.player.set_loop(None)
 

@@ -49,6 +49,12 @@ class ScoreBar(QWidget):
         self.browse_button.setToolTip("Use a model pack folder or .zip that is not installed")
         self.browse_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.browse_button.clicked.connect(self.choose_pack_path)
+        self.details_button = QToolButton()
+        self.details_button.setText("ⓘ")
+        self.details_button.setObjectName("packDetailsButton")
+        self.details_button.setToolTip("Pack details: training, calibration, test figures and baselines")
+        self.details_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.details_button.clicked.connect(self.show_pack_details)
         self.device_combo = QComboBox()
         self.device_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for value, label in DEVICES:
@@ -79,6 +85,7 @@ class ScoreBar(QWidget):
         layout.addWidget(QLabel("Pack"))
         layout.addWidget(self.pack_combo)
         layout.addWidget(self.browse_button)
+        layout.addWidget(self.details_button)
         layout.addWidget(QLabel("Device"))
         layout.addWidget(self.device_combo)
         layout.addWidget(QLabel("Athlete"))
@@ -124,6 +131,12 @@ class ScoreBar(QWidget):
         )
         if path:
             self.add_pack_path(str(Path(path).parent) if Path(path).name == "manifest.json" else path)
+
+    @Slot()
+    def show_pack_details(self) -> None:
+        from .pack_details import PackDetailsDialog
+
+        PackDetailsDialog(self.pack, self).exec()
 
     def set_device(self, device: str) -> None:
         self.device_combo.setCurrentIndex(max(self.device_combo.findData(device), 0))

@@ -1,4 +1,5 @@
-"""The side panel of a scored routine: μ ± σ, the predicted distribution, contribution bars, the pack."""
+"""The side panel of a scored routine: the score with its calibrated interval, the predicted distribution (the
+interval drawn on it), contribution bars, the pack."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ class ScorePanel(QWidget):
         self.score_label.setObjectName("scoreLabel")
         self.score_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.score_label.setStyleSheet("font-size: 34pt; font-weight: bold;")
+        self.interval_label = QLabel("")
+        self.interval_label.setObjectName("intervalLabel")
+        self.interval_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.interval_label.setWordWrap(True)
+        self.interval_label.setStyleSheet("font-size: 13pt;")
         self.detail_label = QLabel("Not scored yet. Choose a model pack and press Score.")
         self.detail_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail_label.setWordWrap(True)
@@ -50,6 +56,9 @@ class ScorePanel(QWidget):
         )
         self.mean_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#1F77B4", style=Qt.PenStyle.DashLine))
         self.dist_plot.addItem(self.mean_line)
+        self.interval_region = pg.LinearRegionItem(movable=False, brush=(31, 119, 180, 45), pen=pg.mkPen("#1F77B4"))
+        self.interval_region.hide()
+        self.dist_plot.addItem(self.interval_region)
 
         self.contrib_plot = pg.PlotWidget(background=None)
         self.contrib_plot.setMinimumHeight(160)
@@ -66,6 +75,7 @@ class ScorePanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.score_label)
+        layout.addWidget(self.interval_label)
         layout.addWidget(self.detail_label)
         layout.addWidget(self.damage_label)
         layout.addWidget(self.dist_plot, 1)
@@ -94,17 +104,20 @@ class ScorePanel(QWidget):
             self.contrib_bars = None
         if result is None:
             self.score_label.setText("–")
+            self.interval_label.setText("")
+            self.interval_region.hide()
             self.detail_label.setText("Not scored yet. Choose a model pack and press Score.")
             self.dist_curve.setData([], [])
             self.pack_label.setText("")
             self.warning_label.hide()
             self.damage_label.hide()
             return
-        self.score_label.setText(f"{result.mean:.2f} ± {result.std:.2f}")
+        self.score_label.setText(f"{result.mean:.1f}")
+        self.interval_label.setText(result.interval_text())
         damage = getattr(result, "damage", None)
         self.damage_label.setText(f"⚠ {damage.message()}" if damage is not None and damage.any else "")
         self.damage_label.setVisible(bool(self.damage_label.text()))
-        lines = []
+        lines = [f"model σ {result.std:.2f} (the paper's, not an interval)"]
         rng = result.pack.score_range
         if rng:
             lines.append(f"score range {rng[0]:g}–{rng[1]:g}")
@@ -121,11 +134,19 @@ class ScorePanel(QWidget):
             pdf = np.exp(-0.5 * ((x - result.mean) / result.std) ** 2) / (result.std * np.sqrt(2 * np.pi))
         self.dist_curve.setData(x, pdf)
         self.mean_line.setValue(result.mean)
+        if result.calibrated:
+            self.interval_region.setRegion((float(result.interval["low"]), float(result.interval["high"])))
+            self.interval_region.show()
+        else:
+            self.interval_region.hide()
         if len(x):
-            # Zoom on the distribution itself (±4σ, at least 10 % of the score range), not the whole range.
+            # Zoom on the distribution itself (±4σ, at least 10 % of the score range) and the interval.
             lo, hi = float(x.min()), float(x.max())
             half = max(4 * float(result.std), 0.05 * (hi - lo))
-            self.dist_plot.setXRange(max(lo, result.mean - half), min(hi, result.mean + half), padding=0.02)
+            x0, x1 = max(lo, result.mean - half), min(hi, result.mean + half)
+            if result.calibrated:
+                x0, x1 = min(x0, float(result.interval["low"])), max(x1, float(result.interval["high"]))
+            self.dist_plot.setXRange(x0, x1, padding=0.02)
             self.dist_plot.setYRange(0, float(pdf.max()) * 1.05 if len(pdf) and pdf.max() > 0 else 1, padding=0)
 
         names = list(result.subaction_names)

@@ -82,7 +82,9 @@ class ScoringController(QObject):
     def _on_scored(self, result: Any) -> None:
         self._set_running(False)
         window = self.window
-        summary = f"Scored {result.video_name}: {result.mean:.2f} ± {result.std:.2f}"
+        summary = f"Scored {result.video_name}: {result.score_text()}"
+        if result.warnings():
+            summary += " — " + result.warnings()[0]
         if self.athlete and self.job is not None:
             result.athlete = self.athlete
             summary += " — " + window.library_tab.record_scored(result, self.job.video)

@@ -178,7 +178,11 @@ def cs_curve_of(pred: Sequence[float], true: Sequence[float], name: str = "", *,
 
 
 def distribution_chart(result: Any) -> Chart:
-    """The predicted score distribution: density curve, μ line and the ±σ band, zoomed on μ ± 4σ."""
+    """The predicted score distribution: density curve, μ line and a band, zoomed on μ ± 4σ and the band.
+
+    The band is the calibrated interval when the result has one (the paper's σ collapses, so ±σ would claim a
+    certainty the model does not have), else ±σ.
+    """
     dist = result.distribution or {}
     xs, ys = list(dist.get("x") or []), list(dist.get("pdf") or [])
     mu, sd = float(result.mean), max(float(result.std), 1e-9)
@@ -191,9 +195,18 @@ def distribution_chart(result: Any) -> Chart:
     if len(xs) < 2:  # too few stored points in view: the normal N(μ, σ²) the result describes
         xs = [mu + half * (k / 80.0) for k in range(-80, 81)]
         ys = [math.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)) for x in xs]
+    iv = getattr(result, "interval", None) or {}
+    b_lo, b_hi = (float(iv["low"]), float(iv["high"])) if iv.get("low") is not None else (mu - sd, mu + sd)
+    if b_lo < min(xs) or b_hi > max(xs):  # widen the view to the interval: the density is ~0 out there
+        step = (max(xs) - min(xs)) / 80.0 or 1.0
+        left = [b_lo + k * step for k in range(int((min(xs) - b_lo) / step) + 1)] if b_lo < min(xs) else []
+        right = [max(xs) + (k + 1) * step for k in range(int((b_hi - max(xs)) / step) + 1)] if b_hi > max(xs) else []
+        dens = [math.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)) for x in left + right]
+        xs = left + xs + right
+        ys = dens[: len(left)] + ys + dens[len(left) :]
     top = max(ys) * 1.12 or 1.0
     color = palette.attempt_color(0)
-    band = [(x, y) for x, y in zip(xs, ys) if mu - sd <= x <= mu + sd]
+    band = [(x, y if y > top * 0.02 else top * 0.02) for x, y in zip(xs, ys) if b_lo <= x <= b_hi]
     return Chart(
         "Predicted score distribution",
         Axis.numeric(min(xs), max(xs), "predicted score"),

@@ -120,11 +120,18 @@ class Scorer:
     """A pack's model and backbone, loaded once on one device, scoring one video after another."""
 
     def __init__(
-        self, pack: ModelPack | str | os.PathLike | None = None, device: str = "auto", precision: str = "auto"
+        self,
+        pack: ModelPack | str | os.PathLike | None = None,
+        device: str = "auto",
+        precision: str = "auto",
+        level: float | None = None,
     ) -> None:
         import torch
 
         from .devices import resolve_device
+        from .trust import DEFAULT_LEVEL, check_level
+
+        self.level = check_level(DEFAULT_LEVEL if level is None else level)  # of the calibrated interval
 
         self.pack = pack if isinstance(pack, ModelPack) else resolve_pack(pack)
         self.device = resolve_device(device)
@@ -197,16 +204,18 @@ class Scorer:
         dive_code: str | None = None,
         timings: dict[str, float] | None = None,
         timestamps: list[float] | None = None,
+        level: float | None = None,
     ) -> ScoreResult:
-        """Model + explanation on features already extracted.
+        """Model + explanation on features already extracted, with the calibrated interval and the OOD check.
 
         ``timestamps`` (seconds of each frame) make segment times exact on variable-frame-rate videos;
-        without them times are frame / fps.
+        without them times are frame / fps. ``level`` overrides the scorer's interval level.
         """
         import numpy as np
         import torch
 
         from .explain import explain
+        from .trust import assess, check_level
 
         timings = dict(timings or {})
         dd = resolve_difficulty(self.pack, video, difficulty, dive_code)
@@ -238,6 +247,15 @@ class Scorer:
         raw_mean = mu * std_n + mean_n
         mean = raw_mean * factor
         std = sigma * std_n * factor
+        trust = assess(
+            self.pack.trust,
+            raw_mean=raw_mean,
+            raw_sigma=sigma * std_n,
+            features=feats,
+            factor=factor,
+            score_range=m.score_range,
+            level=self.level if level is None else check_level(level),
+        )
 
         def value_fn(batch: "np.ndarray") -> "np.ndarray":
             with self._model_lock, torch.inference_mode():
@@ -300,6 +318,9 @@ class Scorer:
                 getattr(features, "corrupt_frames", None) or [], bool(getattr(info, "truncated", False))
             ),
             timings={k: round(float(v), 6) for k, v in timings.items()},
+            interval=trust["interval"],
+            ood=trust["ood"],
+            out_of_range=trust["out_of_range"],
         )
 
     # ------------------------------------------------------------------------------ all of it
@@ -365,9 +386,11 @@ def score_video(
     difficulty: float | None = None,
     dive_code: str | None = None,
     use_cache: bool = True,
+    level: float | None = None,
 ) -> ScoreResult:
-    """Score one video with a pack (a ModelPack, a path, an installed name, or None for the default)."""
-    scorer = Scorer(pack, device)
+    """Score one video with a pack (a ModelPack, a path, an installed name, or None for the default);
+    ``level`` is the coverage of the calibrated interval (default 0.9)."""
+    scorer = Scorer(pack, device, level=level)
     return scorer.score(
         path, progress=progress, cancel=cancel, difficulty=difficulty, dive_code=dive_code, use_cache=use_cache
     )

@@ -23,7 +23,8 @@ from .time_format import clock
 #   2: athlete, notes, tags
 #   3: ``drawings`` (the coach's drawings of the video, a `vatp_core.drawings.DrawingSet`)
 #   4: ``damage`` (corrupt frames skipped while decoding, truncated file); content_hash "sha256-full:…"
-RESULT_FORMAT_VERSION = 4
+#   5: ``interval``, ``ood``, ``out_of_range`` (how sure the score is)
+RESULT_FORMAT_VERSION = 5
 SIDECAR_SUFFIX = ".vatp.json"
 
 
@@ -255,6 +256,14 @@ class ScoreResult:
     notes: str = ""  # the coach's notes on the attempt
     tags: list[str] = field(default_factory=list)
     damage: VideoDamage = field(default_factory=VideoDamage)  # format 4; older files read as undamaged
+    # How sure the score is (format 5): the calibrated interval {level, low, high, method, clipped, n_calibration,
+    # reason} (low/high None when the pack is uncalibrated), the out-of-distribution check {flag, distance,
+    # percentile, threshold, reason} (flag None without statistics), and whether μ fell outside the score range.
+    # Results of formats 1-4 load with both empty: they were scored before calibration existed. ``std`` stays
+    # the paper's σ, the model's own figure, for research.
+    interval: dict[str, Any] = field(default_factory=dict)
+    ood: dict[str, Any] = field(default_factory=dict)
+    out_of_range: bool = False
     created: str = field(default_factory=_now_iso)
     drawings: dict[str, Any] | None = None  # DrawingSet.to_dict() of the video, when it has drawings (format ≥ 3)
     format_version: int = RESULT_FORMAT_VERSION
@@ -282,17 +291,60 @@ class ScoreResult:
                 return seg
         return None
 
+    # ----------------------------------------------------------------------------- how sure
+    @property
+    def calibrated(self) -> bool:
+        return self.interval.get("low") is not None and self.interval.get("high") is not None
+
+    @property
+    def ood_flag(self) -> bool:
+        """True when the video is unlike the pack's training videos (False when unknown)."""
+        return bool(self.ood.get("flag"))
+
+    def interval_text(self, digits: int = 1) -> str:
+        """'90% between 61.2 and 75.6', or why there is no interval ('uncalibrated: …')."""
+        iv = self.interval
+        if not self.calibrated:
+            return str(iv.get("reason") or "uncalibrated")
+        level = float(iv.get("level", 0.9))
+        pct = f"{100 * level:.0f}%" if abs(100 * level - round(100 * level)) < 1e-6 else f"{100 * level:g}%"
+        text = f"{pct} between {float(iv['low']):.{digits}f} and {float(iv['high']):.{digits}f}"
+        return text + (" (clipped to the score range)" if iv.get("clipped") else "")
+
+    def score_text(self, digits: int = 1) -> str:
+        """'68.4 — 90% between 61.2 and 75.6' (or '68.4 — uncalibrated …'): the score with how sure it is."""
+        return f"{self.mean:.{digits}f} — {self.interval_text(digits)}"
+
+    def warnings(self) -> list[str]:
+        """Plain sentences that must be shown with the score (never hidden)."""
+        out = []
+        if self.ood_flag:
+            from .trust.ood import OOD_MESSAGE
+
+            out.append(OOD_MESSAGE)
+        if self.out_of_range:
+            rng = self.pack.score_range
+            where = f" {rng[0]:g}–{rng[1]:g}" if rng else ""
+            out.append(
+                f"The predicted score {self.mean:.1f} lies outside the pack's score range{where}: "
+                "the video is probably not what the pack was made for."
+            )
+        if self.damage.any:
+            out.append(self.damage.message())
+        return out
+
     def summary(self) -> str:
-        """A few readable lines: score ± σ and one line per sub-action (what `vatp score` prints)."""
+        """A few readable lines: score with its interval, warnings, one line per sub-action (what `vatp score` prints)."""
         lines = []
         pack = self.pack
-        title = f"{self.video_name}: {self.mean:.2f} ± {self.std:.2f}"
+        title = f"{self.video_name}: {self.score_text(2)}"
         lo_hi = pack.score_range
         if lo_hi:
             title += f"   (range {lo_hi[0]:g}–{lo_hi[1]:g})"
         lines.append(title)
-        if self.damage.any:
-            lines.append(f"  WARNING: {self.damage.message()}")
+        for warning in self.warnings():
+            lines.append(f"  WARNING: {warning}")
+        lines.append(f"  model σ (the paper's, not an interval) {self.std:.2f}")
         if self.difficulty is not None:
             lines.append(f"  difficulty {self.difficulty:g} × {self.raw_mean:.3f}")
         label = pack.label
@@ -489,6 +541,10 @@ def _checked_values(cls: type, data: dict[str, Any]) -> dict[str, Any]:
         raise ResultFormatError("Score result field 'segments' must be a list.")
     values["segments"] = [Segment.from_dict(seg) for seg in segments]
     values["damage"] = VideoDamage.from_dict(data.get("damage"))
+    for key in ("interval", "ood"):
+        if not isinstance(values.get(key, {}), dict):
+            raise ResultFormatError(f"Score result field {key!r} must be an object.")
+    values["out_of_range"] = bool(values.get("out_of_range", False))
     values["athlete"] = str(values.get("athlete") or "")
     values["notes"] = str(values.get("notes") or "")
     tags = values.get("tags") or []

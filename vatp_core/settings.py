@@ -52,6 +52,7 @@ class Settings:
     cache_size_mb: int = 4096  # feature cache limit on disk
     # the player's decoded frames: step-back cache and the scrub cache of the selected sub-action together
     frame_cache_mb: int = field(default_factory=default_frame_cache_mb)
+    interval_level: float = 0.9  # coverage of the calibrated score interval shown everywhere
     recent_files: list[str] = field(default_factory=list)
     shortcuts: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SHORTCUTS))
     library_path: str = ""  # the athlete library file; empty means library.sqlite3 in the data folder
@@ -82,9 +83,21 @@ class Settings:
             values[f.name] = checked
         values["version"] = SETTINGS_VERSION
         settings = cls(**values)
+        settings.interval_level = _level_or_default(settings.interval_level)
         # New shortcuts added in later versions get their defaults.
         settings.shortcuts = {**DEFAULT_SHORTCUTS, **(settings.shortcuts or {})}
         return settings
+
+
+def _level_or_default(value) -> float:
+    """A stored interval level if it is a valid one, else the default (a bad settings file never stops the app)."""
+    from .trust.conformal import DEFAULT_LEVEL, check_level
+
+    try:
+        return check_level(value)
+    except ValueError:
+        log.warning("settings: interval level %r is not usable; using %s", value, DEFAULT_LEVEL)
+        return DEFAULT_LEVEL
 
 
 _WRONG = object()

@@ -128,9 +128,8 @@ def _report_body(
         c.y += c.text(QRectF(M, c.y, W, 200), fields.notes, 9, italic=True, wrap=True) + 4
     if warning:
         _warning_banner(c, f"Model pack “{pack.name or '?'}”: {warning}")
-    damage = getattr(result, "damage", None)
-    if damage is not None and damage.any:
-        _warning_banner(c, damage.message())
+    for text in result.warnings():  # unlike the training videos, off the score range, damaged: always printed
+        _warning_banner(c, text)
     if reference_problem:
         _warning_banner(c, f"Compared anyway although {reference_problem}.")
 
@@ -139,8 +138,8 @@ def _report_body(
     top = c.y
     left_w = 170.0
     c.text(QRectF(M, top, left_w, 40), f"{result.mean:.2f}", 34, bold=True, color=ACCENT)
-    c.text(QRectF(M, top + 42, left_w, 14), f"± {result.std:.2f}  (μ ± σ)", 11)
-    lines = []
+    c.text(QRectF(M, top + 42, left_w, 14), result.interval_text(), 10, wrap=True)
+    lines = [f"model σ {result.std:.2f} (the paper's, not an interval)"]
     lo_hi = pack.score_range
     if lo_hi:
         lines.append(f"score range {float(lo_hi[0]):g}–{float(lo_hi[1]):g}")

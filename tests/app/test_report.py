@@ -135,7 +135,8 @@ def test_report_has_score_subactions_pack_and_renders(qapp, tmp_path, video):
     text = pdf_text(out)
     for needle in (
         "7.40",
-        "± 0.30",
+        "σ 0.30",
+        "uncalibrated",
         "Ana Diver",
         "Final, dive 3",
         "2026-11-20",
@@ -356,7 +357,7 @@ def test_vatp_report_of_a_scored_routine(app_commands, qapp, tmp_path, scored_ro
     )
     result = score_video(video, pack, device="cpu")
     text = pdf_text(out)
-    assert f"{result.mean:.2f}" in text and f"± {result.std:.2f}" in text
+    assert f"{result.mean:.2f}" in text and f"σ {result.std:.2f}" in text and result.interval_text() in text
     assert result.segments, "the pack should parse the routine"
     for seg in result.segments:
         assert seg.name in text

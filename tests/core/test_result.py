@@ -102,8 +102,28 @@ def test_sidecar_path_and_lookup(tmp_path):
 
 def test_summary_lists_each_subaction():
     text = make_result().summary()
-    assert "81.50 ± 2.25" in text
+    assert "81.50 — uncalibrated" in text and "σ (the paper's, not an interval) 2.25" in text
     assert "Take-off" in text and "+1.25" in text and "Entry" in text and "-0.50" in text
+
+
+def test_interval_ood_and_out_of_range_are_stored_and_shown():
+    r = make_result(
+        interval={"level": 0.9, "low": 74.25, "high": 88.75, "method": "split-conformal", "clipped": False},
+        ood={"flag": True, "distance": 40.0, "percentile": 100.0, "reason": "unlike the videos"},
+        out_of_range=True,
+    )
+    back = ScoreResult.from_json(r.to_json())
+    assert back == r and back.calibrated and back.ood_flag and back.out_of_range
+    assert back.score_text() == "81.5 — 90% between 74.2 and 88.8"
+    text = back.summary()
+    assert "90% between 74.25 and 88.75" in text
+    assert "unlike the videos this pack was trained on" in text and "outside the pack's score range" in text
+    old = json.loads(make_result().to_json())
+    old["format_version"] = 1
+    for key in ("interval", "ood", "out_of_range"):
+        old.pop(key)
+    v1 = ScoreResult.from_dict(old)
+    assert not v1.calibrated and not v1.ood_flag and v1.out_of_range is False and "uncalibrated" in v1.score_text()
 
 
 @pytest.mark.parametrize(

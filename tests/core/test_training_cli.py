@@ -42,12 +42,17 @@ def test_train_then_eval(rg_tiny, tmp_path, capsys):
     )
     assert rc == 0
     out = capsys.readouterr().out
-    assert "test Spearman" in out and "model selection: best epoch on the test set" in out
+    assert "test Spearman" in out and "model selection: best epoch on a held-out validation split" in out
+    assert "95% bootstrap CI" in out and "baseline mean-pooled ridge" in out
+    assert "uncalibrated: 2 calibration videos, need ≥ 9 for 90%" in out  # 20% of 10 routines is too few
     summary = json.loads((tmp_path / "train.json").read_text())
     manifest = json.loads((tmp_path / "pack" / "manifest.json").read_text())
     assert manifest["training"]["dataset"] == "rg" and manifest["training"]["class"] == "Hoop"
-    assert manifest["training"]["preset"] == "te+pd" and manifest["training"]["selection"] == "best_test"
-    assert manifest["training"]["split"] == {"train": "train", "n_train": 10, "test": "test", "n_test": 6}
+    assert manifest["training"]["preset"] == "te+pd" and manifest["training"]["selection"] == "val"
+    # 10 training routines: 2 held out for calibration, 2 of the rest for selection, 6 to fit
+    split = manifest["training"]["split"]
+    assert split == {"train": "train-minus-cal-minus-val", "n_train": 6, "test": "test", "n_test": 6}
+    assert "baselines" in manifest["metrics"]["test"] and "spearman_ci" in manifest["metrics"]["test"]
     assert manifest["backbone"] == "swin3d_b" and manifest["protocol"]["name"] == "vst-gdlt"
     assert manifest["protocol"]["preprocess"] == "gdlt-v2"  # the pack records the recipe it was trained on
     # public RG features were made with the official Kinetics-600 Swin-B, which scoring will use too
@@ -69,8 +74,9 @@ def test_train_then_eval(rg_tiny, tmp_path, capsys):
     )
     assert rc == 0
     report = json.loads((tmp_path / "ev" / "eval.json").read_text())
-    for key in ("spearman", "rl2", "mse", "scatter", "cs_curve"):
+    for key in ("spearman", "rl2", "mse", "scatter", "cs_curve", "coverage", "interval_width", "spearman_ci"):
         assert key in report
+    assert set(report["baselines"]) == {"training_mean", "ridge"}
     assert report["class"] == "Hoop" and len(report["scatter"]["true"]) == 6
     assert report["spearman"] == pytest.approx(summary["test"]["spearman"], abs=1e-9)
     shares = report["cs_curve"]["share"]

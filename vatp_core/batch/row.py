@@ -5,6 +5,32 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+FLOAT_COLUMNS = (
+    "mean",
+    "std",
+    "interval_low",
+    "interval_high",
+    "interval_level",
+    "difficulty",
+    "true_score",
+    "duration",
+    "seconds",
+)
+
+
+def _flag(value: Any) -> bool | None:
+    """A yes/no column: JSON booleans, or the CSV's 'yes'/'no' (also true/false, 1/0); empty → unknown."""
+    if value in ("", None):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("yes", "true", "1"):
+        return True
+    if text in ("no", "false", "0"):
+        return False
+    raise ValueError(f"expected yes or no, not {value!r}")
+
 
 @dataclass
 class BatchRow:
@@ -14,7 +40,12 @@ class BatchRow:
     status: str  # "ok" | "error"
     athlete: str = ""  # from the labels file or the video's folder (--athlete-from-folder)
     mean: float | None = None  # predicted score μ (× difficulty when the pack divides by DD)
-    std: float | None = None  # σ of the predicted distribution
+    std: float | None = None  # the paper's σ of the predicted distribution (the model's own figure)
+    interval_low: float | None = None  # calibrated interval (empty when the pack is uncalibrated)
+    interval_high: float | None = None
+    interval_level: float | None = None
+    ood: bool | None = None  # unlike the pack's training videos (empty without statistics)
+    out_of_range: bool | None = None  # μ outside the pack's score range
     difficulty: float | None = None
     true_score: float | None = None  # from the labels file, when given
     error: str = ""
@@ -39,6 +70,8 @@ class BatchRow:
         for key, value in asdict(self).items():
             if value is None:
                 out[key] = ""
+            elif isinstance(value, bool):
+                out[key] = "yes" if value else "no"
             elif isinstance(value, float):
                 out[key] = f"{value:.6g}"
             else:
@@ -53,8 +86,10 @@ class BatchRow:
             if f.name not in d:
                 continue
             value = d[f.name]
-            if f.name in ("mean", "std", "difficulty", "true_score", "duration", "seconds"):
+            if f.name in FLOAT_COLUMNS:
                 kwargs[f.name] = None if value in ("", None) else float(value)
+            elif f.name in ("ood", "out_of_range"):
+                kwargs[f.name] = _flag(value)
             elif f.name == "n_frames":
                 kwargs[f.name] = None if value in ("", None) else int(float(value))
             else:

@@ -275,6 +275,12 @@ def _score_one(
         row.status = "ok"
         row.mean = float(result.mean)
         row.std = float(result.std)
+        interval = getattr(result, "interval", None) or {}
+        row.interval_low, row.interval_high = interval.get("low"), interval.get("high")
+        row.interval_level = interval.get("level")
+        flag = (getattr(result, "ood", None) or {}).get("flag")
+        row.ood = None if flag is None else bool(flag)
+        row.out_of_range = bool(getattr(result, "out_of_range", False))
         if getattr(result, "difficulty", None) is not None:
             row.difficulty = float(result.difficulty)
         row.n_frames = result.video.n_frames
@@ -425,11 +431,13 @@ def score_folder(
     *,
     device: str = "auto",
     out_csv: str | Path | None = None,
+    level: float | None = None,
     **kwargs: Any,
 ) -> BatchSummary:
-    """Resolve the pack, load it once into a `Scorer`, and run the batch (what `vatp batch` calls)."""
+    """Resolve the pack, load it once into a `Scorer`, and run the batch (what `vatp batch` calls);
+    ``level`` is the coverage of the calibrated intervals."""
     from ..pipeline import Scorer
 
     if not Path(folder).is_dir():
         raise VATPError(f"Batch folder not found: {folder}")
-    return run_scorer_batch(folder, Scorer(pack, device=device), out_csv=out_csv, **kwargs)
+    return run_scorer_batch(folder, Scorer(pack, device=device, level=level), out_csv=out_csv, **kwargs)

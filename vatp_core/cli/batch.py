@@ -6,9 +6,11 @@ import argparse
 from pathlib import Path
 
 from ..errors import VATPError
+from ..settings import load_settings
 from . import CLIError
 from .engine import add_engine_args, ray_options
 from .extensions import ReportRenderer, extensions
+from .score import add_level_arg, level_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-prefetch", action="store_true", help="do not decode the next video while scoring the current one"
     )
+    add_level_arg(p)
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
     add_engine_args(p)
     p.set_defaults(func=run)
@@ -74,7 +77,15 @@ def run(args: argparse.Namespace) -> int:
         if row.status == "ok":
             extra = f"  (true {row.true_score:g})" if row.true_score is not None else ""
             extra += "  (scored earlier)" if result is None else ""
-            bar.write(f"  {row.file}: {row.mean:.2f} ± {row.std:.2f}{extra}")
+            if row.interval_low is not None and row.interval_high is not None:
+                sure = (
+                    f"{100 * (row.interval_level or 0.9):g}% between {row.interval_low:.2f} and {row.interval_high:.2f}"
+                )
+            else:
+                sure = "uncalibrated"
+            warn = "  OUT OF DISTRIBUTION" if row.ood else ""
+            warn += "  OUTSIDE THE SCORE RANGE" if row.out_of_range else ""
+            bar.write(f"  {row.file}: {row.mean:.2f} — {sure}{warn}{extra}")
         else:
             bar.write(f"  {row.file}: ERROR {row.error}")
 
@@ -105,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
                 folder,
                 args.pack,
                 device=args.device,
+                level=level_from(args, load_settings()),
                 out_csv=out,
                 labels=args.labels,
                 prefetch=not args.no_prefetch,

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..errors import VATPError
 from . import CLIError
 from .train import add_data_args, load_kwargs
 
@@ -34,6 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="which split to evaluate (default test; 'all' for generic folders)",
     )
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    p.add_argument("--level", type=float, default=0.9, metavar="L", help="interval level measured (default 0.9)")
+    p.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="skip the training-mean and ridge baselines (they need the dataset's train split)",
+    )
     p.add_argument("--json", default=None, metavar="OUT", help="write the report as JSON ('-' for stdout)")
     p.add_argument(
         "--plots", default=None, metavar="DIR", help="folder for the PNG plots (default: beside --json, else none)"
@@ -48,6 +55,41 @@ def _pack_class(pack, explicit: str | None, n_packs: int) -> str | None:
     if cls is None and n_packs > 1:
         raise CLIError(f"pack {pack.name!r} does not say which class it was trained on; evaluate it alone with --class")
     return cls
+
+
+TRUST_KEYS = (
+    "level",
+    "spearman_ci",
+    "coverage",
+    "interval_width",
+    "naive_width",
+    "n_calibration",
+    "uncalibrated",
+    "ood_flagged",
+    "baselines",
+    "beats_ridge",
+)
+
+
+def _trust(args, spec, pack, ds, pred, cls, kw) -> dict:
+    """Spearman CI, interval coverage/width with the pack's calibration, and the baselines (fitted on 80% of the
+    dataset's train split, their intervals calibrated on the other 20%) on the evaluated split."""
+    from ..datasets import load_split
+    from ..training.trust_report import split_calibration, trust_report
+    from ..trust import check_level
+
+    try:
+        level = check_level(args.level)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    fit = cal = None
+    if not args.no_baselines and args.split != "train":
+        try:
+            train = load_split(spec.name, args.features, cls, "train", annotations=args.annotations, **kw)
+            fit, cal = split_calibration(train, 0.2, 0)
+        except (VATPError, ValueError):
+            fit = cal = None  # no train split here (e.g. a generic folder evaluated whole): no baselines
+    return trust_report(pred, ds, pack.trust, fit_set=fit, cal_set=cal, level=level)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,15 +123,24 @@ def run(args: argparse.Namespace) -> int:
                 raise CLIError(f"two packs for class {ds.cls}")
             pred = predict_with_pack(pack, ds, device=args.device)
             per_class[ds.cls] = class_report(pred, ds.score_range)
+            per_class[ds.cls].update(_trust(args, spec, pack, ds, pred, cls, kw))
             packs_used[ds.cls] = {"name": pack.name, "path": str(pack.path)}
     except CLIError:
         raise
     except (VATPError, ValueError) as exc:
         raise CLIError(str(exc)) from exc
 
-    report = evaluation_report(per_class, dataset=spec.name, split=args.split, packs=packs_used)
+    extra = {}
+    if len(per_class) == 1:
+        only = next(iter(per_class.values()))
+        extra = {k: only[k] for k in TRUST_KEYS if k in only}
+    report = evaluation_report(per_class, dataset=spec.name, split=args.split, packs=packs_used, **extra)
+    from ..trust.summary import trust_lines
+
     for cls, r in per_class.items():
         print(f"{cls:>10}: Spearman {r['spearman']:.4f}  R-l2 {r['rl2']:.3f}  MSE {r['mse']:.3f}  n={r['n']}")
+        for line in trust_lines(r, r["spearman"]):
+            print(f"{'':>12}{line}")
     if len(per_class) > 1:
         print(
             f"{'average':>10}: Spearman {report['spearman']:.4f} (Fisher-z)  R-l2 {report['rl2']:.3f}  "

@@ -79,8 +79,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"Removed {removed}")
             return 0
         if cmd == "show":
+            from ..trust.summary import pack_trust_lines
+
             pack = packs.resolve_pack(args.name)
             print(f"# {pack.path}  (valid)")
+            for line in pack_trust_lines(pack.manifest):
+                print(f"# {line}")
             print(json.dumps(pack.manifest.to_dict(), indent=2))
             return 0
     except packs.PackError as exc:

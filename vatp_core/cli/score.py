@@ -7,6 +7,26 @@ import argparse
 from . import CLIError
 
 
+def add_level_arg(p: argparse.ArgumentParser) -> None:
+    """--level: the coverage of the calibrated interval (shared by score and batch)."""
+    p.add_argument(
+        "--level",
+        type=float,
+        default=None,
+        metavar="L",
+        help="coverage of the calibrated score interval, 0.5-0.995 (default: settings, 0.9)",
+    )
+
+
+def level_from(args: argparse.Namespace, settings) -> float:
+    from ..trust import check_level
+
+    try:
+        return check_level(args.level if args.level is not None else settings.interval_level)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score a routine video and explain the score")
     p.add_argument("video", help="video file")
@@ -31,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="CODE",
         help="dive code (e.g. 407C), looked up in the pack's difficulty table",
     )
+    add_level_arg(p)
     p.add_argument(
         "--athlete", default="", help="whose routine it is: stored in the result and entered into the athlete library"
     )
@@ -61,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.json)  # a folder or a read-only path fails now, not after a minute of scoring
     if args.sidecar:
         check_writable(ScoreResult.sidecar_path(video))
-    device = args.device or load_settings().device or "auto"
+    settings = load_settings()
+    device = args.device or settings.device or "auto"
+    level = level_from(args, settings)
     progress = ProgressBar(not args.quiet, lines=1)  # off a terminal: one line as each stage ends
     try:
         from ..pipeline import score_video
@@ -74,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
             difficulty=args.difficulty,
             dive_code=args.dive_code,
             use_cache=not args.no_cache,
+            level=level,
         )
     except VATPError as exc:
         progress.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -60,8 +59,9 @@ def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True) -> Non
     p.add_argument(
         "--backbone-weights",
         default=None,
-        metavar="FILE",
-        help="generic videos only: backbone weights file (default: the installed ones)",
+        metavar="FILE|PACK",
+        help="generic videos only: backbone weights file, or a model pack that carries its backbone "
+        "(default: the installed ones; with --init PACK, that pack's backbone)",
     )
     p.add_argument(
         "--text-encoder",
@@ -71,6 +71,25 @@ def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True) -> Non
     )
 
 
+def _is_pack(ref: str) -> bool:
+    p = Path(ref)
+    return (p.is_dir() and (p / "manifest.json").is_file()) or (p.suffix.lower() == ".zip" and p.is_file())
+
+
+def pack_backbone(ref: str, flag: str) -> tuple[str, dict]:
+    """(backbone name, state dict) of a model pack that carries its backbone (--init / --backbone-weights PACK)."""
+    from ..pack import resolve_pack
+
+    pack = resolve_pack(ref)
+    state = pack.backbone_state()
+    if state is None:
+        raise CLIError(
+            f"{flag} {ref}: the pack {pack.name!r} does not carry its {pack.manifest.backbone} backbone; "
+            "pass the backbone's weights file with --backbone-weights FILE"
+        )
+    return pack.manifest.backbone, state
+
+
 def load_kwargs(args: argparse.Namespace) -> dict:
     kw = {"phrase_encoder": args.text_encoder}
     if args.dataset == "generic":
@@ -78,8 +97,23 @@ def load_kwargs(args: argparse.Namespace) -> dict:
             kw["difficulty_mode"] = args.difficulty
         if args.backbone:
             kw["backbone"] = args.backbone
-        if args.backbone_weights:
-            kw["backbone_weights"] = args.backbone_weights
+        weights = args.backbone_weights
+        if weights and _is_pack(weights):  # a pack that carries its backbone (the demo pack, a club's pack)
+            name, kw["backbone_weights"] = pack_backbone(weights, "--backbone-weights")
+            kw.setdefault("backbone", name)
+        elif weights:
+            kw["backbone_weights"] = weights
+        elif getattr(args, "init", None):  # --init PACK: the backbone comes from the same pack when it has one
+            from ..pack import PackError, resolve_pack
+
+            try:
+                pack = resolve_pack(args.init)
+            except PackError as exc:
+                raise CLIError(f"--init {args.init}: {exc}") from None
+            state = pack.backbone_state()
+            if state is not None and (not args.backbone or args.backbone == pack.manifest.backbone):
+                kw["backbone_weights"] = state
+                kw.setdefault("backbone", pack.manifest.backbone)
     elif args.difficulty or args.backbone or args.backbone_weights:
         raise CLIError("--difficulty, --backbone and --backbone-weights apply to --dataset generic only")
     return kw
@@ -109,11 +143,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--selection",
         choices=("best_test", "val", "last"),
-        default="best_test",
-        help="model selection: best_test (best epoch on the test set, the paper's practice), "
-        "val (on a held-out part of the training set), last",
+        default="val",
+        help="model selection: val (default: on a held-out part of the training set, so the test figures "
+        "are honest), best_test (best epoch on the test set, the paper's practice, optimistic), last",
     )
     p.add_argument("--val-fraction", type=float, default=0.2, help="share held out for --selection val")
+    p.add_argument(
+        "--calibration-fraction",
+        type=float,
+        default=0.2,
+        metavar="F",
+        help="share of the training split held out (from fitting and selection) to calibrate the score "
+        "intervals (default 0.2; 0 = no calibration, the pack says 'uncalibrated')",
+    )
+    p.add_argument(
+        "--level", type=float, default=0.9, metavar="L", help="interval level the report measures (default 0.9)"
+    )
     p.add_argument(
         "--crop",
         type=int,
@@ -214,7 +259,16 @@ def run(args: argparse.Namespace) -> int:
     cls = args.cls or spec.classes[0]
     name = args.name or f"{spec.name}-{cls}-{args.preset}{ablation_suffix(overrides)}".lower().replace("+", "")
     auto_ckpt = args.checkpoint is None
-    ckpt = Path(args.checkpoint) if args.checkpoint else data_dir() / "checkpoints" / name
+    # One automatic folder per pack name *and* selection: a run selected on validation never resumes from,
+    # or replaces, one selected on the test set (checkpoints of earlier versions, directly in the pack's
+    # folder, are left where they are).
+    ckpt = Path(args.checkpoint) if args.checkpoint else data_dir() / "checkpoints" / name / args.selection
+    from ..trust import check_level
+
+    try:
+        level = check_level(args.level)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from exc
     try:
         tc = TrainConfig(
             epochs=1,
@@ -265,6 +319,8 @@ def run(args: argparse.Namespace) -> int:
             cfg_overrides=overrides,
             progress=bar,
             on_epoch=bar.epoch,
+            calibration_fraction=args.calibration_fraction,
+            level=level,
             **kw,
         )
         try:
@@ -272,7 +328,8 @@ def run(args: argparse.Namespace) -> int:
         except CheckpointError:
             if not auto_ckpt:
                 raise
-            shutil.rmtree(ckpt, ignore_errors=True)  # our own folder from an earlier, different run
+            kept = _set_aside(ckpt)  # our own folder, from an earlier run with other data or settings
+            bar.loading.write(f"note: the checkpoint of an earlier, different run was kept as {kept}")
             outcome = train()
         res = outcome.result
         if not main_rank:
@@ -288,6 +345,8 @@ def run(args: argparse.Namespace) -> int:
             test_set=outcome.test_set,
             sport=spec.sport,
             event=f"{spec.event_prefix} {outcome.cls}".strip(),
+            trust=outcome.trust,
+            trust_report=outcome.trust_report,
         )
     except (VATPError, ValueError) as exc:
         raise CLIError(str(exc)) from exc
@@ -301,7 +360,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"model selection: {res.selection_text}")
     for note in res.notes:
         print(f"note: {note}")
+    if outcome.trust_report is not None:
+        from ..trust.summary import trust_lines
+
+        for line in trust_lines(outcome.trust_report, t["spearman"]):
+            print(line)
     print(f"pack written to {path}  ({time.perf_counter() - t0:.0f} s)")
+    if outcome.trust_report is not None and outcome.trust_report.get("beats_ridge") is False:
+        print("WARNING: this pack does not beat the mean-pooled ridge baseline on its own test split")
     if args.json:
         summary = {
             "pack": str(path),
@@ -312,10 +378,21 @@ def run(args: argparse.Namespace) -> int:
             "training": res.summary(),
             "best_epoch": res.best_epoch,
             "selection_metrics": res.val_metrics,
-            "test": evaluation_report({outcome.cls: t}),
+            "test": evaluation_report({outcome.cls: t}, **(outcome.trust_report or {})),
         }
         _write_json(args.json, summary)
     return 0
+
+
+def _set_aside(folder: Path) -> Path:
+    """Keep an automatic folder's checkpoint of another run as ``checkpoint.superseded.pt`` instead of deleting it."""
+    from ..training.checkpoints import checkpoint_path
+
+    current = checkpoint_path(folder)
+    kept = current.with_name("checkpoint.superseded.pt")
+    if current.is_file():
+        current.replace(kept)
+    return kept
 
 
 def _write_json(dest: str, data: dict) -> None:

@@ -394,8 +394,9 @@ def _missing_message(backbone: str, folder: Path, weights_hash: str | None, weig
     spec = get_backbone_spec(backbone)
     if spec.ships_in_pack:
         return (
-            f"The {backbone} backbone's weights come inside its model pack; load the pack "
-            f"(or pass the weights file) instead."
+            f"The {backbone} backbone's weights come inside its model pack: to train, pass a pack that "
+            f"carries it with --init PACK or --backbone-weights PACK (e.g. resources/demo/demo_pack); "
+            f"to score, load the pack."
         )
     wid = weights_id or spec.weights_id
     known = KNOWN_WEIGHTS.get(wid) if wid else None

@@ -54,15 +54,6 @@ class AttemptData:
     blob: bytes = b""
 
 
-def _get(obj: Any, key: str, default: Any = None) -> Any:
-    """A field of an interval / out-of-distribution record, whether it is a plain dict or a typed object."""
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
 def _float(value: Any) -> float | None:
     try:
         out = float(value)
@@ -95,26 +86,13 @@ def routine_of(pack: PackRecord) -> str:
 
 
 def interval_of(result: ScoreResult) -> tuple[float | None, float | None]:
-    """The score's interval when the result carries one (``[lo, hi]`` or ``{"lo": .., "hi": ..}``)."""
-    value = getattr(result, "interval", None)
-    if value is None:
-        return None, None
-    if isinstance(value, dict):
-        lo, hi = value.get("lo", value.get("low")), value.get("hi", value.get("high"))
-    elif isinstance(value, (list, tuple)) and len(value) == 2:
-        lo, hi = value
-    else:
-        lo, hi = getattr(value, "lo", None), getattr(value, "hi", None)
-    return _float(lo), _float(hi)
+    """The calibrated interval's ends (None, None for an uncalibrated pack or a result scored before intervals)."""
+    return _float(result.interval.get("low")), _float(result.interval.get("high"))
 
 
 def ood_of(result: ScoreResult) -> bool | None:
-    value = getattr(result, "ood", None)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    flag = _get(value, "flag", _get(value, "out_of_distribution"))
+    """The out-of-distribution flag (None when the pack has no statistics or the result predates them)."""
+    flag = result.ood.get("flag")
     return None if flag is None else bool(flag)
 
 

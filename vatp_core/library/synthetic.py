@@ -77,8 +77,8 @@ def synthetic_result(
     )
     result.athlete = athlete
     result.tags = [SYNTHETIC_TAGS[index % len(SYNTHETIC_TAGS)]]
-    if with_interval and hasattr(result, "interval"):
-        result.interval = [mean - 1.96 * std, mean + 1.96 * std]
+    if with_interval:
+        result.interval = {"level": 0.95, "low": mean - 1.96 * std, "high": mean + 1.96 * std, "method": "synthetic"}
     return result
 
 

@@ -25,7 +25,7 @@ from .manifest import (
     PackManifest,
 )
 from .model_pack import ModelPack, save_pack
-from .reader import load_pack
+from .reader import load_pack, read_manifest
 from .registry import (
     PackInfo,
     find_installed,
@@ -53,6 +53,7 @@ __all__ = [
     "install_pack",
     "installed_packs",
     "load_pack",
+    "read_manifest",
     "remove_pack",
     "resolve_pack",
     "resolve_pack_path",

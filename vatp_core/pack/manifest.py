@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import VATPError
 
-PACK_FORMAT_VERSION = 1
+PACK_FORMAT_VERSION = 2  # 2: optional 'trust' (calibration + out-of-distribution statistics, trust.* tensors)
 MANIFEST_NAME = "manifest.json"
 WEIGHTS_NAME = "weights.safetensors"
 #: Extra files a pack may carry (documentation, a thumbnail), listed in the manifest with their SHA-256.
@@ -54,6 +54,8 @@ class PackManifest:
     metrics: dict[str, Any] = field(default_factory=dict)
     # Optional, for difficulty "divide": dive code → difficulty degree for the board/platform the pack is for.
     difficulty_table: dict[str, float] = field(default_factory=dict)
+    # Calibration and out-of-distribution statistics (vatp_core.trust.TrustStats.to_manifest); {} = none.
+    trust: dict[str, Any] = field(default_factory=dict)
     format_version: int = PACK_FORMAT_VERSION
     # Filled by save_pack: checksum of the weights file, tensor shapes, extra files and their checksums.
     weights_sha256: str = ""
@@ -124,6 +126,7 @@ class PackManifest:
             "tensors",
             "files",
             "difficulty_table",
+            "trust",
         ):
             need(key, dict, "an object")
         for key in ("subaction_names", "phrases", "score_range"):

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ class ModelPack:
     manifest: PackManifest
     path: Path
     tensors: dict[str, "torch.Tensor"]
+    _trust: Any = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -45,6 +46,19 @@ class ModelPack:
     def backbone_state(self) -> dict[str, "torch.Tensor"] | None:
         state = {k[len("backbone.") :]: v for k, v in self.tensors.items() if k.startswith("backbone.")}
         return state or None
+
+    @property
+    def trust(self):
+        """The pack's `vatp_core.trust.TrustStats` (empty for packs made before calibration existed)."""
+        if self._trust is None:
+            from ..trust import TrustStats
+
+            self._trust = TrustStats.from_stored(self.manifest.trust or None, self.tensors)
+        return self._trust
+
+    @property
+    def calibrated(self) -> bool:
+        return self.trust.calibration is not None
 
     def model_config(self):
         from ..model import VATPConfig
@@ -111,6 +125,7 @@ def save_pack(
     phrase_embeddings=None,
     baseline_subactions=None,
     backbone_state: dict | None = None,
+    trust=None,
     extra_files: dict[str, bytes | str] | None = None,
     zip: bool = False,
 ) -> Path:
@@ -118,7 +133,8 @@ def save_pack(
 
     ``manifest`` is copied: tensor shapes, the weights checksum and ``backbone_in_pack`` are filled in.
     ``baseline_subactions`` defaults to zeros; packs made by training should pass the mean sub-action
-    vectors over the training set.
+    vectors over the training set. ``trust`` (a `vatp_core.trust.TrustStats`) adds the calibration and
+    out-of-distribution statistics: a manifest entry and ``trust.*`` tensors.
     """
     import torch
     from safetensors.torch import save as st_save
@@ -140,8 +156,22 @@ def save_pack(
     if baseline_subactions is not None:
         tensors["baseline_subactions"] = torch.as_tensor(baseline_subactions, dtype=torch.float32).contiguous()
 
+    trust_meta: dict[str, Any] = {}
+    if trust is not None and (trust.calibration is not None or trust.ood is not None):
+        trust_meta = trust.to_manifest()
+        for k, v in trust.tensors().items():
+            tensors[k] = torch.from_numpy(v).contiguous()
+
     blob = st_save(tensors, metadata={"format": "pt", "vatp_pack": str(PACK_FORMAT_VERSION)})
-    m = PackManifest.from_dict({**manifest.to_dict(), "weights_sha256": "0" * 64, "tensors": {}})  # validates fields
+    m = PackManifest.from_dict(  # validates fields
+        {
+            **manifest.to_dict(),
+            "format_version": PACK_FORMAT_VERSION,
+            "weights_sha256": "0" * 64,
+            "tensors": {},
+            "trust": trust_meta,
+        }
+    )
     m.weights_sha256 = hashlib.sha256(blob).hexdigest()
     m.tensors = {k: list(v.shape) for k, v in tensors.items()}
     m.backbone_in_pack = bool(backbone_state)

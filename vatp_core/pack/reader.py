@@ -83,7 +83,28 @@ def load_pack(path: str | os.PathLike) -> ModelPack:
     except Exception as exc:  # safetensors raises its own error types
         raise PackError(f"{src}/{WEIGHTS_NAME}: unreadable safetensors file ({exc}).") from None
     _check_finite(tensors, f"{src}/{WEIGHTS_NAME}")
-    return ModelPack(manifest=manifest, path=path, tensors=tensors)
+    pack = ModelPack(manifest=manifest, path=path, tensors=tensors)
+    try:  # calibration and out-of-distribution statistics: validated and bounded like every other field
+        pack.trust  # noqa: B018 - builds and caches them
+    except ValueError as exc:
+        raise PackError(f"{src}: invalid calibration / out-of-distribution statistics ({exc}).") from None
+    return pack
+
+
+def read_manifest(path: str | os.PathLike) -> PackManifest:
+    """Only the validated manifest of a pack (no tensors, no torch): what a details view shows."""
+    path = Path(path)
+    files = _read_pack_files(path)
+    if MANIFEST_NAME not in files:
+        raise PackError(f"{path}: not a model pack (no {MANIFEST_NAME}).")
+    blob = files[MANIFEST_NAME]()
+    if len(blob) > MAX_MANIFEST_BYTES:
+        raise PackError(f"{path}: {MANIFEST_NAME} is implausibly large ({len(blob)} bytes).")
+    try:
+        data = json.loads(blob.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PackError(f"{path}: {MANIFEST_NAME} is not JSON: {exc}.") from None
+    return PackManifest.from_dict(data, source=f"{path}/{MANIFEST_NAME}")
 
 
 def _check_finite(tensors: dict, where: str) -> None:

@@ -91,8 +91,13 @@ def _validate_tensors(manifest: PackManifest, found: dict[str, tuple[list[int], 
             if list(shape) != list(listed[k]):
                 raise PackError(f"{src}: tensor {k!r} has shape {list(shape)} but the manifest says {listed[k]}.")
     for k, (_, _dtype) in found.items():
-        if not (k.startswith(("model.", "backbone.")) or k in ("phrase_embeddings", "baseline_subactions")):
-            raise PackError(f"{src}: unexpected tensor {k!r} (names must start with 'model.' or 'backbone.').")
+        if not (k.startswith(("model.", "backbone.", "trust.")) or k in ("phrase_embeddings", "baseline_subactions")):
+            raise PackError(
+                f"{src}: unexpected tensor {k!r} (names must start with 'model.', 'backbone.' or 'trust.')."
+            )
+    trust_keys = [k for k in found if k.startswith("trust.")]
+    if trust_keys and not manifest.trust:
+        raise PackError(f"{src}: 'trust.*' tensors found but the manifest has no 'trust' entry.")
     backbone_keys = [k for k in found if k.startswith("backbone.")]
     if manifest.backbone_in_pack and not backbone_keys:
         raise PackError(

@@ -121,6 +121,8 @@ def save_trained_pack(
     protocol: str | None = None,
     backbone_state: dict | None = None,
     extra_training: dict[str, Any] | None = None,
+    trust=None,
+    trust_report: dict[str, Any] | None = None,
     zip: bool = False,
 ) -> Path:
     """Write the trained model as a pack; the manifest records data, split, preset, selection, metrics, protocol, backbone."""
@@ -169,6 +171,8 @@ def save_trained_pack(
         }
     if test_metrics:
         metrics["test"] = {k: test_metrics[k] for k in ("spearman", "rl2", "mse", "mae", "n") if k in test_metrics}
+    if trust_report:  # Spearman CI, interval coverage and width, the two baselines, beats_ridge
+        metrics.setdefault("test", {}).update(trust_report)
     lo, hi = train_set.score_range
     manifest = PackManifest(
         name=name or f"{train_set.dataset}-{train_set.cls}-{cfg.preset_name}".lower(),
@@ -199,5 +203,6 @@ def save_trained_pack(
         phrase_embeddings=phrase_emb,
         baseline_subactions=baseline,
         backbone_state=bb_state,
+        trust=trust,
         zip=zip,
     )

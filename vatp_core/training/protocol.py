@@ -29,6 +29,9 @@ class ClassRun:
     train_set: FeatureDataset
     test_set: FeatureDataset
     test: dict[str, Any]
+    cal_set: FeatureDataset | None = None  # held out from fitting and selection for the calibration
+    trust: Any = None  # vatp_core.trust.TrustStats the pack carries
+    trust_report: dict[str, Any] | None = None  # Spearman CI, coverage, width, baselines on the test split
 
 
 def default_epochs(dataset: str, cls: str) -> int:
@@ -44,18 +47,29 @@ def load_for_training(
     *,
     annotations: str | Path | None = None,
     limit: int | None = None,
+    calibration_fraction: float = 0.0,
     **load_kwargs: Any,
-) -> tuple[FeatureDataset, FeatureDataset | None, FeatureDataset]:
-    """(train, selection set, test) for the configured model selection; ``limit`` keeps the first N of each split."""
+) -> tuple[FeatureDataset, FeatureDataset | None, FeatureDataset, FeatureDataset | None]:
+    """(fit, selection set, test, calibration set) for the configured model selection.
+
+    ``limit`` keeps the first N of each split. With ``calibration_fraction`` > 0 a seeded share of the
+    training split is held out first for the conformal calibration: neither fitting nor selection sees it
+    (the selection split is never it).
+    """
+    from .trust_report import split_calibration
+
     train = load_split(dataset, features, cls, "train", annotations=annotations, **load_kwargs)
     test = load_split(dataset, features, cls, "test", annotations=annotations, **load_kwargs)
     if limit:
         train = train.subset(range(min(limit, len(train))), f"{train.split}[:{limit}]")
         test = test.subset(range(min(limit, len(test))), f"{test.split}[:{limit}]")
+    train, cal = split_calibration(train, calibration_fraction, train_cfg.seed)
     if train_cfg.selection == "val":
-        train, val = train.split_validation(train_cfg.val_fraction, train_cfg.seed)
-        return train, val, test
-    return train, test, test  # best_test selects on it; last only shows it while training
+        # at least two routines to select on (a small club set after the calibration part is held out)
+        fraction = max(train_cfg.val_fraction, 2.0 / len(train)) if 4 <= len(train) < 10 else train_cfg.val_fraction
+        train, val = train.split_validation(fraction, train_cfg.seed)
+        return train, val, test, cal
+    return train, test, test, cal  # best_test selects on it; last only shows it while training
 
 
 def run_class(
@@ -72,11 +86,24 @@ def run_class(
     on_epoch: Callable[[EpochLog], None] | None = None,
     cancel=None,
     limit: int | None = None,
+    calibration_fraction: float = 0.0,
+    level: float = 0.9,
     **load_kwargs: Any,
 ) -> ClassRun:
-    """Train one class with one preset and report on its test split (``limit``: first N routines of each split)."""
-    train, val, test = load_for_training(
-        dataset, features, cls, train_cfg, annotations=annotations, limit=limit, **load_kwargs
+    """Train one class with one preset and report on its test split (``limit``: first N routines of each split).
+
+    With ``calibration_fraction`` > 0 (what `vatp train` does; `vatp reproduce` keeps the paper's full
+    training split) the run is also calibrated and the report carries the trust figures and baselines.
+    """
+    train, val, test, cal = load_for_training(
+        dataset,
+        features,
+        cls,
+        train_cfg,
+        annotations=annotations,
+        limit=limit,
+        calibration_fraction=calibration_fraction,
+        **load_kwargs,
     )
     tc = replace(train_cfg, epochs=epochs or default_epochs(dataset, train.cls))
     cfg = VATPConfig.preset(preset, **(cfg_overrides or {}))
@@ -89,6 +116,34 @@ def run_class(
         batch_size=tc.eval_batch_size,
         cancel=cancel,
     )
+    trust = report = None
+    if calibration_fraction > 0:
+        from .trust_report import calibrate, trust_report
+
+        def predict_on(ds: FeatureDataset | None):
+            if ds is None:
+                return None
+            return predict(
+                result.model,
+                ds,
+                score_norm=result.score_norm,
+                device=result.device,
+                batch_size=tc.eval_batch_size,
+                cancel=cancel,
+            )
+
+        honest_val = val if tc.selection == "val" else None  # never the test set
+        trust = calibrate(
+            train,
+            cal,
+            predict_on(cal),
+            spread_set=honest_val,
+            spread_pred=predict_on(honest_val),
+            level=level,
+            data=f"{len(cal) if cal is not None else 0} videos of the training split held out from fitting "
+            "and selection",
+        )
+        report = trust_report(pred, test, trust, fit_set=train, cal_set=cal, level=level)
     return ClassRun(
         dataset=dataset_spec(dataset).name,
         cls=train.cls,
@@ -97,4 +152,7 @@ def run_class(
         train_set=train,
         test_set=test,
         test=class_report(pred, test.score_range),
+        cal_set=cal,
+        trust=trust,
+        trust_report=report,
     )

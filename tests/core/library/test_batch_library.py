@@ -62,7 +62,7 @@ def test_athletes_from_folders_and_labels_enter_the_library_once(tmp_path):
 def test_cli_batch_athlete_from_folder(tmp_path, capsys, vatp_home, monkeypatch):
     import vatp_core.batch as batch_package
 
-    def fake_score_folder(folder, pack, *, device, out_csv, **kwargs):
+    def fake_score_folder(folder, pack, *, device, out_csv, level=None, **kwargs):
         return run_batch(folder, FakeScorer(), pack_id="p", out_csv=out_csv, **kwargs)
 
     monkeypatch.setattr(batch_package, "score_folder", fake_score_folder)

@@ -72,8 +72,8 @@ def test_progress_keeps_packs_apart_and_carries_intervals(tmp_path):
 
 def test_interval_and_ood_are_stored_when_results_carry_them(tmp_path):
     result = synthetic_result(7, mean=70.0)
-    result.interval = {"lo": 66.0, "hi": 74.0}  # the shape issue 14 will add; stored once it is there
-    result.ood = True
+    result.interval = {"level": 0.9, "low": 66.0, "high": 74.0, "method": "split-conformal", "clipped": False}
+    result.ood = {"flag": True, "distance": 9.0, "percentile": 99.9, "reason": "unlike the training videos"}
     with Library(tmp_path / "lib.sqlite3") as lib:
         lib.add_result(result)
         (row,) = attempt_rows(lib)
@@ -230,5 +230,5 @@ def test_stored_samples_of_every_result_version_import(tmp_path):
         rows = attempt_rows(lib)
         assert {r.athlete for r in rows} >= {"", "A. Diver", "Anna"}
         diver = [r for r in rows if r.athlete == "A. Diver"]
-        assert diver and diver[0].notes == "entry a little short" and diver[0].tags == "training, 3m"
+        assert any(r.notes == "entry a little short" and r.tags == "training, 3m" for r in diver)  # the v2 sample
         assert import_path(lib, samples).added == 0

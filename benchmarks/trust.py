@@ -1,0 +1,171 @@
+#!/usr/bin/env python
+"""Trust benchmark: does the demo pack's 90% interval cover 90%, is it narrow, and does the OOD warning work?
+
+On SynthAQA routines of a seed neither the demo build nor its calibration used (default 5000):
+  - coverage of the calibrated interval at --level (target 0.87-0.93 at 0.9) and its mean width, against the
+    width of the central 90% of the demo's training scores (target: at most 0.6x);
+  - the share of these routines flagged out of distribution (target at most 5%).
+On unrelated videos generated here with PyAV (tests/ood_videos.py: colour bars, noise, black, a moving shape,
+another stick-figure renderer; --per-kind of each): the share flagged (target at least 95%) and the AUROC of the
+distance, held-out routines against unrelated videos (target at least 0.95).
+With --rg it also trains `vatp train --dataset rg --class Ball` on generated RG-layout features and reports the
+test split's coverage (target 0.80-0.98 on its 50 videos) with the baselines.
+
+Run from the repository root after `python scripts/build_demo.py --calibrate-only` (it reuses that work folder):
+    python benchmarks/trust.py [--n 400] [--seed 5000] [--per-kind 8] [--rg --rg-epochs 30]
+Rendering and featurising n routines takes about 2 s each on an idle 2-core CPU; state the n you ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {"coverage": (0.87, 0.93), "width_ratio": 0.6, "flagged_in": 0.05, "flagged_out": 0.95, "auroc": 0.95}
+
+
+def synth_figures(args) -> dict:
+    from vatp_core import paths
+    from vatp_core.pack import load_pack
+    from vatp_core.synth import SynthConfig, demo
+    from vatp_core.synth.demo_trust import predictions, set_features
+    from vatp_core.synth.generator import routine_spec
+    from vatp_core.training.trust_report import interval_bounds
+    from vatp_core.trust import coverage_and_width, naive_width, pooled_summary
+
+    cfg = demo.DemoConfig()
+    pack = load_pack(args.pack or paths.demo_pack_path())
+    if not pack.calibrated or pack.trust.ood is None:
+        raise SystemExit(f"{pack.name}: no calibration / OOD statistics (run scripts/build_demo.py --calibrate-only)")
+    used = {cfg.train_seed, cfg.backbone_seed, cfg.demo_seed, 3000, 4000}
+    if args.seed in used:
+        raise SystemExit(f"seed {args.seed} was used to build or calibrate the demo; pick another")
+    work = Path(args.work)
+    backbone = pack.load_backbone("cpu")
+    t0 = time.perf_counter()
+    records, feats = set_features(work, "heldout", SynthConfig(n=args.n, seed=args.seed, size=cfg.size), backbone)
+    print(f"held-out: {len(records)} routines of seed {args.seed} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    ds, pred = predictions(pack, records, feats)
+    low, high = interval_bounds(pack.trust, pred, ds, args.level)
+    cov, width = coverage_and_width(pred.true, low, high)
+    train_scores = [routine_spec(SynthConfig(seed=cfg.train_seed), i).score for i in range(cfg.n_train)]
+    naive = naive_width(train_scores, 0.9)
+    ood = pack.trust.ood
+    d_in = ood.distance(np.stack([pooled_summary(f) for f in feats]))
+    return {
+        "n": len(records),
+        "seed": args.seed,
+        "level": args.level,
+        "coverage": cov,
+        "mean_width": width,
+        "naive_width": naive,
+        "width_ratio": width / naive,
+        "spread": pack.trust.calibration.spread.kind,
+        "flagged_in": float(np.mean(d_in > ood.threshold)),
+        "distances_in": d_in.tolist(),
+    }
+
+
+def ood_figures(args, d_in: list[float]) -> dict:
+    from tests.ood_videos import write_ood_set
+    from vatp_core import paths
+    from vatp_core.pipeline import Scorer
+    from vatp_core.trust import auroc
+
+    scorer = Scorer(args.pack or paths.demo_pack_path(), device="cpu")
+    ood = scorer.pack.trust.ood
+    folder = Path(args.work) / f"ood_videos_{args.per_kind}"
+    t0 = time.perf_counter()
+    per_kind: dict[str, list[float]] = {}
+    for kind, path in write_ood_set(folder, args.per_kind):
+        checked = ood.check(scorer.features(path).features)
+        per_kind.setdefault(kind, []).append(checked["distance"])
+    d_out = [d for ds in per_kind.values() for d in ds]
+    print(f"unrelated: {len(d_out)} videos ({time.perf_counter() - t0:.0f} s)", flush=True)
+    return {
+        "n_unrelated": len(d_out),
+        "flagged_out": float(np.mean(np.array(d_out) > ood.threshold)),
+        "flagged_by_kind": {k: float(np.mean(np.array(v) > ood.threshold)) for k, v in per_kind.items()},
+        "auroc": auroc(d_in, d_out),
+        "threshold": ood.threshold,
+    }
+
+
+def rg_figures(args) -> dict:
+    from vatp_core.datasets.synthetic_features import write_synthetic_rg
+    from vatp_core.training import TrainConfig, run_class
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_synthetic_rg(Path(tmp) / "rg", classes=("Ball",))
+        tc = TrainConfig(epochs=args.rg_epochs, selection="val", device="cpu")
+        run = run_class("rg", folder, "Ball", "vatp", tc, calibration_fraction=0.2, level=args.level)
+    r = run.trust_report or {}
+    return {
+        "n_test": run.test["n"],
+        "spearman": run.test["spearman"],
+        **{k: r.get(k) for k in ("spearman_ci", "coverage", "interval_width", "naive_width", "beats_ridge")},
+        "baselines": r.get("baselines"),
+        "epochs": args.rg_epochs,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--work", default=str(ROOT / "build" / "demo_work"), help="work folder of scripts/build_demo.py")
+    p.add_argument("--pack", default=None, help="a calibrated SynthAQA pack (default: the bundled demo pack)")
+    p.add_argument("--n", type=int, default=400, help="held-out routines (default 400)")
+    p.add_argument("--seed", type=int, default=5000, help="held-out seed (default 5000)")
+    p.add_argument("--level", type=float, default=0.9)
+    p.add_argument("--per-kind", type=int, default=8, help="unrelated videos of each of the 5 kinds (default 8)")
+    p.add_argument("--rg", action="store_true", help="also train and evaluate on generated RG-layout features")
+    p.add_argument("--rg-epochs", type=int, default=30)
+    p.add_argument("--json", default=None, help="also write the figures as JSON here")
+    args = p.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(2)
+    t0 = time.perf_counter()
+    synth = synth_figures(args)
+    out = ood_figures(args, synth.pop("distances_in"))
+    figures = {"synthaqa": synth, "unrelated": out}
+    lo, hi = TARGETS["coverage"]
+    print(
+        f"coverage of the {100 * synth['level']:g}% interval on {synth['n']} unseen SynthAQA routines: "
+        f"{synth['coverage']:.3f} (target {lo}-{hi})"
+    )
+    print(
+        f"mean width {synth['mean_width']:.2f} = {synth['width_ratio']:.2f} x the central 90% of the training "
+        f"scores ({synth['naive_width']:.2f}; target <= {TARGETS['width_ratio']}); spread: {synth['spread']}"
+    )
+    print(f"flagged out of distribution: {100 * synth['flagged_in']:.1f}% of the unseen routines (target <= 5%)")
+    print(
+        f"flagged: {100 * out['flagged_out']:.1f}% of {out['n_unrelated']} unrelated videos (target >= 95%); "
+        + ", ".join(f"{k} {100 * v:.0f}%" for k, v in out["flagged_by_kind"].items())
+    )
+    print(f"AUROC of the distance, unseen routines vs unrelated videos: {out['auroc']:.3f} (target >= 0.95)")
+    if args.rg:
+        rg = rg_figures(args)
+        figures["rg"] = rg
+        print(
+            f"RG Ball (generated features, {rg['epochs']} epochs): test Spearman {rg['spearman']:.3f} "
+            f"CI {rg['spearman_ci']}, coverage {rg['coverage']} on {rg['n_test']} (target 0.80-0.98), "
+            f"width {rg['interval_width']} vs naive {rg['naive_width']}; beats ridge: {rg['beats_ridge']}"
+        )
+    print(f"total {time.perf_counter() - t0:.0f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The app shows how sure a score is: the interval in the score panel and the plot, the warning banner, pack details."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from app.pack_details import pack_details_text
+from app.review_tab import ReviewTab
+from app.score_panel import ScorePanel
+from vatp_core.charts import distribution_chart
+from vatp_core.settings import Settings
+
+from .conftest import make_result
+
+INTERVAL = {"level": 0.9, "low": 61.2, "high": 75.6, "method": "split-conformal", "clipped": False}
+OOD = {"flag": True, "distance": 80.0, "percentile": 100.0, "reason": "unlike the videos this pack was trained on"}
+
+
+def test_score_panel_shows_the_interval_text_and_draws_it(qtbot, tmp_path):
+    panel = ScorePanel()
+    qtbot.addWidget(panel)
+    result = dataclasses.replace(make_result(tmp_path / "r.mp4", mean=68.4), interval=dict(INTERVAL))
+    panel.set_result(result)
+    assert f"{panel.score_label.text()} — {panel.interval_label.text()}" == "68.4 — 90% between 61.2 and 75.6"
+    assert panel.interval_region.isVisible() and panel.interval_region.getRegion() == (61.2, 75.6)
+    band = distribution_chart(result).bands[0]
+    assert min(band.x) <= 61.3 and max(band.x) >= 75.5  # the PDF/PNG chart draws the interval, not ±σ
+    panel.set_result(make_result(tmp_path / "r.mp4"))
+    assert "uncalibrated" in panel.interval_label.text() and not panel.interval_region.isVisible()
+
+
+def test_warning_banner_is_shown_with_an_ood_result_and_only_then(qtbot, tmp_path):
+    tab = ReviewTab(Settings())
+    qtbot.addWidget(tab)
+    tab.show()
+    tab.show_result(dataclasses.replace(make_result(tmp_path / "r.mp4"), ood=dict(OOD)))
+    assert tab.ood_banner.isVisible()
+    assert "unlike the videos this pack was trained on — treat the score with caution" in tab.ood_banner.text()
+    tab.show_result(dataclasses.replace(make_result(tmp_path / "r.mp4"), out_of_range=True))
+    assert tab.ood_banner.isVisible() and "outside the pack's score range" in tab.ood_banner.text()
+    tab.show_result(make_result(tmp_path / "r.mp4"))
+    assert not tab.ood_banner.isVisible()
+
+
+def test_pack_details_say_whether_the_pack_is_calibrated():
+    text = pack_details_text("demo")
+    assert "synthaqa-demo" in text and ("calibration:" in text)
+    assert "cannot be used" in pack_details_text("/no/such/pack")
