@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar, cast
 
 from ..atomic import pdf_is_complete
 from ..errors import Cancelled, VATPError, check_cancel
@@ -23,8 +24,21 @@ from .summary import BatchSummary, label_metrics
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
+def _holding_the_lock(fn: _F) -> _F:
+    """A second run on the same results table is refused while one holds its lock (`vatp_core.locking`)."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with exclusive_lock(kwargs["out_csv"], "The results table"):
+            return fn(*args, **kwargs)
+
+    return cast(_F, run)
+
+
+@_holding_the_lock
 def run_batch(
     folder: str | Path,
     scorer: Any,
@@ -54,30 +68,6 @@ def run_batch(
     scored earlier that have no report yet, or an incomplete one). A second run on the same ``out_csv`` is
     refused while this one holds its lock (`vatp_core.locking.LockedError`).
     """
-    arguments = dict(locals())  # every parameter, passed on unchanged
-    with exclusive_lock(out_csv, "The results table"):
-        return _run_batch(**arguments)
-
-
-def _run_batch(
-    folder: str | Path,
-    scorer: Any,
-    *,
-    pack_id: str,
-    pack_name: str = "",
-    out_csv: str | Path,
-    out_json: str | Path | None = None,
-    labels: str | Path | None = None,
-    score_range: tuple[float, float] | None = None,
-    prefetch: bool = True,
-    progress: Progress | None = None,
-    cancel: Callable[[], bool] | None = None,
-    on_row: Callable[[BatchRow, Any], None] | None = None,
-    make_report: Callable[[BatchRow, Any], str | Path | None] | None = None,
-    athlete_from_folder: bool = False,
-    library: str | Path | None = None,
-) -> BatchSummary:
-    """`run_batch` with the lock held (the same parameters)."""
     t0 = time.perf_counter()
     root = Path(folder)
     store = BatchStore(out_csv, out_json)
