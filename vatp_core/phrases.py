@@ -82,6 +82,30 @@ def dive_code_phrases(code: str, lexicon: Sequence[str] | None = None) -> list[s
     return phrases
 
 
+def dive_code_lexicon(lexicon: Sequence[str] | None = None) -> list[str]:
+    """Every phrase `dive_code_phrases` can produce for any valid code (with ``lexicon``: as it snaps them).
+
+    What a fused pack stores token embeddings for, so any announced dive scores without a text model."""
+    groups = [*_GROUPS.values(), *_ARMSTAND_GROUPS.values()]
+    positions = sorted(set(_POSITIONS.values()))
+    soms = [somersault_phrase(h, p) for p in positions for h in range(1, 10)]
+    names = [*groups, *soms, *(twist_phrase(h) for h in range(10)), "Entry"]
+    if lexicon is not None:
+        names = [_snap(p, list(lexicon)) for p in names]
+    return list(dict.fromkeys(names))
+
+
+def token_table(phrases: Sequence[str], encoder: str = HASH_ENCODER) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(phrases, tokens (N, D) float32, counts (P,) int64): each phrase's token embeddings embedded alone.
+
+    A routine's text is its phrases' rows concatenated, so training and a fused pack's scoring read the same
+    vectors (for the hashed encoder this equals `embed_tokens` of the routine)."""
+    names = list(dict.fromkeys(str(p) for p in phrases))
+    rows = [embed_tokens([p], encoder) for p in names]
+    tokens = np.concatenate(rows).astype(np.float32) if rows else np.zeros((0, TEXT_DIM), np.float32)
+    return names, tokens, np.array([len(r) for r in rows], dtype=np.int64)
+
+
 def mtl_aqa_phrases(
     rotation_type: int, half_somersaults: int, half_twists: int, position: int, armstand: bool = False
 ) -> list[str]:

@@ -7,7 +7,6 @@ reuse one); `score_video` is the one-shot form. Progress stages: "index", "featu
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
@@ -15,6 +14,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from .dive_info import DifficultyRequired as DifficultyRequired  # re-exported: callers import it from here
+from .dive_info import read_difficulty_sidecar as read_difficulty_sidecar
+from .dive_info import resolve_difficulty, resolve_routine_text
 from .errors import VATPError, check_cancel
 from .pack import ModelPack, PackError, resolve_pack
 from .result import PackRecord, ScoreResult, VideoDamage, VideoRecord
@@ -28,79 +30,9 @@ CancelFn = Callable[[], bool]
 DISTRIBUTION_POINTS = 201
 
 
-class DifficultyRequired(VATPError):
-    """The pack predicts score ÷ difficulty degree and no difficulty was given or found."""
-
-
 def _emit(progress: ProgressFn | None, stage: str, done: int, total: int) -> None:
     if progress is not None:
         progress(stage, done, total)
-
-
-def read_difficulty_sidecar(video: str | os.PathLike) -> dict[str, Any]:
-    """Difficulty information stored beside a video: ``<video>.json`` / ``<stem>.json`` with
-    ``difficulty`` (or ``dd``) and/or ``dive_code`` (or ``dive_number``), as SynthAQA and labelled folders write."""
-    video = Path(video)
-    for candidate in (video.with_suffix(".json"), video.with_name(video.name + ".json")):
-        if not candidate.is_file() or candidate.name.endswith(".vatp.json"):
-            continue
-        try:
-            data = json.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(data, dict):
-            continue
-        out: dict[str, Any] = {}
-        dd = data.get("difficulty", data.get("dd"))
-        if isinstance(dd, (int, float)) and not isinstance(dd, bool) and dd > 0:
-            out["difficulty"] = float(dd)
-        code = data.get("dive_code", data.get("dive_number"))
-        if isinstance(code, str) and code.strip():
-            out["dive_code"] = code.strip().upper()
-        if out:
-            return out
-    return {}
-
-
-def resolve_difficulty(
-    pack: ModelPack, video: str | os.PathLike, difficulty: float | None = None, dive_code: str | None = None
-) -> float | None:
-    """The difficulty degree to multiply back for a "divide" pack (None for other packs).
-
-    Order: the value given, the dive code given (looked up in the pack's difficulty table), then a
-    sidecar file beside the video. Raises DifficultyRequired with what to do when none is found.
-    """
-    if pack.manifest.difficulty != "divide":
-        return None
-    if difficulty is not None:
-        dd = float(difficulty)
-        if not (dd > 0 and math.isfinite(dd)):
-            raise DifficultyRequired(f"The difficulty degree must be a positive number, not {difficulty!r}.")
-        return dd
-    table = pack.manifest.difficulty_table
-    side = read_difficulty_sidecar(video)
-    code = (dive_code or "").strip().upper() or None
-    if code is None and "difficulty" in side:
-        return side["difficulty"]
-    code = code or side.get("dive_code")
-    if code:
-        from .phrases import dive_code_phrases
-
-        try:
-            dive_code_phrases(code)  # validates the code (raises PhraseError with a clear message)
-        except VATPError as exc:
-            raise DifficultyRequired(str(exc)) from None
-        if code in table:
-            return table[code]
-        raise DifficultyRequired(
-            f"The pack {pack.name!r} has no difficulty degree for dive {code} (the degree depends on the "
-            "board or platform height): give it with --difficulty DD."
-        )
-    raise DifficultyRequired(
-        f"The pack {pack.name!r} predicts score ÷ difficulty degree (MTL-AQA protocol): give the dive's "
-        "difficulty (--difficulty 3.2) or its dive code (--dive-code 407C), or put "
-        f'{{"difficulty": 3.2}} in {Path(video).with_suffix(".json").name} beside the video.'
-    )
 
 
 def gaussian_grid(
@@ -219,6 +151,8 @@ class Scorer:
 
         timings = dict(timings or {})
         dd = resolve_difficulty(self.pack, video, difficulty, dive_code)
+        routine = resolve_routine_text(self.pack, video, dive_code)  # a fused pack reads the dive's phrases
+        phrases = routine.tokens.to(self.device)[None] if routine is not None else self._phrases
         check_cancel(cancel)
         m = self.pack.manifest
         _emit(progress, "model", 0, 1)
@@ -230,12 +164,18 @@ class Scorer:
             raise PackError(f"Features are {feats.shape[1]}-d but the pack's model expects {self.model.cfg.in_dim}-d.")
         with self._model_lock, torch.inference_mode():
             x = torch.from_numpy(feats).to(self.device)[None]
-            out = self.model(x, phrases=self._phrases)
+            out = self.model(x, phrases=phrases)
             mu = float(out.mu[0])
             sigma = float(out.sigma[0])
             attention = out.attention[0].double().cpu().numpy() if out.attention is not None else None
             subactions = out.subactions[0].double().cpu().numpy() if out.subactions is not None else None
             text = out.text[0].double().cpu().numpy() if out.text is not None else None
+            context = out.context if self.model.cfg.use_fusion else None
+        names = m.phrases
+        if routine is not None and text is not None:  # one vector per phrase of the dive, to name the sub-actions
+            ends = np.cumsum(routine.counts)
+            text = np.stack([text[e - c : e].mean(axis=0) for e, c in zip(ends, routine.counts)])
+            names = list(routine.phrases)
         timings["model"] = time.perf_counter() - t0
         _emit(progress, "model", 1, 1)
         check_cancel(cancel)
@@ -260,7 +200,7 @@ class Scorer:
         def value_fn(batch: "np.ndarray") -> "np.ndarray":
             with self._model_lock, torch.inference_mode():
                 t = torch.as_tensor(batch, dtype=torch.float32, device=self.device)
-                return self.model.head(t)[0].double().cpu().numpy()
+                return self.model.head(t, context)[0].double().cpu().numpy()
 
         info = features.video
         n_frames = int(info.n_frames)
@@ -275,7 +215,7 @@ class Scorer:
             baseline=self._baseline,
             value_fn=value_fn if self._baseline is not None else None,
             phrase_vectors=text,
-            phrases=m.phrases,
+            phrases=names,
             names=m.subaction_names,
             scale=std_n * factor,
             offset=mean_n * factor,
@@ -305,6 +245,7 @@ class Scorer:
             mean=mean,
             std=std,
             difficulty=dd,
+            dive_code=routine.dive_code if routine is not None else ((dive_code or "").strip().upper() or None),
             raw_mean=raw_mean,
             distribution=gaussian_grid(mean, std, m.score_range),
             clip_ranges=[[int(a), int(b)] for a, b in features.clip_ranges],
@@ -337,8 +278,9 @@ class Scorer:
         """Score one video (see module docstring for the stages)."""
         from .video import open_video
 
-        # A missing difficulty is reported before any decoding.
+        # A missing difficulty or dive code is reported before any decoding.
         resolve_difficulty(self.pack, video, difficulty, dive_code)
+        resolve_routine_text(self.pack, video, dive_code)
         timings: dict[str, float] = {}
         check_cancel(cancel)
         _emit(progress, "index", 0, 1)

@@ -34,7 +34,8 @@ from .time_format import clock
 #   3: ``drawings`` (the coach's drawings of the video, a `vatp_core.drawings.DrawingSet`)
 #   4: ``damage`` (corrupt frames skipped while decoding, truncated file); content_hash "sha256-full:…"
 #   5: ``interval``, ``ood``, ``out_of_range`` (how sure the score is)
-RESULT_FORMAT_VERSION = 5
+#   6: ``dive_code`` (the dive code a fused pack read, or the one given for the difficulty degree)
+RESULT_FORMAT_VERSION = 6
 SIDECAR_SUFFIX = ".vatp.json"
 
 
@@ -55,6 +56,7 @@ class ScoreResult:
     mean: float  # predicted score (after × DD when the pack divides by difficulty)
     std: float
     difficulty: float | None = None
+    dive_code: str | None = None  # format 6; older files read as None (no code recorded)
     raw_mean: float | None = None  # before × DD; equals mean when the pack does not use difficulty
     distribution: dict[str, list[float]] = field(default_factory=lambda: {"x": [], "pdf": []})
     clip_ranges: list[list[int]] = field(default_factory=list)  # [first, last] frame of each clip
@@ -158,6 +160,8 @@ class ScoreResult:
         for warning in self.warnings():
             lines.append(f"  WARNING: {warning}")
         lines.append(f"  model σ (the paper's, not an interval) {self.std:.2f}")
+        if self.dive_code:
+            lines.append(f"  dive {self.dive_code}")
         if self.difficulty is not None:
             lines.append(f"  difficulty {self.difficulty:g} × {self.raw_mean:.3f}")
         label = pack.label
@@ -320,6 +324,10 @@ def _checked_values(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     for name in ("difficulty", "raw_mean"):
         if values.get(name) is not None:
             values[name] = _finite(name, values[name])
+    code = values.get("dive_code")
+    if code is not None and (not isinstance(code, str) or len(code) > 16):
+        raise ResultFormatError("Score result field 'dive_code' must be a dive code such as '407C'.")
+    values["dive_code"] = code.strip().upper() or None if isinstance(code, str) else None
     if "baseline_mean" in values:
         values["baseline_mean"] = _finite("baseline_mean", values["baseline_mean"])
     if "distribution" in values:

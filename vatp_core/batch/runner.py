@@ -256,6 +256,8 @@ def _score_one(
         kwargs: dict[str, Any] = {"progress": progress, "cancel": cancel}
         if label is not None and label.difficulty is not None:
             kwargs["difficulty"] = label.difficulty
+        if label is not None and label.dive_code:
+            kwargs["dive_code"] = label.dive_code
         if split:
             result = scorer.score_features(item.path, item.features, **kwargs)
         else:

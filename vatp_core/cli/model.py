@@ -7,7 +7,14 @@ import json
 
 from . import CLIError
 
-PRESET_NAMES = ("mlp", "te", "pd", "te+pd", "vatp")  # = vatp_core.model.PRESETS (kept here: no torch import)
+PRESET_NAMES = (
+    "mlp",
+    "te",
+    "pd",
+    "te+pd",
+    "vatp",
+    "vatp-fused",
+)  # = vatp_core.model.PRESETS (kept here: no torch import)
 # Paper Table IV: parameters (M) of the full model by number of ParseFormer blocks.
 PAPER_PARAMS_M = {2: 1.81, 4: 2.27, 6: 2.74, 8: 3.20, 10: 3.66}
 
@@ -76,6 +83,8 @@ def model_info(
         "details": details,
     }
     n_blocks = cfg.n_blocks
+    if cfg.use_fusion:
+        details["score_head.fusion"] = cfg.d_model * cfg.d_model
     if preset == "vatp" and cfg.in_dim == 1024 and cfg.n_queries == 4 and n_blocks in PAPER_PARAMS_M:
         paper = PAPER_PARAMS_M[n_blocks]
         result["paper_millions"] = paper

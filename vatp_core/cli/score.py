@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--dive-code",
         default=None,
         metavar="CODE",
-        help="dive code (e.g. 407C), looked up in the pack's difficulty table",
+        help="dive code (e.g. 407C): a fused pack reads its phrases; a ÷DD pack looks its difficulty up",
     )
     add_level_arg(p)
     p.add_argument(

@@ -13,7 +13,7 @@ from . import CLIError
 from .model_args import ablation_suffix, add_model_args, init_parts, model_overrides
 
 DATASET_CHOICES = ("rg", "fisv", "mtl", "finefs", "generic")
-PRESET_CHOICES = ("mlp", "te", "pd", "te+pd", "vatp")
+PRESET_CHOICES = ("mlp", "te", "pd", "te+pd", "vatp", "vatp-fused")
 
 
 def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True) -> None:
@@ -128,7 +128,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "An interrupted run resumes from its last checkpoint when run again.",
     )
     add_data_args(p)
-    p.add_argument("--preset", default="vatp", choices=PRESET_CHOICES, help="model / ablation preset (default vatp)")
+    p.add_argument(
+        "--preset",
+        default="vatp",
+        choices=PRESET_CHOICES,
+        help="model / ablation preset (default vatp; vatp-fused: the score head also reads the dive's phrases, so scoring needs the dive code)",
+    )
     p.add_argument(
         "--epochs",
         type=int,

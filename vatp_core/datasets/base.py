@@ -168,6 +168,8 @@ class FeatureDataset:
         self._features: dict[int, np.ndarray] = {}
         self._phrase_cache: dict[tuple[object, ...], np.ndarray] = {}
         self.text_tokens = False  # phrase_embeddings gives token embeddings (set by training from the model config)
+        self.phrase_lexicon: list[str] | None = None  # the names dive codes snap to (FineDiving's), when loaded
+        self.token_rows: dict[str, np.ndarray] | None = None  # a fused run's table: phrase → its token rows
         phrase_sets = sorted({s.phrases for s in self.samples if s.phrases})
         self._phrase_ids = {ps: i for i, ps in enumerate(phrase_sets)}
         if difficulty_mode == "divide":
@@ -244,6 +246,8 @@ class FeatureDataset:
         ps = self.samples[i].phrases
         if not ps:
             return None
+        if self.token_rows is not None:
+            return np.concatenate([self.token_rows[p] for p in ps])
         key = (self.text_tokens, *ps)
         if key not in self._phrase_cache:
             from ..phrases import embed_phrases, embed_tokens
@@ -281,6 +285,7 @@ class FeatureDataset:
         sub._features = {new: self._features[old] for new, old in enumerate(idx) if old in self._features}
         sub._phrase_cache = self._phrase_cache
         sub.text_tokens = self.text_tokens
+        sub.phrase_lexicon, sub.token_rows = self.phrase_lexicon, self.token_rows
         return sub
 
     def split_validation(self, fraction: float = 0.2, seed: int = 0) -> tuple["FeatureDataset", "FeatureDataset"]:

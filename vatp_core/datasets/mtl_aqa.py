@@ -166,7 +166,7 @@ def load_mtl_aqa(
         lambda s: (f"{s.name}.npy", f"{s.meta['key'][0]}_{s.meta['key'][1]}.npy", f"{s.name}.npz", f"{s.name}.pkl"),
     )
     rng = full_range([float(a["final_score"]) for a in ann.values()])
-    return FeatureDataset(
+    ds = FeatureDataset(
         samples,
         dataset="mtl",
         cls="diving",
@@ -179,3 +179,5 @@ def load_mtl_aqa(
         phrase_encoder=phrase_encoder,
         description=f"MTL-AQA diving, final score ÷ DD, CoRe split_0 {split} ({ann_dir})",
     )
+    ds.phrase_lexicon = lexicon
+    return ds

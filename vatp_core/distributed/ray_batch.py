@@ -62,11 +62,13 @@ class ScoringActor:
     def ping(self) -> bool:
         return True
 
-    def score(self, path: str, difficulty: float | None) -> dict[str, Any]:
+    def score(self, path: str, difficulty: float | None, dive_code: str = "") -> dict[str, Any]:
         """The ScoreResult, or the one-line reason the video could not be scored."""
         start = time.perf_counter()
         try:
-            kwargs = {"difficulty": difficulty} if difficulty is not None else {}
+            kwargs: dict[str, Any] = {"difficulty": difficulty} if difficulty is not None else {}
+            if dive_code:
+                kwargs["dive_code"] = dive_code
             result = self.scorer.score(path, **kwargs)
             return {"result": result, "seconds": time.perf_counter() - start}
         except Exception as exc:  # an error row, the worker goes on
@@ -148,7 +150,7 @@ def run_ray_batch(
             continue
         pending[rel] = (chash, label)
         difficulty = label.difficulty if label is not None else None
-        items.append((rel, (str(path.resolve()), difficulty)))
+        items.append((rel, (str(path.resolve()), difficulty, label.dive_code if label is not None else "")))
 
     def on_done(rel: str, value: dict[str, Any] | None, died: str) -> None:
         chash, label = pending.pop(rel)

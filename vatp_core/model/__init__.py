@@ -13,7 +13,12 @@ Module layout (the reconstruction that reproduces the paper's parameter counts, 
   3 LayerNorm = 231,680 parameters each), final LayerNorm, τ (one scalar, also used by the CD)
 - text_proj: Linear 768→128;  context_decoder: 2 decoder blocks + final LayerNorm
 - score_head: MLP 128→128→64, μ (64→1), log σ² (64→1)
-With in_dim 1024, S 4 and 2 ParseFormer blocks this is 1,808,451 trainable parameters.
+With in_dim 1024, S 4 and 2 ParseFormer blocks this is 1,808,451 trainable parameters. The fused preset
+(vatp-fused, Table V "fusing the two sets of features") widens the head's first layer to 256→128 to read
+the CD's pooled output too: 1,824,835.
+
+Modules: config (VATPConfig, presets, bounds), blocks (attention, layers, masked BatchNorm), decoders (TE,
+ParseFormer, CD), heads (score head, text pooling), net (VATPNet, VATPOutput, count_parameters).
 """
 
 from .blocks import MaskedBatchNorm1d, sinusoidal_positions

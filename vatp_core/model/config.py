@@ -7,7 +7,7 @@ import numbers
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-PRESETS: tuple[str, ...] = ("mlp", "te", "pd", "te+pd", "vatp")
+PRESETS: tuple[str, ...] = ("mlp", "te", "pd", "te+pd", "vatp", "vatp-fused")
 TE_POSITIONAL: tuple[str, ...] = ("none", "sinusoidal")
 
 # Ablation presets (paper Table I / V): which modules and losses each one uses.
@@ -17,6 +17,10 @@ _PRESET_FLAGS: dict[str, dict[str, bool]] = {
     "pd": dict(use_te=False, use_pd=True, use_text=False, use_div=False, use_alg=False, use_gc=False, use_rep=True),
     "te+pd": dict(use_te=True, use_pd=True, use_text=False, use_div=False, use_alg=False, use_gc=False, use_rep=True),
     "vatp": dict(use_te=True, use_pd=True, use_text=True, use_div=True, use_alg=True, use_gc=True, use_rep=True),
+    # the score head also reads the context-aware decoder's output: needs the phrases (the dive code) to score
+    "vatp-fused": dict(
+        use_te=True, use_pd=True, use_text=True, use_div=True, use_alg=True, use_gc=True, use_rep=True, use_fusion=True
+    ),
 }
 
 PART_DESCRIPTIONS: dict[str, str] = {
@@ -25,7 +29,7 @@ PART_DESCRIPTIONS: dict[str, str] = {
     "parseformer": "S queries + decoder blocks (self-attn, cross-attn /τ, FFN, 3 LayerNorm) + LayerNorm + τ",
     "text_proj": "Linear text_dim→d",
     "context_decoder": "CD: phrase queries cross-attend clips (shared τ), decoder blocks + LayerNorm",
-    "score_head": "mean of S vectors → MLP d→d→64 → μ, log σ²",
+    "score_head": "mean of S vectors (fused: ⊕ mean CD token vector, 2d) → MLP →d→64 → μ, log σ²",
 }
 
 
@@ -80,6 +84,9 @@ class VATPConfig:
     # Not in the paper (0 = off, as in every preset): weight of a penalty on overlapping ParseFormer attention
     # rows, which keeps two queries from parsing the same clips (L_div only separates their vectors).
     attn_overlap: float = 0.0
+    # Table V's "fusing the two sets of features": the score head also reads the context-aware decoder's output
+    # (mean over valid tokens, concatenated with the mean sub-action vector), so scoring needs the phrases
+    use_fusion: bool = False
     preset_name: str = "vatp"  # the preset this config started from (informational)
 
     def __post_init__(self) -> None:
@@ -131,6 +138,8 @@ class VATPConfig:
             raise ValueError("the text branch (use_text) needs the ParseFormer (use_pd)")
         if self.use_div and not self.use_pd:
             raise ValueError("L_div needs sub-actions (use_pd)")
+        if self.use_fusion and not self.use_text:
+            raise ValueError("the fused score head (use_fusion) needs the text branch (use_text)")
         if (self.use_alg or self.use_gc) and not self.use_text:
             raise ValueError("L_alg / L_gc need the text branch (use_text)")
 
@@ -148,7 +157,7 @@ class VATPConfig:
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> "VATPConfig":
-        """Config of an ablation preset (mlp, te, pd, te+pd, vatp) with optional overrides."""
+        """Config of an ablation preset (mlp, te, pd, te+pd, vatp, vatp-fused) with optional overrides."""
         if name not in _PRESET_FLAGS:
             raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
         values: dict[str, Any] = dict(_PRESET_FLAGS[name], preset_name=name)

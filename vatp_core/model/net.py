@@ -10,7 +10,7 @@ from torch import Tensor, nn
 from .blocks import InputProjection
 from .config import VATPConfig
 from .decoders import ContextDecoder, ParseFormer, TemporalEncoder
-from .heads import ScoreHead
+from .heads import ScoreHead, pool_text
 
 
 @dataclass
@@ -25,10 +25,11 @@ class VATPOutput:
     attention: Tensor | None = None  # (B, S, T), heads averaged, rows sum to 1 over valid clips, 0 on padding
     text: Tensor | None = None  # (B, L, d) refined phrase vectors
     phrase_mask: Tensor | None = None  # (B, L) bool, the mask the text vectors were computed with
+    context: Tensor | None = None  # (B, d) the text vectors pooled over valid tokens, what a fused head reads
 
 
 class VATPNet(nn.Module):
-    """VATP-Net; the parts present depend on the config's preset flags (mlp / te / pd / te+pd / vatp)."""
+    """VATP-Net; the parts present depend on the config's preset flags (mlp / te / pd / te+pd / vatp / vatp-fused)."""
 
     def __init__(self, cfg: VATPConfig) -> None:
         super().__init__()
@@ -39,11 +40,14 @@ class VATPNet(nn.Module):
         self.parseformer = ParseFormer(cfg) if cfg.use_pd else None
         self.text_proj = nn.Linear(cfg.text_dim, cfg.d_model) if cfg.use_text else None
         self.context_decoder = ContextDecoder(cfg) if cfg.use_text else None
-        self.score_head = ScoreHead(cfg.d_model, cfg.dropout)
+        self.score_head = ScoreHead(cfg.d_model, cfg.dropout, fused=cfg.use_fusion)
 
-    def head(self, subactions: Tensor) -> tuple[Tensor, Tensor]:
-        """(B, S, d) sub-action vectors → (μ (B,), log σ² (B,)); what explanations perturb (Shapley values)."""
-        return self.score_head(subactions)
+    def head(self, subactions: Tensor, context: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """(B, S, d) sub-action vectors → (μ (B,), log σ² (B,)); what explanations perturb (Shapley values).
+
+        A fused head also reads ``context`` ((1, d) or (B, d), `VATPOutput.context`), held fixed while the
+        sub-actions are perturbed: the announced dive is no sub-action's doing."""
+        return self.score_head(subactions, context)
 
     def _check(self, features: Tensor, mask: Tensor | None) -> Tensor:
         if features.ndim != 3 or features.shape[-1] != self.cfg.in_dim:
@@ -95,8 +99,11 @@ class VATPNet(nn.Module):
             )
         else:
             phrase_mask = None
+        context = pool_text(text, phrase_mask) if text is not None and phrase_mask is not None else None
+        if self.cfg.use_fusion and context is None:
+            raise ValueError("the fused model (vatp-fused) needs the phrases' token embeddings to score")
 
-        mu, log_var = self.score_head(pooled)
+        mu, log_var = self.score_head(pooled, context if self.cfg.use_fusion else None)
         sigma = torch.exp(0.5 * log_var)
         if self.training and self.cfg.use_rep:
             sample = mu + torch.randn_like(mu) * sigma
@@ -111,6 +118,7 @@ class VATPNet(nn.Module):
             attention=attention,
             text=text,
             phrase_mask=phrase_mask,
+            context=context,
         )
 
 

@@ -5,7 +5,8 @@ Loading never executes anything from the pack: the manifest is JSON, the tensors
 (a JSON header and raw bytes), the weights file's SHA-256 is recorded in the manifest and checked,
 and any file the manifest does not account for is refused. Tensor names are namespaced:
 ``model.*`` (VATP-Net state), ``backbone.*`` (backbone state when it ships in the pack),
-``phrase_embeddings`` (L × text_dim) and ``baseline_subactions`` (S × d_model).
+``phrase_embeddings`` (L × text_dim) and ``baseline_subactions`` (S × d_model); a fused pack (it needs
+the dive code) also holds its token table ``phrase_tokens`` / ``phrase_token_counts`` (``tokens``).
 
 The package holds the manifest and its validation (``manifest``), the byte-level checks (``verify``),
 the loaded pack and ``save_pack`` (``model_pack``), ``load_pack`` (``reader``) and the installed packs
@@ -35,6 +36,7 @@ from .registry import (
     resolve_pack,
     resolve_pack_path,
 )
+from .tokens import NEEDS_DIVE_CODE, DiveCodeRequired, RoutineText
 
 __all__ = [
     "DIFFICULTY_MODES",
@@ -44,7 +46,9 @@ __all__ = [
     "MAX_PACK_BYTES",
     "MAX_SAFETENSORS_HEADER",
     "PACK_FORMAT_VERSION",
+    "NEEDS_DIVE_CODE",
     "WEIGHTS_NAME",
+    "DiveCodeRequired",
     "ModelPack",
     "PackError",
     "PackInfo",
@@ -57,5 +61,6 @@ __all__ = [
     "remove_pack",
     "resolve_pack",
     "resolve_pack_path",
+    "RoutineText",
     "save_pack",
 ]

@@ -9,7 +9,11 @@ from typing import Any
 
 from ..errors import VATPError
 
-PACK_FORMAT_VERSION = 2  # 2: optional 'trust' (calibration + out-of-distribution statistics, trust.* tensors)
+# 2: optional 'trust' (calibration + out-of-distribution statistics, trust.* tensors); 3: fused packs, which
+# need a dive code (phrase_input, phrase_lexicon, token_phrases and the phrase_tokens table). Packs that need
+# nothing new are still written as 2, so older versions of VATP Studio keep reading them.
+PACK_FORMAT_VERSION = 3
+PLAIN_PACK_FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 WEIGHTS_NAME = "weights.safetensors"
 #: Extra files a pack may carry (documentation, a thumbnail), listed in the manifest with their SHA-256.
@@ -54,6 +58,10 @@ class PackManifest:
     metrics: dict[str, Any] = field(default_factory=dict)
     # Optional, for difficulty "divide": dive code → difficulty degree for the board/platform the pack is for.
     difficulty_table: dict[str, float] = field(default_factory=dict)
+    # "dive_code": the model reads the dive's phrases (a fused pack); they come from the token table
+    phrase_input: str = "none"
+    phrase_lexicon: list[str] = field(default_factory=list)  # names a dive code's phrases snap to ([] = its own)
+    token_phrases: list[str] = field(default_factory=list)  # the phrases of the token table, in order
     # Calibration and out-of-distribution statistics (vatp_core.trust.TrustStats.to_manifest); {} = none.
     trust: dict[str, Any] = field(default_factory=dict)
     format_version: int = PACK_FORMAT_VERSION
@@ -115,6 +123,7 @@ class PackManifest:
             "backbone_weights_hash",
             "difficulty",
             "weights_sha256",
+            "phrase_input",
         ):
             need(key, str, "a string")
         for key in (
@@ -162,6 +171,9 @@ class PackManifest:
             _check_extra_name(name, source)
             if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
                 raise PackError(f"{source}: file {name!r} needs a SHA-256 hex digest.")
+        from .tokens import check_manifest_fields  # (tokens imports this module)
+
+        check_manifest_fields(values, source)
         table = values.get("difficulty_table", {})
         if not all(_is_number(v) and v > 0 for v in table.values()):
             raise PackError(f"{source}: field 'difficulty_table' must map dive codes to positive numbers.")

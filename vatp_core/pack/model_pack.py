@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from ..atomic import atomic_open, atomic_write
 from ..jsonable import json_default
-from .manifest import MANIFEST_NAME, PACK_FORMAT_VERSION, WEIGHTS_NAME, PackError, PackManifest, _check_extra_name
+from .manifest import (
+    MANIFEST_NAME,
+    PACK_FORMAT_VERSION,
+    PLAIN_PACK_FORMAT_VERSION,
+    WEIGHTS_NAME,
+    PackError,
+    PackManifest,
+    _check_extra_name,
+)
+from .tokens import COUNTS_NAME, TOKENS_NAME, RoutineText, routine_text
 from .verify import _uses_parseformer, _validate_tensors
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,6 +48,15 @@ class ModelPack:
     @property
     def baseline_subactions(self) -> "torch.Tensor | None":
         return self.tensors.get("baseline_subactions")
+
+    @property
+    def needs_dive_code(self) -> bool:
+        """A fused pack: its score head reads the dive's phrases, so scoring needs the dive code."""
+        return self.manifest.phrase_input == "dive_code"
+
+    def routine_text(self, dive_code: str | None) -> RoutineText:
+        """The dive's phrases and their token rows from the pack's table (DiveCodeRequired without a usable code)."""
+        return routine_text(self, dive_code)
 
     def model_state(self) -> dict[str, "torch.Tensor"]:
         return {k[len("model.") :]: v for k, v in self.tensors.items() if k.startswith("model.")}
@@ -123,6 +141,7 @@ def save_pack(
     model,
     *,
     phrase_embeddings=None,
+    phrase_tokens=None,
     baseline_subactions=None,
     backbone_state: dict | None = None,
     trust=None,
@@ -133,7 +152,8 @@ def save_pack(
 
     ``manifest`` is copied: tensor shapes, the weights checksum and ``backbone_in_pack`` are filled in.
     ``baseline_subactions`` defaults to zeros; packs made by training should pass the mean sub-action
-    vectors over the training set. ``trust`` (a `vatp_core.trust.TrustStats`) adds the calibration and
+    vectors over the training set. ``phrase_tokens`` (names, tokens (N, D), counts (P,), as
+    `vatp_core.phrases.token_table` gives them) makes a pack that needs a dive code. ``trust`` (a `vatp_core.trust.TrustStats`) adds the calibration and
     out-of-distribution statistics: a manifest entry and ``trust.*`` tensors.
     """
     import torch
@@ -151,6 +171,11 @@ def save_pack(
     cfg = dict(manifest.model_config)
     if phrase_embeddings is not None:
         tensors["phrase_embeddings"] = torch.as_tensor(phrase_embeddings, dtype=torch.float32).contiguous()
+    fused = phrase_tokens is not None
+    if fused:
+        names, rows, counts = phrase_tokens
+        tensors[TOKENS_NAME] = torch.as_tensor(rows, dtype=torch.float32).contiguous()
+        tensors[COUNTS_NAME] = torch.as_tensor(counts, dtype=torch.int64).contiguous()
     if baseline_subactions is None and cfg.get("n_queries") and _uses_parseformer(cfg):
         baseline_subactions = torch.zeros(int(cfg["n_queries"]), int(cfg.get("d_model", 128)))
     if baseline_subactions is not None:
@@ -162,11 +187,13 @@ def save_pack(
         for k, v in trust.tensors().items():
             tensors[k] = torch.from_numpy(v).contiguous()
 
-    blob = st_save(tensors, metadata={"format": "pt", "vatp_pack": str(PACK_FORMAT_VERSION)})
+    version = PACK_FORMAT_VERSION if fused else PLAIN_PACK_FORMAT_VERSION
+    blob = st_save(tensors, metadata={"format": "pt", "vatp_pack": str(version)})
     m = PackManifest.from_dict(  # validates fields
         {
             **manifest.to_dict(),
-            "format_version": PACK_FORMAT_VERSION,
+            **({"phrase_input": "dive_code", "token_phrases": list(names)} if fused else {}),
+            "format_version": version,
             "weights_sha256": "0" * 64,
             "tensors": {},
             "trust": trust_meta,

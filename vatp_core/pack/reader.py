@@ -20,6 +20,7 @@ from .manifest import (
     PackManifest,
 )
 from .model_pack import ModelPack
+from .tokens import check_token_values
 from .verify import (
     _check_safetensors_bytes,
     _safetensors_header,
@@ -84,6 +85,7 @@ def load_pack(path: str | os.PathLike) -> ModelPack:
         raise PackError(f"{src}/{WEIGHTS_NAME}: unreadable safetensors file ({exc}).") from None
     _check_finite(tensors, f"{src}/{WEIGHTS_NAME}")
     pack = ModelPack(manifest=manifest, path=path, tensors=tensors)
+    check_token_values(pack, f"{src}/{WEIGHTS_NAME}")
     try:  # calibration and out-of-distribution statistics: validated and bounded like every other field
         pack.trust  # noqa: B018 - builds and caches them
     except ValueError as exc:

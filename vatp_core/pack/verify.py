@@ -18,6 +18,7 @@ from .manifest import (
     PackError,
     PackManifest,
 )
+from .tokens import TOKEN_TENSORS, check_token_shapes
 
 
 def _uses_parseformer(cfg: dict) -> bool:
@@ -91,7 +92,10 @@ def _validate_tensors(manifest: PackManifest, found: dict[str, tuple[list[int], 
             if list(shape) != list(listed[k]):
                 raise PackError(f"{src}: tensor {k!r} has shape {list(shape)} but the manifest says {listed[k]}.")
     for k, (_, _dtype) in found.items():
-        if not (k.startswith(("model.", "backbone.", "trust.")) or k in ("phrase_embeddings", "baseline_subactions")):
+        if not (
+            k.startswith(("model.", "backbone.", "trust."))
+            or k in ("phrase_embeddings", "baseline_subactions", *TOKEN_TENSORS)
+        ):
             raise PackError(
                 f"{src}: unexpected tensor {k!r} (names must start with 'model.', 'backbone.' or 'trust.')."
             )
@@ -135,6 +139,9 @@ def _validate_tensors(manifest: PackManifest, found: dict[str, tuple[list[int], 
             )
     elif manifest.phrases and cfg.get("use_text", False):
         raise PackError(f"{src}: the manifest lists phrases but {WEIGHTS_NAME} has no 'phrase_embeddings'.")
+    check_token_shapes(manifest, found, src)
+    if bool(cfg.get("use_fusion", False)) != (manifest.phrase_input == "dive_code"):
+        raise PackError(f"{src}: a fused model needs phrase_input 'dive_code' in the manifest, and only a fused one.")
     if "baseline_subactions" in found:
         shape = list(found["baseline_subactions"][0])
         want = [int(cfg.get("n_queries", 4)), d_model]

@@ -193,6 +193,8 @@ def save_trained_pack(
         training=training,
         metrics=metrics,
     )
+    if result.token_table is not None:  # a fused pack: dive codes snap to the names the training data used
+        manifest.phrase_lexicon = list(train_set.phrase_lexicon or [])
     if train_set.difficulty_mode == "divide" and hasattr(manifest, "difficulty_table"):
         manifest.difficulty_table = difficulty_table(train_set)
     baseline = result.baseline_subactions
@@ -201,6 +203,7 @@ def save_trained_pack(
         manifest,
         result.model,
         phrase_embeddings=phrase_emb,
+        phrase_tokens=result.token_table,
         baseline_subactions=baseline,
         backbone_state=bb_state,
         trust=trust,

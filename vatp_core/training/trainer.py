@@ -27,6 +27,7 @@ from ..model import VATPConfig, VATPNet
 from .batching import make_batch
 from .checkpoints import CheckpointError, checkpoint_path, load_checkpoint, run_fingerprint, save_checkpoint
 from .config import SELECTION_TEXT, EpochLog, TrainConfig
+from .fused import TokenTable, build_token_table, use_token_table
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class TrainResult:
     val_metrics: dict[str, float] | None
     baseline_subactions: np.ndarray | None
     notes: list[str] = field(default_factory=list)
+    token_table: TokenTable | None = None  # a fused run's phrase → token rows, which its pack stores
     seconds: float = 0.0
     resumed_from_epoch: int = 0
     device: str = "cpu"
@@ -89,6 +91,8 @@ def fit_config_to_data(cfg: VATPConfig, dataset: FeatureDataset) -> tuple[VATPCo
     if dim and dim != cfg.in_dim:
         changes["in_dim"] = dim
         notes.append(f"input size set to the features' {dim}")
+    if cfg.use_fusion and not dataset.has_phrases:
+        raise DatasetError("the fused preset (vatp-fused) needs the dive's phrases (dive codes, as in MTL-AQA)")
     if cfg.use_text and not dataset.has_phrases:
         changes.update(use_text=False, use_alg=False, use_gc=False)
         notes.append(
@@ -175,8 +179,9 @@ def predict(
     try:
         for start in range(0, len(dataset), batch_size):
             check_cancel(cancel)
-            batch = make_batch(dataset, range(start, min(start + batch_size, len(dataset))), with_phrases=False).to(dev)
-            out = model(batch.features, batch.mask)
+            fused = model.cfg.use_fusion  # a fused head reads the phrases; the others score from video alone
+            batch = make_batch(dataset, range(start, min(start + batch_size, len(dataset))), with_phrases=fused).to(dev)
+            out = model(batch.features, batch.mask, batch.phrases, batch.phrase_mask)
             mus.append(out.mu.float().cpu().numpy())
             sigmas.append(out.sigma.float().cpu().numpy())
     finally:
@@ -199,8 +204,9 @@ def mean_subactions(
     model.eval()
     total: torch.Tensor | None = None
     for start in range(0, len(dataset), batch_size):
-        batch = make_batch(dataset, range(start, min(start + batch_size, len(dataset))), with_phrases=False).to(device)
-        sub = model(batch.features, batch.mask).subactions.float().sum(dim=0)
+        rows = range(start, min(start + batch_size, len(dataset)))
+        batch = make_batch(dataset, rows, with_phrases=model.cfg.use_fusion).to(device)
+        sub = model(batch.features, batch.mask, batch.phrases, batch.phrase_mask).subactions.float().sum(dim=0)
         total = sub if total is None else total + sub
     if total is None:
         return None
@@ -286,6 +292,9 @@ def train_model(
     for ds in (train_set, val_set):
         if ds is not None:
             ds.text_tokens = cfg.text_tokens  # Eq. 2: token embeddings (the paper), or one vector per phrase
+    table = build_token_table(train_set) if cfg.use_fusion else None
+    if table is not None:  # the fused head reads the text at scoring too: one table for training and the pack
+        use_token_table(table, (train_set, val_set))
     targets = train_set.targets()
     if tc.normalize:
         std = float(targets.std())
@@ -489,4 +498,5 @@ def train_model(
         seconds=time.perf_counter() - t0,
         resumed_from_epoch=resumed_from,
         device=str(device),
+        token_table=table,
     )

@@ -1,0 +1,39 @@
+"""Training the fused preset: the token table every routine's text is read from, built once per run.
+
+A fused pack scores with the dive code only, so its text must be the pack's own table, not a text model:
+training reads the same rows (each phrase embedded alone, `vatp_core.phrases.token_table`) for every dive,
+and the pack stores them. The table covers every phrase a dive code can produce plus those the data uses.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from ..datasets.base import DatasetError, FeatureDataset
+
+TokenTable = tuple[list[str], np.ndarray, np.ndarray]  # names, rows (N, D) float32, counts (P,) int64
+
+
+def build_token_table(train_set: FeatureDataset) -> TokenTable:
+    """The table for a fused run; DatasetError when the data has no dive codes to announce at scoring."""
+    from ..phrases import dive_code_lexicon, token_table
+
+    if not all(s.phrases and str(s.meta.get("dive_number", "")).strip() for s in train_set.samples):
+        raise DatasetError(
+            "the fused preset (vatp-fused) reads the dive's phrases at scoring time: it needs a dive code and its "
+            "phrases for every routine (MTL-AQA)"
+        )
+    used = [p for s in train_set.samples for p in s.phrases]
+    return token_table([*dive_code_lexicon(train_set.phrase_lexicon), *used], train_set.phrase_encoder)
+
+
+def use_token_table(table: TokenTable, datasets: Iterable[FeatureDataset | None]) -> None:
+    """Make each dataset's phrase embeddings the concatenated rows of its phrases in ``table``."""
+    names, rows, counts = table
+    ends = np.cumsum(counts)
+    by_name = {n: rows[e - c : e] for n, e, c in zip(names, ends, counts)}
+    for ds in datasets:
+        if ds is not None:
+            ds.token_rows = by_name
