@@ -214,7 +214,7 @@ def test_bad_labels_file_is_a_clear_error(tmp_path):
 
     bad = tmp_path / "labels.csv"
     bad.write_text("video_name,points\na.mp4,3\n")
-    with pytest.raises(VATPError, match="'file' column and a 'score' or 'athlete' column"):
+    with pytest.raises(VATPError, match="'file' column and a 'score', 'athlete' or 'dive_code' column"):
         read_labels(bad)
     bad.write_text("file,score\na.mp4,three\n")
     with pytest.raises(VATPError, match="labels.csv:2: "):

@@ -29,9 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reports", metavar="DIR", help="also write one PDF report per video and a summary PDF here")
     p.add_argument(
         "--labels",
-        help="CSV with file,score[,difficulty][,athlete]: adds Spearman, R-l2, scatter, CS curve and a "
+        help="CSV with file,score[,difficulty][,athlete][,dive_code]: adds Spearman, R-l2, scatter, CS curve and a "
         "summary PDF ranking the routines (beside the CSV unless --reports is given); an athlete column "
-        "(with or without scores) says whose each video is",
+        "(with or without scores) says whose each video is; a dive_code column is what a fused pack reads",
     )
     p.add_argument(
         "--athlete-from-folder",

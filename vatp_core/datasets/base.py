@@ -169,7 +169,8 @@ class FeatureDataset:
         self._phrase_cache: dict[tuple[object, ...], np.ndarray] = {}
         self.text_tokens = False  # phrase_embeddings gives token embeddings (set by training from the model config)
         self.phrase_lexicon: list[str] | None = None  # the names dive codes snap to (FineDiving's), when loaded
-        self.token_rows: dict[str, np.ndarray] | None = None  # a fused run's table: phrase → its token rows
+        # a fused model's text: each phrase's tokens embedded alone, as the rows of a fused pack's token table
+        self.phrase_tokens_alone = False
         phrase_sets = sorted({s.phrases for s in self.samples if s.phrases})
         self._phrase_ids = {ps: i for i, ps in enumerate(phrase_sets)}
         if difficulty_mode == "divide":
@@ -246,14 +247,16 @@ class FeatureDataset:
         ps = self.samples[i].phrases
         if not ps:
             return None
-        if self.token_rows is not None:
-            return np.concatenate([self.token_rows[p] for p in ps])
-        key = (self.text_tokens, *ps)
+        key = ("alone" if self.phrase_tokens_alone else self.text_tokens, *ps)
         if key not in self._phrase_cache:
             from ..phrases import embed_phrases, embed_tokens
 
-            embed = embed_tokens if self.text_tokens else embed_phrases
-            self._phrase_cache[key] = np.asarray(embed(list(ps), encoder=self.phrase_encoder), dtype=np.float32)
+            if self.phrase_tokens_alone:
+                vectors = np.concatenate([embed_tokens([p], encoder=self.phrase_encoder) for p in ps])
+            else:
+                embed = embed_tokens if self.text_tokens else embed_phrases
+                vectors = embed(list(ps), encoder=self.phrase_encoder)
+            self._phrase_cache[key] = np.asarray(vectors, dtype=np.float32)
         return self._phrase_cache[key]
 
     def __getitem__(self, i: int) -> Item:
@@ -285,7 +288,7 @@ class FeatureDataset:
         sub._features = {new: self._features[old] for new, old in enumerate(idx) if old in self._features}
         sub._phrase_cache = self._phrase_cache
         sub.text_tokens = self.text_tokens
-        sub.phrase_lexicon, sub.token_rows = self.phrase_lexicon, self.token_rows
+        sub.phrase_lexicon, sub.phrase_tokens_alone = self.phrase_lexicon, self.phrase_tokens_alone
         return sub
 
     def split_validation(self, fraction: float = 0.2, seed: int = 0) -> tuple["FeatureDataset", "FeatureDataset"]:

@@ -7,13 +7,14 @@ and the pack stores them. The table covers every phrase a dive code can produce 
 
 from __future__ import annotations
 
-from typing import Iterable
-
-import numpy as np
+from typing import TYPE_CHECKING, Iterable
 
 from ..datasets.base import DatasetError, FeatureDataset
 
-TokenTable = tuple[list[str], np.ndarray, np.ndarray]  # names, rows (N, D) float32, counts (P,) int64
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+TokenTable = tuple[list[str], "np.ndarray", "np.ndarray"]  # names, rows (N, D) float32, counts (P,) int64
 
 
 def build_token_table(train_set: FeatureDataset) -> TokenTable:
@@ -29,11 +30,8 @@ def build_token_table(train_set: FeatureDataset) -> TokenTable:
     return token_table([*dive_code_lexicon(train_set.phrase_lexicon), *used], train_set.phrase_encoder)
 
 
-def use_token_table(table: TokenTable, datasets: Iterable[FeatureDataset | None]) -> None:
-    """Make each dataset's phrase embeddings the concatenated rows of its phrases in ``table``."""
-    names, rows, counts = table
-    ends = np.cumsum(counts)
-    by_name = {n: rows[e - c : e] for n, e, c in zip(names, ends, counts)}
+def use_token_table(datasets: Iterable[FeatureDataset | None]) -> None:
+    """Give each dataset the fused text: its phrases' rows as `build_token_table` embeds them (each phrase alone)."""
     for ds in datasets:
         if ds is not None:
-            ds.token_rows = by_name
+            ds.phrase_tokens_alone = True

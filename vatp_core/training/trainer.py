@@ -180,6 +180,8 @@ def predict(
         for start in range(0, len(dataset), batch_size):
             check_cancel(cancel)
             fused = model.cfg.use_fusion  # a fused head reads the phrases; the others score from video alone
+            if fused:
+                use_token_table([dataset])
             batch = make_batch(dataset, range(start, min(start + batch_size, len(dataset))), with_phrases=fused).to(dev)
             out = model(batch.features, batch.mask, batch.phrases, batch.phrase_mask)
             mus.append(out.mu.float().cpu().numpy())
@@ -204,6 +206,8 @@ def mean_subactions(
     model.eval()
     total: torch.Tensor | None = None
     for start in range(0, len(dataset), batch_size):
+        if model.cfg.use_fusion:
+            use_token_table([dataset])
         rows = range(start, min(start + batch_size, len(dataset)))
         batch = make_batch(dataset, rows, with_phrases=model.cfg.use_fusion).to(device)
         sub = model(batch.features, batch.mask, batch.phrases, batch.phrase_mask).subactions.float().sum(dim=0)
@@ -293,8 +297,8 @@ def train_model(
         if ds is not None:
             ds.text_tokens = cfg.text_tokens  # Eq. 2: token embeddings (the paper), or one vector per phrase
     table = build_token_table(train_set) if cfg.use_fusion else None
-    if table is not None:  # the fused head reads the text at scoring too: one table for training and the pack
-        use_token_table(table, (train_set, val_set))
+    if table is not None:  # the fused head reads the text at scoring too: the same rows in training and the pack
+        use_token_table((train_set, val_set))
     targets = train_set.targets()
     if tc.normalize:
         std = float(targets.std())
