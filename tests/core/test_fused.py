@@ -141,6 +141,8 @@ def test_a_tampered_token_table_is_refused_with_one_line(assets, tmp_path, tampe
 
 def test_score_without_a_code_fails_with_one_line_and_with_one_records_it(assets, tmp_path, capsys):
     video, pack = str(assets["video"]), str(assets["pack"])
+    assert main(["packs", "show", pack]) == 0
+    assert NEEDS_DIVE_CODE in capsys.readouterr().out  # the pack says it needs a dive code
     assert main(["score", video, "--pack", pack, "-q"]) == 2
     err = capsys.readouterr().err.strip()
     assert NEEDS_DIVE_CODE in err and len(err.splitlines()) == 1

@@ -83,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
 
             pack = packs.resolve_pack(args.name)
             print(f"# {pack.path}  (valid)")
+            if pack.needs_dive_code:
+                print(f"# fused: scoring reads the dive's phrases — {packs.NEEDS_DIVE_CODE}")
             for line in pack_trust_lines(pack.manifest):
                 print(f"# {line}")
             print(json.dumps(pack.manifest.to_dict(), indent=2))
