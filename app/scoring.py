@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from .dive_code_dialog import ask_dive_code, check_dive_code, pack_needs_dive_code, remembered_dive_code
 from .worker import Job
 from .worker_child import describe_device
 
@@ -27,6 +28,7 @@ class ScoringController(QObject):
         self.job: Job | None = None
         self.weights_job: Job | None = None
         self.athlete = ""
+        self.asked_dive_code = False  # the running job's pack needed the dive code (kept in the sidecar)
         self._retry_after_weights = False
 
     @property
@@ -49,16 +51,31 @@ class ScoringController(QObject):
         bar = self.window.score_bar
         bar.set_video_frames(player.n_frames)
         self.athlete = bar.athlete()  # the attempt is this athlete's, whatever is typed while it scores
+        dive_code = None
+        self.asked_dive_code = pack_needs_dive_code(bar.pack)
+        if self.asked_dive_code:
+            dive_code = self._ask_dive_code(player.path, bar.pack_combo.currentText() or bar.pack)
+            if dive_code is None:
+                self.window.show_status("Not scored: this pack needs the dive code.")
+                return None
         self.job = self.service.score(
             player.path,
             pack=bar.pack,
             device=bar.device,
+            dive_code=dive_code,
             on_done=self._on_scored,
             on_failed=self._on_score_failed,
             on_cancelled=self._on_cancelled,
         )
         self._set_running(True)
         return self.job
+
+    def _ask_dive_code(self, video, pack_name: str) -> str | None:
+        """The dive code for a fused pack: asked (prefilled with the remembered one); a scripted run takes that one."""
+        offered = remembered_dive_code(video, self.window.result)
+        if not self.window.interactive:
+            return check_dive_code(offered)[0]
+        return ask_dive_code(self.window, pack_name, offered)
 
     def cancel(self) -> None:
         for job in (self.job, self.weights_job):
@@ -90,6 +107,11 @@ class ScoringController(QObject):
             summary += " — " + window.library_tab.record_scored(result, self.job.video)
             window.fill_athletes()
         window.comparison.add_attempt(result)
+        if self.asked_dive_code and self.job is not None and not self.athlete:  # (with an athlete it is saved anyway)
+            try:  # remembered per video: the next Score offers this code again
+                result.save_sidecar(self.job.video)
+            except OSError as exc:
+                summary += f" — the dive code is not remembered (cannot write beside the video: {exc.strerror or exc})"
         if self.job is None or not window.files.is_open_video(getattr(self.job, "video", "")):
             # Another video was opened while this one was scoring: keep the score, don't mix them up.
             window.show_status(summary + " (added to the Compare tab)")

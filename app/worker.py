@@ -121,13 +121,20 @@ class ScoreJob(Job):
     pack: str | None = None
     device: str = "auto"
     difficulty: float | None = None
+    dive_code: str | None = None  # what a fused pack reads (the announced dive)
 
     def run(self, ctx: JobContext) -> Any:
         scorer = ctx.scorer(self.pack, self.device)
-        return scorer.score(Path(self.video), progress=ctx.progress, cancel=ctx.cancel, difficulty=self.difficulty)
+        return scorer.score(
+            Path(self.video),
+            progress=ctx.progress,
+            cancel=ctx.cancel,
+            difficulty=self.difficulty,
+            dive_code=self.dive_code,
+        )
 
     def remote_payload(self) -> tuple | None:
-        return ("score", str(self.video), self.pack, self.device, self.difficulty)
+        return ("score", str(self.video), self.pack, self.device, self.difficulty, self.dive_code)
 
 
 @dataclass(eq=False)
@@ -266,12 +273,19 @@ class InferenceService(QObject):
         pack: str | None = None,
         device: str = "auto",
         *,
+        dive_code: str | None = None,
         on_done: Callable[[Any], None] | None = None,
         on_failed: Callable[[Job], None] | None = None,
         on_cancelled: Callable[[Job], None] | None = None,
     ) -> ScoreJob:
         job = ScoreJob(
-            video=str(video), pack=pack, device=device, on_done=on_done, on_failed=on_failed, on_cancelled=on_cancelled
+            video=str(video),
+            pack=pack,
+            device=device,
+            dive_code=dive_code,
+            on_done=on_done,
+            on_failed=on_failed,
+            on_cancelled=on_cancelled,
         )
         return self.submit(job)  # type: ignore[return-value]
 

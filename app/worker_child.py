@@ -162,9 +162,9 @@ def _plain_attrs(exc: BaseException) -> dict[str, Any]:
 def _run_remote(payload: tuple, ctx: JobContext, scorers: ScorerCache) -> Any:
     kind = payload[0]
     if kind == "score":
-        _, video, pack, device, difficulty = payload
+        _, video, pack, device, difficulty, dive_code = payload
         result = ctx.scorer(pack, device).score(
-            Path(video), progress=ctx.progress, cancel=ctx.cancel, difficulty=difficulty
+            Path(video), progress=ctx.progress, cancel=ctx.cancel, difficulty=difficulty, dive_code=dive_code
         )
         # plain data over the pipe: the GUI rebuilds it with ScoreResult.from_dict
         return ("score", result.to_dict()) if isinstance(result, ScoreResult) else ("raw", result)
