@@ -218,6 +218,13 @@ def test_tiny_train_of_the_fused_preset_writes_a_pack_that_needs_a_dive_code(tmp
     assert set(dive_code_lexicon()) <= set(pack.manifest.token_phrases)
     text = pack.routine_text("407C")
     assert text.tokens.shape[1] == 768 and sum(text.counts) == text.tokens.shape[0]
+    # evaluating it reads each dive's phrases from the pack's own table, as the run's test figure did
+    report = tmp_path / "eval.json"
+    ev = ["eval", "--pack", str(out), "--dataset", "mtl", "--features", str(feats), "--annotations", str(ann)]
+    assert main([*ev, "--json", str(report)]) == 0
+    test = pack.manifest.metrics["test"]
+    got = json.loads(report.read_text())
+    assert got["spearman"] == pytest.approx(test["spearman"]) and got["mse"] == pytest.approx(test["mse"], rel=1e-4)
 
 
 def test_table_v_runs_the_fusing_row_with_the_fused_preset(tmp_path, shared_datasets, capsys):

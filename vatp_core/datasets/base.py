@@ -169,8 +169,10 @@ class FeatureDataset:
         self._phrase_cache: dict[tuple[object, ...], np.ndarray] = {}
         self.text_tokens = False  # phrase_embeddings gives token embeddings (set by training from the model config)
         self.phrase_lexicon: list[str] | None = None  # the names dive codes snap to (FineDiving's), when loaded
-        # a fused model's text: each phrase's tokens embedded alone, as the rows of a fused pack's token table
+        # a fused model's text: each phrase's tokens embedded alone (the rows of a fused pack's token table),
+        # or taken from ``phrase_table`` (a pack's own table, when evaluating one); see `use_token_rows`
         self.phrase_tokens_alone = False
+        self.phrase_table: dict[str, np.ndarray] | None = None
         phrase_sets = sorted({s.phrases for s in self.samples if s.phrases})
         self._phrase_ids = {ps: i for i, ps in enumerate(phrase_sets)}
         if difficulty_mode == "divide":
@@ -252,12 +254,19 @@ class FeatureDataset:
             from ..phrases import embed_phrases, embed_tokens
 
             if self.phrase_tokens_alone:
-                vectors = np.concatenate([embed_tokens([p], encoder=self.phrase_encoder) for p in ps])
+                table = self.phrase_table or {}
+                rows = [table[p] if p in table else embed_tokens([p], encoder=self.phrase_encoder) for p in ps]
+                vectors = np.concatenate(rows)
             else:
                 embed = embed_tokens if self.text_tokens else embed_phrases
                 vectors = embed(list(ps), encoder=self.phrase_encoder)
             self._phrase_cache[key] = np.asarray(vectors, dtype=np.float32)
         return self._phrase_cache[key]
+
+    def use_token_rows(self, table: dict[str, np.ndarray] | None = None) -> None:
+        """Give a fused model its text: each phrase's tokens embedded alone, or its rows in ``table``."""
+        self.phrase_tokens_alone, self.phrase_table = True, table
+        self._phrase_cache = {}
 
     def __getitem__(self, i: int) -> Item:
         if not -len(self) <= i < len(self):
@@ -289,6 +298,7 @@ class FeatureDataset:
         sub._phrase_cache = self._phrase_cache
         sub.text_tokens = self.text_tokens
         sub.phrase_lexicon, sub.phrase_tokens_alone = self.phrase_lexicon, self.phrase_tokens_alone
+        sub.phrase_table = self.phrase_table
         return sub
 
     def split_validation(self, fraction: float = 0.2, seed: int = 0) -> tuple["FeatureDataset", "FeatureDataset"]:

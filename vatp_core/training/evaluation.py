@@ -85,6 +85,10 @@ def predict_with_pack(
             f"pack {m.name!r} expects {model.cfg.in_dim}-d clip features, these files have "
             f"{dataset.feature_dim} (extracted with another backbone?)"
         )
+    if pack.needs_dive_code:  # the fused head reads each dive's phrases from the pack's own table
+        from .fused import use_pack_table
+
+        use_pack_table(pack, dataset)
     return predict(model, dataset, score_norm=m.score_norm, device=dev, batch_size=batch_size, cancel=cancel)
 
 

@@ -31,7 +31,18 @@ def build_token_table(train_set: FeatureDataset) -> TokenTable:
 
 
 def use_token_table(datasets: Iterable[FeatureDataset | None]) -> None:
-    """Give each dataset the fused text: its phrases' rows as `build_token_table` embeds them (each phrase alone)."""
+    """Give each dataset the fused text (each phrase embedded alone, as `build_token_table` embeds them),
+    unless it reads a pack's table already."""
     for ds in datasets:
-        if ds is not None:
-            ds.phrase_tokens_alone = True
+        if ds is not None and not ds.phrase_tokens_alone:
+            ds.use_token_rows()
+
+
+def use_pack_table(pack, dataset: FeatureDataset) -> None:
+    """Evaluating a fused pack: the dataset's phrases read the pack's own token rows (no text model)."""
+    import numpy as np
+
+    counts = [int(c) for c in pack.tensors["phrase_token_counts"].tolist()]
+    rows = pack.tensors["phrase_tokens"].numpy()
+    ends = np.cumsum(counts)
+    dataset.use_token_rows({p: rows[e - c : e] for p, e, c in zip(pack.manifest.token_phrases, ends, counts)})
