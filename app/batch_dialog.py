@@ -102,8 +102,9 @@ class BatchDialog(QDialog):
         self.out_edit.setPlaceholderText("results CSV (default: FOLDER/results.csv)")
         self.labels_edit = QLineEdit()
         self.labels_edit.setPlaceholderText(
-            "optional: CSV with file,score[,difficulty][,athlete] for Spearman / R-ℓ2 and whose each video is"
+            "optional: CSV with file,score[,difficulty][,athlete][,dive_code] for Spearman / R-ℓ2 and whose each video is"
         )
+        self.labels_edit.setToolTip("A fused pack reads each video's dive code from the dive_code column")
         self.athlete_check = QCheckBox("The athlete is the video's folder name (Anna/dive3.mp4 → Anna)")
         self.athlete_check.setToolTip("Attempts with an athlete enter the Library as they are scored")
         labels_browse = QPushButton("Browse…")

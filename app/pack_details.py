@@ -25,6 +25,8 @@ def pack_details_text(pack: str) -> str:
         lines.append(m.description)
     lo, hi = m.score_range
     lines.append(f"backbone {m.backbone}, score range {lo:g}–{hi:g}")
+    if m.phrase_input == "dive_code":
+        lines.append("fused: the score also reads the announced dive, so scoring asks for its dive code")
     training = m.training or {}
     if training.get("selection_text"):
         lines.append(f"model selection: {training['selection_text']}")

@@ -34,7 +34,11 @@ def test_the_dialog_accepts_only_a_dive_code_and_shows_its_phrases(qtbot):
 def test_a_fused_pack_asks_for_the_code_and_the_sidecar_remembers_it(
     qtbot, routine_video, small_pack, fused_pack, tmp_path, monkeypatch
 ):
+    from app.pack_details import pack_details_text
+
     assert pack_needs_dive_code(str(fused_pack)) and not pack_needs_dive_code(str(small_pack))
+    assert "asks for its dive code" in pack_details_text(str(fused_pack))
+    assert "dive code" not in pack_details_text(str(small_pack))
     video = tmp_path / routine_video.name
     video.write_bytes(routine_video.read_bytes())
     win = open_window(qtbot, video)
