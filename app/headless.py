@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 
-def run_headless(video: str | Path | None, pack: str | None, device: str, save: bool = False) -> int:
+def run_headless(
+    video: str | Path | None, pack: str | None, device: str, save: bool = False, dive_code: str | None = None
+) -> int:
     """Score ``video`` (None: the bundled demo video with the demo pack); 0 on success, 2 on a user error."""
     from vatp_core import paths
     from vatp_core.cli.progress_bar import ProgressBar
@@ -29,7 +31,7 @@ def run_headless(video: str | Path | None, pack: str | None, device: str, save: 
 
         # stderr: bars on a terminal, one line per finished stage otherwise; stdout keeps only the summary
         with ProgressBar(lines=1, label="  ") as progress:
-            result = score_once(video, pack, device, progress)
+            result = score_once(video, pack, device, progress, dive_code=dive_code)
     except VATPError as exc:
         print(f"vatp-studio: error: {exc}", file=sys.stderr)
         return 2

@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--save", action="store_true", help="with --headless: also save the score beside the video")
     parser.add_argument(
+        "--dive-code", metavar="CODE", help="with --headless: the announced dive (e.g. 407C), for a fused pack"
+    )
+    parser.add_argument(
         "--exit-after-show",
         action="store_true",
         help="show the window, print the seconds since start, exit (smoke tests, benchmarks)",
@@ -66,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless:
         from .headless import run_headless
 
-        return run_headless(args.video, args.pack, args.device or "auto", save=args.save)
+        return run_headless(args.video, args.pack, args.device or "auto", save=args.save, dive_code=args.dive_code)
 
     from .xcb_check import xcb_problem
 

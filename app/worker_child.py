@@ -130,9 +130,13 @@ def run_job_body(fn: Callable[[], Any], uses_torch: bool) -> Any:
         return fn()
 
 
-def score_once(video: str | Path, pack: str | None, device: str, progress: Callable[[str, int, int], None]) -> Any:
+def score_once(
+    video: str | Path, pack: str | None, device: str, progress: Callable[[str, int, int], None], dive_code=None
+) -> Any:
     """Load the pack and score one video in this process (`vatp-studio --headless`)."""
-    return run_job_body(lambda: default_scorer_factory(pack, device).score(Path(video), progress=progress), True)
+    return run_job_body(
+        lambda: default_scorer_factory(pack, device).score(Path(video), progress=progress, dive_code=dive_code), True
+    )
 
 
 def describe_device(ctx: JobContext) -> str:

@@ -68,3 +68,14 @@ def test_a_fused_pack_asks_for_the_code_and_the_sidecar_remembers_it(
 
     plain = score(qtbot, win, small_pack)  # a plain pack asks nothing
     assert plain.dive_code is None and len(offered) == 3
+
+
+def test_headless_takes_the_dive_code(fused_pack, routine_video, capsys):
+    from app.main import main
+
+    args = ["--headless", str(routine_video), "--pack", str(fused_pack), "--device", "cpu"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "needs the dive code" in err[-1] and "Traceback" not in "\n".join(err)
+    assert main([*args, "--dive-code", "407C"]) == 0
+    assert "dive 407C" in capsys.readouterr().out
