@@ -253,3 +253,15 @@ def test_stored_results_say_which_dive_code_they_read():
     assert ScoreResult.from_json(samples / "v5" / "score.json").dive_code is None  # scored before format 6
     with pytest.raises(Exception, match="dive_code"):
         ScoreResult.from_dict({**json.loads((samples / "v6" / "score.json").read_text()), "dive_code": 407})
+
+
+def test_the_fused_preset_refuses_data_without_dive_codes(tmp_path, capsys):
+    from vatp_core.datasets.synthetic_features import SyntheticSpec, write_synthetic_rg
+
+    write_synthetic_rg(
+        tmp_path / "rg", classes=("Ball",), n_train=4, n_test=2, spec=SyntheticSpec(dim=1024, clips=(8, 9))
+    )
+    args = ["train", "--dataset", "rg", "--features", str(tmp_path / "rg"), "--class", "Ball", "--epochs", "1"]
+    assert main([*args, "--preset", "vatp-fused", "--out", str(tmp_path / "p"), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "needs the dive's phrases" in err and len(err.splitlines()) == 1
