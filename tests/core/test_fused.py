@@ -259,7 +259,7 @@ def test_the_fused_preset_refuses_data_without_dive_codes(tmp_path, capsys):
     from vatp_core.datasets.synthetic_features import SyntheticSpec, write_synthetic_rg
 
     write_synthetic_rg(
-        tmp_path / "rg", classes=("Ball",), n_train=4, n_test=2, spec=SyntheticSpec(dim=1024, clips=(8, 9))
+        tmp_path / "rg", classes=("Ball",), n_train=6, n_test=3, spec=SyntheticSpec(dim=1024, clips=(10, 12))
     )
     args = ["train", "--dataset", "rg", "--features", str(tmp_path / "rg"), "--class", "Ball", "--epochs", "1"]
     assert main([*args, "--preset", "vatp-fused", "--out", str(tmp_path / "p"), "-q"]) == 2
