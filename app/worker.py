@@ -125,12 +125,9 @@ class ScoreJob(Job):
 
     def run(self, ctx: JobContext) -> Any:
         scorer = ctx.scorer(self.pack, self.device)
+        extra = {"dive_code": self.dive_code} if self.dive_code else {}  # only a fused pack needs one
         return scorer.score(
-            Path(self.video),
-            progress=ctx.progress,
-            cancel=ctx.cancel,
-            difficulty=self.difficulty,
-            dive_code=self.dive_code,
+            Path(self.video), progress=ctx.progress, cancel=ctx.cancel, difficulty=self.difficulty, **extra
         )
 
     def remote_payload(self) -> tuple | None:

@@ -134,8 +134,9 @@ def score_once(
     video: str | Path, pack: str | None, device: str, progress: Callable[[str, int, int], None], dive_code=None
 ) -> Any:
     """Load the pack and score one video in this process (`vatp-studio --headless`)."""
+    extra = {"dive_code": dive_code} if dive_code else {}
     return run_job_body(
-        lambda: default_scorer_factory(pack, device).score(Path(video), progress=progress, dive_code=dive_code), True
+        lambda: default_scorer_factory(pack, device).score(Path(video), progress=progress, **extra), True
     )
 
 
@@ -167,8 +168,9 @@ def _run_remote(payload: tuple, ctx: JobContext, scorers: ScorerCache) -> Any:
     kind = payload[0]
     if kind == "score":
         _, video, pack, device, difficulty, dive_code = payload
+        extra = {"dive_code": dive_code} if dive_code else {}  # only a fused pack needs one
         result = ctx.scorer(pack, device).score(
-            Path(video), progress=ctx.progress, cancel=ctx.cancel, difficulty=difficulty, dive_code=dive_code
+            Path(video), progress=ctx.progress, cancel=ctx.cancel, difficulty=difficulty, **extra
         )
         # plain data over the pipe: the GUI rebuilds it with ScoreResult.from_dict
         return ("score", result.to_dict()) if isinstance(result, ScoreResult) else ("raw", result)
