@@ -32,6 +32,7 @@ class ClassRun:
     cal_set: FeatureDataset | None = None  # held out from fitting and selection for the calibration
     trust: Any = None  # vatp_core.trust.TrustStats the pack carries
     trust_report: dict[str, Any] | None = None  # Spearman CI, coverage, width, baselines on the test split
+    # test["frame_accuracy"]: the parse's sub-action frame accuracy beside equal parts, where frames are labelled
 
 
 def default_epochs(dataset: str, cls: str) -> int:
@@ -116,6 +117,15 @@ def run_class(
         batch_size=tc.eval_batch_size,
         cancel=cancel,
     )
+    from .frame_accuracy import subaction_frame_accuracy
+    from .packs import pack_phrases
+
+    frames = subaction_frame_accuracy(
+        result.model,
+        test,
+        phrase_embeddings=pack_phrases(train, cfg.n_queries)[1] if cfg.use_text else None,
+        device=result.device,
+    )
     trust = report = None
     if calibration_fraction > 0:
         from .trust_report import calibrate, trust_report
@@ -144,6 +154,11 @@ def run_class(
             "and selection",
         )
         report = trust_report(pred, test, trust, fit_set=train, cal_set=cal, level=level)
+    test_report = class_report(pred, test.score_range)
+    if frames is not None:  # only where the test videos carry frame labels (SynthAQA)
+        test_report["frame_accuracy"] = frames
+        if report is not None:
+            report["frame_accuracy"] = frames
     return ClassRun(
         dataset=dataset_spec(dataset).name,
         cls=train.cls,
@@ -151,7 +166,7 @@ def run_class(
         result=result,
         train_set=train,
         test_set=test,
-        test=class_report(pred, test.score_range),
+        test=test_report,
         cal_set=cal,
         trust=trust,
         trust_report=report,
