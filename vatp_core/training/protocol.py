@@ -89,12 +89,15 @@ def run_class(
     limit: int | None = None,
     calibration_fraction: float = 0.0,
     level: float = 0.9,
+    monitor_test: bool = False,
     **load_kwargs: Any,
 ) -> ClassRun:
     """Train one class with one preset and report on its test split (``limit``: first N routines of each split).
 
     With ``calibration_fraction`` > 0 (what `vatp train` does; `vatp reproduce` keeps the paper's full
     training split) the run is also calibrated and the report carries the trust figures and baselines.
+    ``monitor_test`` (with selection "val") also scores the test set every evaluated epoch, never to select:
+    ``result.monitor_best`` is then the best-test-epoch figure of the same run.
     """
     train, val, test, cal = load_for_training(
         dataset,
@@ -108,7 +111,8 @@ def run_class(
     )
     tc = replace(train_cfg, epochs=epochs or default_epochs(dataset, train.cls))
     cfg = VATPConfig.preset(preset, **(cfg_overrides or {}))
-    result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch)
+    monitor = test if monitor_test and tc.selection == "val" else None
+    result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch, monitor_set=monitor)
     pred = predict(
         result.model,
         test,
