@@ -63,3 +63,15 @@ def test_pack_details_show_the_sub_action_frame_accuracy(tmp_path):
     text = pack_details_text(str(pack))
     assert "sub-action frame accuracy on 20 labelled videos: parse 0.610, 4 equal parts 0.660" in text
     assert "the parse is no better than equal parts" in text
+
+
+def test_pack_list_warns_when_the_default_pack_is_missing(qtbot):
+    from app.score_bar import ScoreBar
+
+    bar = ScoreBar()
+    qtbot.addWidget(bar)
+    bar.fill_packs("club-pack-deleted")
+    assert not bar.pack_warning.isHidden() and "'club-pack-deleted' is not installed" in bar.pack_warning.text()
+    assert bar.pack == "demo"  # what will score, and the warning says so
+    bar.fill_packs("")
+    assert bar.pack_warning.isHidden() and bar.pack == "demo"
