@@ -289,3 +289,15 @@ def test_monitored_test_set_gives_best_test_beside_val_without_choosing(rg_tiny)
     # the validation choice's test figure is the one watched at that epoch, so best_test can only be higher
     assert per_epoch[watched.result.best_epoch] == pytest.approx(watched.test["spearman"], abs=1e-6)
     assert best["spearman"] >= watched.test["spearman"] - 1e-9
+
+
+def test_reproduce_default_keeps_the_checkpoints_of_best_test_runs(rg_tiny):
+    from vatp_core.paths import data_dir
+
+    args = ["reproduce", "rg", "--features", str(rg_tiny), "--epochs", "1", "--classes", "Ball", "--presets", "te"]
+    assert main([*args, "--selection", "best_test", "-q", "--threads", "1"]) == 0
+    kept = data_dir() / "checkpoints" / "reproduce-rg" / "Ball-te" / "checkpoint.pt"
+    before = kept.read_bytes()
+    assert main([*args, "-q", "--threads", "1"]) == 0  # --selection both: its own folder
+    assert kept.read_bytes() == before
+    assert (data_dir() / "checkpoints" / "reproduce-rg" / "both" / "Ball-te" / "checkpoint.pt").is_file()

@@ -133,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
     ckpt_root = None
     if not args.no_resume:
         ckpt_root = data_dir() / "checkpoints" / f"reproduce-{args.dataset}"
+        if args.selection != "best_test":  # its own folder: never replaces the checkpoints of best_test runs
+            ckpt_root = ckpt_root / args.selection
     try:
         res = reproduce(
             args.dataset,
