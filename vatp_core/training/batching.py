@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 import torch
@@ -13,12 +13,13 @@ from ..datasets.base import FeatureDataset
 
 @dataclass
 class Batch:
-    features: torch.Tensor  # (B, T, D) float32, zero-padded
+    features: torch.Tensor  # (B, T, D) float32, zero-padded; (B, T, 0) when the batch carries clips instead
     mask: torch.Tensor  # (B, T) bool, True = valid clip
     target: torch.Tensor  # (B,) float32 (normalised when the trainer normalises)
     phrases: torch.Tensor | None  # (B, L, 768)
     phrase_mask: torch.Tensor | None  # (B, L) bool
     phrase_set_ids: list[int]
+    clips: torch.Tensor | None = None  # (B, T, L, H, W, 3) uint8 frames for a backbone trained with the model
 
     def to(self, device: torch.device) -> "Batch":
         nb = device.type == "cuda"
@@ -29,7 +30,54 @@ class Batch:
             None if self.phrases is None else self.phrases.to(device, non_blocking=nb),
             None if self.phrase_mask is None else self.phrase_mask.to(device, non_blocking=nb),
             self.phrase_set_ids,
+            None if self.clips is None else self.clips.to(device, non_blocking=nb),
         )
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a training batch is cut: target normalisation, random crop of clips, with or without phrases."""
+
+    norm: tuple[float, float] = (0.0, 1.0)
+    crop: int = 0
+    generator: torch.Generator | None = None
+    with_phrases: bool = True
+
+
+EVAL_BATCH = BatchOptions(with_phrases=False)
+
+
+class BatchSource(Protocol):
+    """Where a run's batches come from and how a batch becomes the model's (B, T, D) input."""
+
+    def make(self, indices: Sequence[int], opts: BatchOptions = EVAL_BATCH) -> Batch: ...
+
+    def encode(self, batch: Batch) -> torch.Tensor: ...
+
+    def modules(self) -> list[torch.nn.Module]: ...
+
+
+class FeatureBatches:
+    """Batches of a dataset's stored clip features: the model reads them as they are."""
+
+    def __init__(self, dataset: FeatureDataset) -> None:
+        self.dataset = dataset
+
+    def make(self, indices: Sequence[int], opts: BatchOptions = EVAL_BATCH) -> Batch:
+        return make_batch(
+            self.dataset,
+            indices,
+            norm=opts.norm,
+            crop=opts.crop,
+            generator=opts.generator,
+            with_phrases=opts.with_phrases,
+        )
+
+    def encode(self, batch: Batch) -> torch.Tensor:
+        return batch.features
+
+    def modules(self) -> list[torch.nn.Module]:
+        return []
 
 
 def random_crop(features: np.ndarray, length: int, generator: torch.Generator) -> np.ndarray:
