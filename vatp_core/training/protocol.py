@@ -108,6 +108,10 @@ def run_class(
     tc = replace(train_cfg, epochs=epochs or default_epochs(dataset, train.cls))
     cfg = VATPConfig.preset(preset, **(cfg_overrides or {}))
     result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch)
+    if result.finetuned is not None:  # test and calibration videos through the fine-tuned backbone too
+        for ds in (test, cal):
+            if ds is not None and ds is not val:
+                result.finetuned.fill(ds, cancel=cancel)
     pred = predict(
         result.model,
         test,

@@ -20,9 +20,11 @@ from ..distributed.ddp import rank_seed
 from ..metrics import regression_metrics
 from ..model import VATPConfig, VATPNet
 from . import runtime
-from .batching import FeatureBatches
+from .batching import BatchSource, FeatureBatches
 from .checkpoints import checkpoint_path, load_checkpoint, run_fingerprint, save_checkpoint
+from .clip_store import default_clip_dir
 from .config import SELECTION_TEXT, EpochLog, TrainConfig
+from .finetune import FineTuned, start_finetuning
 from .inference import Prediction, mean_subactions, predict
 from .loop import Step, train_epoch
 from .run_state import RunState, restore, snapshot
@@ -62,9 +64,11 @@ class TrainResult:
     seconds: float = 0.0
     resumed_from_epoch: int = 0
     device: str = "cpu"
+    finetuned: FineTuned | None = None  # the backbone trained with the model, when it was
 
     def summary(self) -> dict[str, Any]:
         """Plain-data account of the run for a pack manifest."""
+        tuned = {"backbone_finetune": self.finetuned.recipe.to_dict()} if self.finetuned is not None else {}
         return {
             "epochs": self.train_cfg.epochs,
             "best_epoch": self.best_epoch,
@@ -79,14 +83,17 @@ class TrainResult:
             "notes": list(self.notes),
             "seconds": round(self.seconds, 1),
             "device": self.device,
+            **tuned,
         }
 
 
-def fit_config_to_data(cfg: VATPConfig, dataset: FeatureDataset) -> tuple[VATPConfig, list[str]]:
-    """Adapt the model config to the data: input size, and no text branch where there are no phrases."""
+def fit_config_to_data(
+    cfg: VATPConfig, dataset: FeatureDataset, feature_dim: int | None = None
+) -> tuple[VATPConfig, list[str]]:
+    """Adapt the model config to the data: input size (``feature_dim``, else the features'), text branch or not."""
     changes: dict[str, Any] = {}
     notes: list[str] = []
-    dim = dataset.feature_dim
+    dim = feature_dim or dataset.feature_dim
     if dim and dim != cfg.in_dim:
         changes["in_dim"] = dim
         notes.append(f"input size set to the features' {dim}")
@@ -126,7 +133,9 @@ def init_from_pack(model: VATPNet, pack_ref: str, parts: tuple[str, ...] | None 
     )
 
 
-def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig) -> str:
+def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig, tuned: FineTuned | None) -> str:
+    # the fine-tuning fields join the fingerprint only when the backbone trains, so older checkpoints still resume
+    tuning = () if tuned is not None else ("finetune_backbone", "backbone_lr")
     keep = {
         k: v
         for k, v in tc.to_dict().items()
@@ -140,8 +149,12 @@ def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig) -> str:
             "num_threads",
             "amp",
             "eval_batch_size",
+            "clip_cache",
+            *tuning,
         )
     }
+    if tuned is not None:
+        keep["initial_backbone"] = tuned.recipe.initial_weights_hash
     return run_fingerprint(
         {
             "train": [train_set.dataset, train_set.cls, train_set.names, train_set.targets().tolist()],
@@ -171,10 +184,25 @@ def train_model(
         raise DatasetError(f"selection {tc.selection!r} needs a set of at least two routines to select on")
     ddp = join_torchrun(tc.device)  # None unless launched by torchrun
     device = ddp.device if ddp is not None else runtime.resolve(tc.device)
-    train_set.preload(progress, cancel)
-    if val_set is not None:
-        val_set.preload(progress, cancel)
-    cfg, notes = fit_config_to_data(cfg, train_set)
+    precision = runtime.choose_precision(device, tc.amp)
+    tuned: FineTuned | None = None
+    if tc.finetune_backbone:
+        if ddp is not None:
+            raise DatasetError("--finetune-backbone trains in one process: run it without torchrun")
+        tuned = start_finetuning(
+            train_set,
+            device=device,
+            lr=tc.lr,
+            backbone_lr=tc.backbone_lr,
+            precision=precision.name,
+            clip_dir=str(default_clip_dir()) if tc.clip_cache is None else (tc.clip_cache or None),
+        )
+        tuned.store.prepare([train_set, val_set], progress, cancel)
+    else:
+        train_set.preload(progress, cancel)
+        if val_set is not None:
+            val_set.preload(progress, cancel)
+    cfg, notes = fit_config_to_data(cfg, train_set, tuned.encoder.spec.feature_dim if tuned is not None else None)
     for ds in (train_set, val_set):
         if ds is not None:
             ds.text_tokens = cfg.text_tokens  # Eq. 2: token embeddings (the paper), or one vector per phrase
@@ -185,7 +213,6 @@ def train_model(
     else:
         norm = {"mean": 0.0, "std": 1.0}
     crop = tc.train_crop if tc.train_crop is not None else (train_set.train_crop or 0)
-    precision = runtime.choose_precision(device, tc.amp)
 
     threads = tc.num_threads or (runtime.auto_threads() if device.type == "cpu" else None)
     with runtime.cpu_determinism(device.type == "cpu", threads):
@@ -197,14 +224,24 @@ def train_model(
             ddp.prepare(model)
             torch.manual_seed(rank_seed(tc.seed, ddp.rank))
             notes.append(f"trained data-parallel on {ddp.world_size} processes")
-        source = FeatureBatches(train_set)
-        val_source = FeatureBatches(val_set) if val_set is not None else None
+        source: BatchSource = FeatureBatches(train_set) if tuned is None else tuned.batches(train_set, cancel)
+        val_source: BatchSource | None = None
+        if val_set is not None:
+            val_source = FeatureBatches(val_set) if tuned is None else tuned.batches(val_set, cancel)
         modules: dict[str, torch.nn.Module] = {}
-        optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        groups: list[dict[str, Any]] = [{"params": list(model.parameters()), "lr": tc.lr}]
+        if tuned is not None:
+            modules["backbone"] = tuned.encoder.module
+            groups.append({"params": list(tuned.encoder.module.parameters()), "lr": tc.backbone_lr})
+            notes.append(
+                f"{tuned.recipe.backbone} backbone trained end to end from {tuned.recipe.initial_weights} "
+                f"(lr {tc.backbone_lr:g}; the rest {tc.lr:g}; {precision.name})"
+            )
+        optimizer = torch.optim.Adam(groups, lr=tc.lr, weight_decay=tc.weight_decay)
         scaler = precision.grad_scaler()
         generator = torch.Generator().manual_seed(tc.seed)
         run = RunState()
-        fingerprint = _fingerprint(train_set, val_set, cfg, tc)
+        fingerprint = _fingerprint(train_set, val_set, cfg, tc, tuned)
         ckpt = checkpoint_path(tc.checkpoint_dir) if tc.checkpoint_dir else None
         state = None
         if ckpt is not None and tc.resume and (ddp is None or ddp.is_main) and ckpt.is_file():
@@ -273,18 +310,20 @@ def train_model(
                     ),
                 )
 
-        if tc.selection == "last" or run.best_state is None:
-            best_epoch = tc.epochs
-            val_metrics = None
-            if val_set is not None:
-                p = predict(
-                    model, val_set, score_norm=norm, device=device, batch_size=tc.eval_batch_size, source=val_source
-                )
-                val_metrics = regression_metrics(p.pred, p.true, val_set.score_range).to_dict()
-        else:
+        selected = tc.selection != "last" and run.best_state is not None
+        if selected:
             run.load_best(model, modules)
-            best_epoch, val_metrics = int(run.best_epoch), run.best_metrics
         model.eval()
+        if tuned is not None:  # from here on every set has the fine-tuned backbone's features
+            tuned.fill(train_set, cancel=cancel)
+            tuned.fill(val_set, cancel=cancel)
+        if selected:
+            best_epoch, val_metrics = int(run.best_epoch), run.best_metrics
+        else:
+            best_epoch, val_metrics = tc.epochs, None
+            if val_set is not None:
+                p = predict(model, val_set, score_norm=norm, device=device, batch_size=tc.eval_batch_size)
+                val_metrics = regression_metrics(p.pred, p.true, val_set.score_range).to_dict()
         baseline = mean_subactions(model, train_set, device, tc.eval_batch_size)
 
     return TrainResult(
@@ -302,4 +341,5 @@ def train_model(
         seconds=time.perf_counter() - t0,
         resumed_from_epoch=resumed_from,
         device=str(device),
+        finetuned=tuned,
     )
