@@ -186,3 +186,10 @@ def test_finetune_on_cuda_uses_mixed_precision(mtl, tmp_path):
     assert _train(mtl, tmp_path, *args) == 0
     recipe = load_pack(tmp_path / "pack").manifest.training["backbone_finetune"]
     assert recipe["precision"] in ("bf16", "fp16")
+
+
+def test_help_says_a_full_run_needs_a_gpu(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "needs a CUDA GPU" in text and "10 clips x 16 frames" in text and "--finetune-backbone" in text

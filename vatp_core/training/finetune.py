@@ -108,7 +108,14 @@ class ClipBatches(FeatureBatches):
         return self.store.clips(self.dataset.samples[i], self.cancel)
 
     def encode(self, batch: Batch) -> torch.Tensor:
-        return self.encoder(batch.features, batch.mask)
+        """Clip vectors; in eval mode under the autocast extraction uses (bf16 / fp16 on CUDA, fp32 on the CPU)."""
+        from ..features.batches import autocast_dtype
+
+        dtype = None if self.encoder.module.training else autocast_dtype(self.encoder.device)
+        if dtype is None:  # training: the run's precision already wraps the step
+            return self.encoder(batch.features, batch.mask)
+        with torch.autocast(device_type=self.encoder.device.type, dtype=dtype):
+            return self.encoder(batch.features, batch.mask)
 
     def modules(self) -> list[torch.nn.Module]:
         return [self.encoder.module]
@@ -129,25 +136,18 @@ class FineTuned:
     @torch.no_grad()
     def fill(self, dataset: FeatureDataset | None, batch_size: int = 4, cancel=None) -> None:
         """Give ``dataset`` the fine-tuned backbone's features (eval mode, the precision extraction uses)."""
-        from ..features.batches import autocast_dtype
         from .inference import evaluating
 
         if dataset is None or len(dataset) == 0:
             return
         src = self.batches(dataset, cancel)
-        dtype = autocast_dtype(self.encoder.device)
         loaded = self.encoder.loaded(self.recipe)
         feats: list[np.ndarray] = []
         with evaluating(self.encoder.module):
             for start in range(0, len(dataset), batch_size):
                 idx = range(start, min(start + batch_size, len(dataset)))
                 batch = src.make(idx).to(self.encoder.device)
-                if dtype is not None:
-                    with torch.autocast(device_type=self.encoder.device.type, dtype=dtype):
-                        out = src.encode(batch)
-                else:
-                    out = src.encode(batch)
-                out = out.float().cpu()
+                out = src.encode(batch).float().cpu()
                 feats.extend(out[j, batch.mask[j].cpu()].numpy() for j in range(len(idx)))
         dataset.set_features(feats, extractor=FinetunedExtractor(loaded, self.protocol))
 
