@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -193,3 +194,25 @@ def test_help_says_a_full_run_needs_a_gpu(capsys):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "needs a CUDA GPU" in text and "10 clips x 16 frames" in text and "--finetune-backbone" in text
+
+
+def test_batches_read_ahead_in_order_and_errors_reach_the_training_thread():
+    from vatp_core.training.batching import BatchOptions
+    from vatp_core.training.loop import batches_ahead
+
+    made = []
+
+    def make(idx, opts):
+        if idx == [9]:
+            raise ValueError("unreadable clip file")
+        made.append(idx)
+        return SimpleNamespace(features=torch.tensor(idx))
+
+    got = [b.features.tolist() for b in batches_ahead(make, [[0, 1], [2], [3, 4]], BatchOptions(), pin=False)]
+    assert got == [[0, 1], [2], [3, 4]] == made
+    with pytest.raises(ValueError, match="unreadable"):
+        list(batches_ahead(make, [[5], [9], [6]], BatchOptions(), pin=False))
+    early = batches_ahead(make, [[7], [8], [10], [11]], BatchOptions(), pin=False)
+    assert next(early).features.tolist() == [7]
+    early.close()  # a stopped epoch: the helper stops instead of making the rest
+    assert [8] in made and [11] not in made

@@ -99,6 +99,8 @@ class ClipEncoder:
 class ClipBatches(FeatureBatches):
     """Batches of a video dataset's decoded clips, encoded by the backbone being trained (a `BatchSource`)."""
 
+    read_ahead = True  # the training loop reads the next batch's clips while this one trains
+
     def __init__(self, dataset: FeatureDataset, store: ClipStore, encoder: ClipEncoder, cancel=None) -> None:
         super().__init__(dataset)
         self.store, self.encoder, self.cancel = store, encoder, cancel
