@@ -65,6 +65,8 @@ class TrainResult:
     resumed_from_epoch: int = 0
     device: str = "cpu"
     finetuned: FineTuned | None = None  # the backbone trained with the model, when it was
+    # the best epoch on a monitored set (the test set, watched but never used to select): epoch, spearman, rl2, mse
+    monitor_best: dict[str, float] | None = None
 
     def summary(self) -> dict[str, Any]:
         """Plain-data account of the run for a pack manifest."""
@@ -133,7 +135,9 @@ def init_from_pack(model: VATPNet, pack_ref: str, parts: tuple[str, ...] | None 
     )
 
 
-def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig, tuned: FineTuned | None) -> str:
+def _fingerprint(
+    train_set, val_set, cfg: VATPConfig, tc: TrainConfig, tuned: FineTuned | None, monitor_set=None
+) -> str:
     # the fine-tuning fields join the fingerprint only when the backbone trains, so older checkpoints still resume
     tuning = () if tuned is not None else ("finetune_backbone", "backbone_lr")
     keep = {
@@ -155,14 +159,15 @@ def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig, tuned: Fi
     }
     if tuned is not None:
         keep["initial_backbone"] = tuned.recipe.initial_weights_hash
-    return run_fingerprint(
-        {
-            "train": [train_set.dataset, train_set.cls, train_set.names, train_set.targets().tolist()],
-            "val": None if val_set is None else val_set.names,
-            "cfg": cfg.to_dict(),
-            "tc": keep,
-        }
-    )
+    data = {
+        "train": [train_set.dataset, train_set.cls, train_set.names, train_set.targets().tolist()],
+        "val": None if val_set is None else val_set.names,
+        "cfg": cfg.to_dict(),
+        "tc": keep,
+    }
+    if monitor_set is not None:  # only then: the checkpoints of unmonitored runs keep their fingerprint
+        data["monitor"] = monitor_set.names
+    return run_fingerprint(data)
 
 
 def train_model(
@@ -174,8 +179,12 @@ def train_model(
     *,
     cancel=None,
     on_epoch: Callable[[EpochLog], None] | None = None,
+    monitor_set: FeatureDataset | None = None,
 ) -> TrainResult:
-    """Train and return the model of the selected epoch (see `TrainConfig.selection`)."""
+    """Train and return the model of the selected epoch (see `TrainConfig.selection`).
+
+    ``monitor_set`` (`vatp reproduce`: the test set beside a validation selection) is scored at every evaluated
+    epoch and its best epoch reported in ``monitor_best``; it never chooses the returned model."""
     t0 = time.perf_counter()
     tc = train_cfg
     if len(train_set) < 2:
@@ -197,13 +206,14 @@ def train_model(
             precision=precision.name,
             clip_dir=str(default_clip_dir()) if tc.clip_cache is None else (tc.clip_cache or None),
         )
-        tuned.store.prepare([train_set, val_set], progress, cancel)
+        tuned.store.prepare([train_set, val_set, monitor_set], progress, cancel)
     else:
         train_set.preload(progress, cancel)
-        if val_set is not None:
-            val_set.preload(progress, cancel)
+        for held in (val_set, monitor_set):
+            if held is not None:
+                held.preload(progress, cancel)
     cfg, notes = fit_config_to_data(cfg, train_set, tuned.encoder.spec.feature_dim if tuned is not None else None)
-    for ds in (train_set, val_set):
+    for ds in (train_set, val_set, monitor_set):
         if ds is not None:
             ds.text_tokens = cfg.text_tokens  # Eq. 2: token embeddings (the paper), or one vector per phrase
     targets = train_set.targets()
@@ -228,6 +238,9 @@ def train_model(
         val_source: BatchSource | None = None
         if val_set is not None:
             val_source = FeatureBatches(val_set) if tuned is None else tuned.batches(val_set, cancel)
+        monitor_source: BatchSource | None = None
+        if monitor_set is not None:
+            monitor_source = FeatureBatches(monitor_set) if tuned is None else tuned.batches(monitor_set, cancel)
         modules: dict[str, torch.nn.Module] = {}
         groups: list[dict[str, Any]] = [{"params": list(model.parameters()), "lr": tc.lr}]
         if tuned is not None:
@@ -241,7 +254,7 @@ def train_model(
         scaler = precision.grad_scaler()
         generator = torch.Generator().manual_seed(tc.seed)
         run = RunState()
-        fingerprint = _fingerprint(train_set, val_set, cfg, tc, tuned)
+        fingerprint = _fingerprint(train_set, val_set, cfg, tc, tuned, monitor_set)
         ckpt = checkpoint_path(tc.checkpoint_dir) if tc.checkpoint_dir else None
         state = None
         if ckpt is not None and tc.resume and (ddp is None or ddp.is_main) and ckpt.is_file():
@@ -283,6 +296,18 @@ def train_model(
                 entry.val_spearman, entry.val_rl2 = m.spearman, m.rl2
                 if tc.selection in ("best_test", "val"):
                     run.consider(epoch, m.to_dict(), model, modules)
+                if monitor_set is not None:
+                    p = predict(
+                        model,
+                        monitor_set,
+                        score_norm=norm,
+                        device=device,
+                        batch_size=tc.eval_batch_size,
+                        cancel=cancel,
+                        source=monitor_source,
+                    )
+                    mm = regression_metrics(p.pred, p.true, monitor_set.score_range)
+                    entry.extra.update(monitor_spearman=mm.spearman, monitor_rl2=mm.rl2, monitor_mse=mm.mse)
             entry.seconds = time.perf_counter() - te
             run.history.append(entry)
             if on_epoch:
@@ -342,4 +367,19 @@ def train_model(
         resumed_from_epoch=resumed_from,
         device=str(device),
         finetuned=tuned,
+        monitor_best=_monitor_best(run.history),
     )
+
+
+def _monitor_best(history: list[EpochLog]) -> dict[str, float] | None:
+    """The monitored set's best epoch (first of equals) and its figures, from the epochs that scored it."""
+    seen = [h for h in history if "monitor_spearman" in h.extra]
+    if not seen:
+        return None
+    best = max(seen, key=lambda h: (h.extra["monitor_spearman"], -h.epoch))
+    return {
+        "epoch": best.epoch,
+        "spearman": best.extra["monitor_spearman"],
+        "rl2": best.extra["monitor_rl2"],
+        "mse": best.extra["monitor_mse"],
+    }
