@@ -113,6 +113,10 @@ def run_class(
     cfg = VATPConfig.preset(preset, **(cfg_overrides or {}))
     monitor = test if monitor_test and tc.selection == "val" else None
     result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch, monitor_set=monitor)
+    if result.finetuned is not None:  # test and calibration videos through the fine-tuned backbone too
+        for ds in (test, cal):
+            if ds is not None and ds is not val:
+                result.finetuned.fill(ds, cancel=cancel)
     pred = predict(
         result.model,
         test,
