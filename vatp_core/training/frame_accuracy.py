@@ -111,8 +111,14 @@ def subaction_frame_accuracy(
             ranges = _clip_ranges(dataset, len(truth))
             if ranges is None or len(ranges) != feats.shape[0]:
                 continue  # the labels do not describe the frames these features came from
+            own = phrases
+            if model.cfg.use_fusion:  # a fused head reads this routine's own phrases
+                emb = dataset.phrase_embeddings(i)
+                if emb is None:
+                    continue
+                own = torch.as_tensor(emb, dtype=torch.float32, device=dev)[None]
             with torch.inference_mode():
-                out = model(torch.as_tensor(feats, dtype=torch.float32, device=dev)[None], phrases=phrases)
+                out = model(torch.as_tensor(feats, dtype=torch.float32, device=dev)[None], phrases=own)
             if out.attention is None:
                 return None
             sub = out.subactions[0].double().cpu().numpy() if out.subactions is not None else None
