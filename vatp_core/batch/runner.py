@@ -13,11 +13,11 @@ from typing import Any, Callable, Iterable, TypeVar, cast
 from ..atomic import pdf_is_complete
 from ..errors import Cancelled, VATPError, check_cancel
 from ..locking import exclusive_lock
+from ..result_rows import BatchRow
 from .athletes import LibraryFeed, athlete_of
 from .discovery import content_hash, find_videos, pack_identity
 from .labels import Label, match_label, read_labels
 from .prefetch import Prefetcher, Prepared
-from .row import BatchRow
 from .store import BatchStore, utc_now
 from .summary import BatchSummary, label_metrics
 
