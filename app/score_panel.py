@@ -1,5 +1,6 @@
 """The side panel of a scored routine: the score with its calibrated interval, the predicted distribution (the
-interval drawn on it), contribution bars, the pack."""
+interval drawn on it), contribution bars, the pack. The result's warnings (unlike the training videos, off the
+score range, a damaged video) are shown once, by the Review tab's banner above the player."""
 
 from __future__ import annotations
 
@@ -41,11 +42,6 @@ class ScorePanel(QWidget):
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet("color: #B35C00; font-weight: bold;")
         self.warning_label.hide()
-        self.damage_label = QLabel("")  # a damaged video: shown under the score, never hidden while it applies
-        self.damage_label.setObjectName("damageLabel")
-        self.damage_label.setWordWrap(True)
-        self.damage_label.setStyleSheet("color: #B00020; font-weight: bold;")
-        self.damage_label.hide()
 
         self.dist_plot = pg.PlotWidget(background=None)
         self.dist_plot.setMinimumHeight(140)
@@ -73,7 +69,6 @@ class ScorePanel(QWidget):
         layout.addWidget(self.score_label)
         layout.addWidget(self.interval_label)
         layout.addWidget(self.detail_label)
-        layout.addWidget(self.damage_label)
         layout.addWidget(self.dist_plot, 1)
         layout.addWidget(self.contrib_plot, 1)
         layout.addWidget(self.pack_label)
@@ -112,13 +107,9 @@ class ScorePanel(QWidget):
             self._draw_distribution(None)
             self.pack_label.setText("")
             self.warning_label.hide()
-            self.damage_label.hide()
             return
         self.score_label.setText(f"{result.mean:.1f}")
         self.interval_label.setText(result.interval_text())
-        damage = getattr(result, "damage", None)
-        self.damage_label.setText(f"⚠ {damage.message()}" if damage is not None and damage.any else "")
-        self.damage_label.setVisible(bool(self.damage_label.text()))
         lines = [f"model σ {result.std:.2f} (the paper's, not an interval)"]
         rng = result.pack.score_range
         if rng:
