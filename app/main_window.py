@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.comparison.side_by_side_requested.connect(self.open_side_by_side)
         self.library_tab.review_requested.connect(self.review_attempt)
         self.library_tab.compare_requested.connect(self.compare_attempts)
+        self.library_tab.side_by_side_requested.connect(self.open_side_by_side)
         self.library_tab.status.connect(self.show_status)
         self.empty_state.open_requested.connect(self.choose_video)
         self.empty_state.demo_requested.connect(self.open_demo)
