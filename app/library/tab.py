@@ -202,8 +202,8 @@ class LibraryTab(LibraryActions, QWidget):
         if not self._fitted and self.model.rows:
             self.table.resizeColumnsToContents()
             self._fitted = True
-        # the table shows first; the chart (thousands of points) is drawn right after it
-        QTimer.singleShot(0, self._reload_chart)
+        # the table shows first; the chart (thousands of points) is drawn right after it (not if the tab is gone)
+        QTimer.singleShot(0, self, self._reload_chart)
 
     @Slot()
     def _reload_chart(self) -> None:
