@@ -12,7 +12,7 @@ echo "bundle size: $(du -sh dist/VATPStudio | cut -f1)"
 
 out=$("$app" --headless --demo 2>&1) || { echo "$out"; echo "headless scoring failed" >&2; exit 1; }
 echo "$out"
-echo "$out" | grep -Eq "[0-9]+\.[0-9]+ ± [0-9]+\.[0-9]+" || { echo "no score printed" >&2; exit 1; }
+echo "$out" | grep -Eq "demo_routine.mp4: [0-9]+\.[0-9]+" || { echo "no score printed" >&2; exit 1; }
 
 cli=dist/VATPStudio/vatp
 [ -x "$cli" ] || { echo "no command line at $cli" >&2; exit 1; }
