@@ -52,7 +52,8 @@ def new_row(rel: str, chash: str, pack_id: str, pack_name: str, label: Label | N
 
 
 def record_result(row: BatchRow, result: Any, store: BatchStore) -> None:
-    """Fill an ok row from a ScoreResult (score, interval, OOD flag, damage…) and write its JSON through the store."""
+    """Fill an ok row from a ScoreResult (score, interval, OOD flag, damage…) and write its JSON through the store;
+    the one place every engine turns a result into a row."""
     row.status = "ok"
     row.mean = float(result.mean)
     row.std = float(result.std)

@@ -365,6 +365,10 @@ def run(args: argparse.Namespace) -> int:
 
         for line in trust_lines(outcome.trust_report, t["spearman"]):
             print(line)
+    elif t.get("frame_accuracy"):
+        from ..trust.summary import frame_accuracy_line
+
+        print(frame_accuracy_line(t["frame_accuracy"]))
     print(f"pack written to {path}  ({time.perf_counter() - t0:.0f} s)")
     if outcome.trust_report is not None and outcome.trust_report.get("beats_ridge") is False:
         print("WARNING: this pack does not beat the mean-pooled ridge baseline on its own test split")
@@ -378,7 +382,9 @@ def run(args: argparse.Namespace) -> int:
             "training": res.summary(),
             "best_epoch": res.best_epoch,
             "selection_metrics": res.val_metrics,
-            "test": evaluation_report({outcome.cls: t}, **(outcome.trust_report or {})),
+            "test": evaluation_report(
+                {outcome.cls: t}, **{**{k: t[k] for k in ("frame_accuracy",) if k in t}, **(outcome.trust_report or {})}
+            ),
         }
         _write_json(args.json, summary)
     return 0

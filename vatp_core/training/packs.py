@@ -170,7 +170,8 @@ def save_trained_pack(
             k: result.val_metrics[k] for k in ("spearman", "rl2", "mse", "n") if k in result.val_metrics
         }
     if test_metrics:
-        metrics["test"] = {k: test_metrics[k] for k in ("spearman", "rl2", "mse", "mae", "n") if k in test_metrics}
+        keep = ("spearman", "rl2", "mse", "mae", "n", "frame_accuracy")
+        metrics["test"] = {k: test_metrics[k] for k in keep if k in test_metrics}
     if trust_report:  # Spearman CI, interval coverage and width, the two baselines, beats_ridge
         metrics.setdefault("test", {}).update(trust_report)
     lo, hi = train_set.score_range

@@ -61,6 +61,8 @@ class TrainResult:
     seconds: float = 0.0
     resumed_from_epoch: int = 0
     device: str = "cpu"
+    # the best epoch on a monitored set (the test set, watched but never used to select): epoch, spearman, rl2, mse
+    monitor_best: dict[str, float] | None = None
 
     def summary(self) -> dict[str, Any]:
         """Plain-data account of the run for a pack manifest."""
@@ -234,7 +236,7 @@ def init_from_pack(model: VATPNet, pack_ref: str, parts: tuple[str, ...] | None 
     )
 
 
-def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig) -> str:
+def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig, monitor_set=None) -> str:
     keep = {
         k: v
         for k, v in tc.to_dict().items()
@@ -250,14 +252,15 @@ def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig) -> str:
             "eval_batch_size",
         )
     }
-    return run_fingerprint(
-        {
-            "train": [train_set.dataset, train_set.cls, train_set.names, train_set.targets().tolist()],
-            "val": None if val_set is None else val_set.names,
-            "cfg": cfg.to_dict(),
-            "tc": keep,
-        }
-    )
+    data = {
+        "train": [train_set.dataset, train_set.cls, train_set.names, train_set.targets().tolist()],
+        "val": None if val_set is None else val_set.names,
+        "cfg": cfg.to_dict(),
+        "tc": keep,
+    }
+    if monitor_set is not None:  # only then: the checkpoints of unmonitored runs keep their fingerprint
+        data["monitor"] = monitor_set.names
+    return run_fingerprint(data)
 
 
 def train_model(
@@ -269,8 +272,12 @@ def train_model(
     *,
     cancel=None,
     on_epoch: Callable[[EpochLog], None] | None = None,
+    monitor_set: FeatureDataset | None = None,
 ) -> TrainResult:
-    """Train and return the model of the selected epoch (see `TrainConfig.selection`)."""
+    """Train and return the model of the selected epoch (see `TrainConfig.selection`).
+
+    ``monitor_set`` (`vatp reproduce`: the test set beside a validation selection) is scored at every evaluated
+    epoch and its best epoch reported in ``monitor_best``; it never chooses the returned model."""
     t0 = time.perf_counter()
     tc = train_cfg
     if len(train_set) < 2:
@@ -280,10 +287,11 @@ def train_model(
     ddp = join_torchrun(tc.device)  # None unless launched by torchrun
     device = ddp.device if ddp is not None else _device(tc.device)
     train_set.preload(progress, cancel)
-    if val_set is not None:
-        val_set.preload(progress, cancel)
+    for extra in (val_set, monitor_set):
+        if extra is not None:
+            extra.preload(progress, cancel)
     cfg, notes = fit_config_to_data(cfg, train_set)
-    for ds in (train_set, val_set):
+    for ds in (train_set, val_set, monitor_set):
         if ds is not None:
             ds.text_tokens = cfg.text_tokens  # Eq. 2: token embeddings (the paper), or one vector per phrase
     targets = train_set.targets()
@@ -315,7 +323,7 @@ def train_model(
         history: list[EpochLog] = []
         best: dict[str, Any] = {"epoch": 0, "spearman": -math.inf, "state": None, "metrics": None}
         start_epoch = 1
-        fingerprint = _fingerprint(train_set, val_set, cfg, tc)
+        fingerprint = _fingerprint(train_set, val_set, cfg, tc, monitor_set)
         ckpt = checkpoint_path(tc.checkpoint_dir) if tc.checkpoint_dir else None
         state = None
         if ckpt is not None and tc.resume and (ddp is None or ddp.is_main) and ckpt.is_file():
@@ -430,6 +438,12 @@ def train_model(
                         "metrics": m.to_dict(),
                         "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
                     }
+                if monitor_set is not None:
+                    p = predict(
+                        model, monitor_set, score_norm=norm, device=device, batch_size=tc.eval_batch_size, cancel=cancel
+                    )
+                    mm = regression_metrics(p.pred, p.true, monitor_set.score_range)
+                    entry.extra.update(monitor_spearman=mm.spearman, monitor_rl2=mm.rl2, monitor_mse=mm.mse)
             entry.seconds = time.perf_counter() - te
             history.append(entry)
             if on_epoch:
@@ -489,4 +503,19 @@ def train_model(
         seconds=time.perf_counter() - t0,
         resumed_from_epoch=resumed_from,
         device=str(device),
+        monitor_best=_monitor_best(history),
     )
+
+
+def _monitor_best(history: list[EpochLog]) -> dict[str, float] | None:
+    """The monitored set's best epoch (first of equals) and its figures, from the epochs that scored it."""
+    seen = [h for h in history if "monitor_spearman" in h.extra]
+    if not seen:
+        return None
+    best = max(seen, key=lambda h: (h.extra["monitor_spearman"], -h.epoch))
+    return {
+        "epoch": best.epoch,
+        "spearman": best.extra["monitor_spearman"],
+        "rl2": best.extra["monitor_rl2"],
+        "mse": best.extra["monitor_mse"],
+    }
