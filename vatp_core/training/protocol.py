@@ -113,6 +113,10 @@ def run_class(
     cfg = VATPConfig.preset(preset, **(cfg_overrides or {}))
     monitor = test if monitor_test and tc.selection == "val" else None
     result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch, monitor_set=monitor)
+    if result.finetuned is not None:  # test and calibration videos through the fine-tuned backbone too
+        for ds in (test, cal):
+            if ds is not None and ds is not val:
+                result.finetuned.fill(ds, cancel=cancel)
     pred = predict(
         result.model,
         test,
@@ -127,7 +131,7 @@ def run_class(
     frames = subaction_frame_accuracy(
         result.model,
         test,
-        phrase_embeddings=pack_phrases(train, cfg.n_queries)[1] if cfg.use_text else None,
+        phrase_embeddings=pack_phrases(train, result.cfg.n_queries)[1] if result.cfg.use_text else None,
         device=result.device,
     )
     trust = report = None
