@@ -168,7 +168,11 @@ class BatchDialog(QDialog):
 
     # --- options ---------------------------------------------------------------------------------
     def _fill_packs(self) -> None:
-        self.pack_combo.addItem("Default pack", None)
+        from .settings_dialog import missing_default_pack
+
+        missing = missing_default_pack()  # never a silent swap: say which pack scores instead
+        label = f"Default pack — {missing!r} is not installed: the demo pack scores" if missing else "Default pack"
+        self.pack_combo.addItem(label, None)
         try:
             from vatp_core.pack import installed_packs
 
