@@ -55,6 +55,7 @@ class ProcessLink(QObject):
     """One worker process at a time and the job it runs; ``job_ended(job)`` when that job has an outcome."""
 
     progress = Signal(str, int, int)
+    posted = Signal(object, object)  # the job, what it posted
     job_ended = Signal(object)
 
     def __init__(self, factory_spec: str | None = None, parent: QObject | None = None) -> None:
@@ -205,7 +206,7 @@ class ProcessLink(QObject):
     def _handle(self, message: tuple) -> None:
         kind, job_id = message[0], message[1]
         if job_id == self._draining:
-            if kind != "progress":  # the cancelled job has stopped: its outcome is dropped
+            if kind not in ("progress", "post"):  # the cancelled job has stopped: its outcome is dropped
                 self._grace.stop()
                 self._draining = None
                 self._send_pending()
@@ -215,6 +216,8 @@ class ProcessLink(QObject):
             return
         if kind == "progress":
             self.progress.emit(message[2], message[3], message[4])
+        elif kind == "post":
+            self.posted.emit(job, message[2])
         elif kind == "done":
             value_kind, value = message[2], message[3]
             try:
