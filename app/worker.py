@@ -365,7 +365,9 @@ class InferenceService(QObject):
 
     @Slot(object, object)
     def _on_posted(self, job: Job, data: Any) -> None:
-        if job is self.current and job.status == "running" and job.on_post is not None:
+        # posts and the job's end arrive in order, so a post of the current job is never late (its status may
+        # already say done in the thread worker, which sets it before the end is delivered here)
+        if job is self.current and job.on_post is not None:
             _call_if_alive(job.on_post, data)
 
     @Slot(object)
