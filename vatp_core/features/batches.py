@@ -211,6 +211,11 @@ def run_batches(
     frames_per_clip = frames_total / max(1, total)
     if cuda:
         torch.backends.cudnn.benchmark = True
+    # a backbone whose 3-D convolutions run faster channels-last on the CPU (the tiny one: ~20 % less CPU
+    # per clip, features equal to ~1e-6) gets its weights and inputs in that layout
+    channels_last = device.type == "cpu" and bool(getattr(backbone.module, "channels_last_on_cpu", False))
+    if channels_last:
+        backbone.module.to(memory_format=torch.channels_last_3d)
     t_loop = time.perf_counter()
     thread.start()
     try:
@@ -236,7 +241,7 @@ def run_batches(
                 if on_device:  # resize + normalise of full-size frames on the backbone's device
                     x = torch.stack([preprocess_clip(x[b], prep.version) for b in range(n)])
                 else:
-                    x = normalise(x, prep.mean, prep.std)  # (B, 3, L, H, W) float on the device
+                    x = normalise(x, prep.mean, prep.std, channels_last)  # (B, 3, L, H, W) float on the device
                 clock.stop("normalise")
                 free.put((buf, event))  # CPU: x is a new tensor; CUDA: reuse waits for the copy event
                 if first_input is not None and not first_input:
