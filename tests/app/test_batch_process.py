@@ -59,7 +59,7 @@ def test_a_batch_with_the_real_tiny_pack_runs_in_the_worker_process(qtbot, dialo
     assert ended.args == ["done"], dlg.summary_label.text()
     assert sorted(posted) == ["v0.mp4", "v1.mp4"]  # rows arrived from the process one by one
     assert (2, 2) in batch_progress  # progress per video
-    assert [r.status for r in dlg.summary.rows] == ["ok", "ok"]
+    assert [r.status for r in dlg.summary.rows] == ["ok", "ok"], [r.error for r in dlg.summary.rows]
     assert _ok_rows(folder / "results.csv") == ["v0.mp4", "v1.mp4"]
     assert dlg.service.link.alive and dlg.service.link.process.pid != os.getpid()
 
