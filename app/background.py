@@ -13,7 +13,7 @@ import threading
 import traceback
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from vatp_core.errors import Cancelled, VATPError
@@ -33,7 +33,9 @@ class BackgroundTask(QObject):
     _ended = Signal(str, object)  # from the pool thread: ("done" | "failed" | "cancelled", value)
 
     def __init__(self, fn: Work, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        # Always owned by a GUI-thread parent (the application when none is given): the pool thread may drop
+        # the last Python reference, and a parentless QObject would then be destroyed outside its thread.
+        super().__init__(parent if parent is not None else QCoreApplication.instance())
         self._fn = fn
         self._cancel = threading.Event()
         self.finished = False
@@ -82,12 +84,14 @@ class BackgroundTask(QObject):
             self.cancelled.emit()
         else:
             self.failed.emit(value)
+        if self.parent() is QCoreApplication.instance():
+            self.deleteLater()  # nothing else owns it
 
 
 class _Runnable(QRunnable):
     def __init__(self, task: BackgroundTask) -> None:
         super().__init__()
-        self.task = task  # kept alive by the pool until run() returns
+        self.task = task
 
     def run(self) -> None:
         self.task._run()
