@@ -55,6 +55,10 @@ class ScoreBar(QWidget):
         self.details_button.setToolTip("Pack details: training, calibration, test figures and baselines")
         self.details_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.details_button.clicked.connect(self.show_pack_details)
+        self.pack_warning = QLabel("")  # the configured default pack is missing: say so, never a silent swap
+        self.pack_warning.setObjectName("packMissingWarning")
+        self.pack_warning.setStyleSheet("color: #b45309; font-weight: bold")
+        self.pack_warning.hide()
         self.device_combo = QComboBox()
         self.device_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for value, label in DEVICES:
@@ -86,6 +90,7 @@ class ScoreBar(QWidget):
         layout.addWidget(self.pack_combo)
         layout.addWidget(self.browse_button)
         layout.addWidget(self.details_button)
+        layout.addWidget(self.pack_warning)
         layout.addWidget(QLabel("Device"))
         layout.addWidget(self.device_combo)
         layout.addWidget(QLabel("Athlete"))
@@ -107,13 +112,26 @@ class ScoreBar(QWidget):
         return " ".join(self.athlete_combo.currentText().split())
 
     def fill_packs(self, current: str = "") -> None:
-        """Installed packs and the demo; ``current`` ("" = demo) is selected."""
+        """Installed packs and the demo; ``current`` ("" = demo) is selected, with a warning when it is missing."""
         self.pack_combo.clear()
         for value, label in pack_choices():
             self.pack_combo.addItem(label.split(" — ")[0] if value else "Demo pack (synthetic)", value or "demo")
             self.pack_combo.setItemData(self.pack_combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
         index = self.pack_combo.findData(current or "demo")
+        missing = ""
+        if index < 0 and current:
+            if Path(current).expanduser().exists():  # a default given as a pack's path, as the CLI accepts it
+                self.add_pack_path(str(Path(current).expanduser()))
+                index = self.pack_combo.currentIndex()
+            else:
+                missing = current
         self.pack_combo.setCurrentIndex(max(index, 0))
+        text = f"⚠ Default pack {missing!r} is not installed (or damaged) — the demo pack is selected"
+        self.pack_warning.setText(text if missing else "")
+        self.pack_warning.setToolTip(
+            "Install the pack again (vatp packs install PATH) or choose another default in Settings" if missing else ""
+        )
+        self.pack_warning.setVisible(bool(missing))
 
     def add_pack_path(self, path: str) -> None:
         """Offer (and select) a pack given by its path."""

@@ -27,6 +27,7 @@ __all__ = [
     "segment_clips",
     "clip_spans",
     "build_segments",
+    "frame_labels_from_segments",
     "shapley_values",
     "cumulative_curve",
     "explain",
@@ -202,6 +203,14 @@ def build_segments(
         )
         x += 1
     return segments
+
+
+def frame_labels_from_segments(segments: Sequence[Segment], n_frames: int) -> np.ndarray:
+    """Per-frame sub-action (display order index) from segments; −1 on frames no segment covers."""
+    out = np.full(n_frames, -1, dtype=np.int64)
+    for seg in segments:
+        out[seg.start_frame : seg.end_frame + 1] = seg.index
+    return out
 
 
 # ------------------------------------------------------------------------------------------- Shapley

@@ -46,3 +46,32 @@ def test_pack_details_say_whether_the_pack_is_calibrated():
     text = pack_details_text("demo")
     assert "synthaqa-demo" in text and ("calibration:" in text)
     assert "cannot be used" in pack_details_text("/no/such/pack")
+
+
+def test_pack_details_show_the_sub_action_frame_accuracy(tmp_path):
+    import json
+    import shutil
+
+    from vatp_core import paths
+
+    pack = tmp_path / "pack"
+    shutil.copytree(paths.demo_pack_path(), pack)
+    manifest = json.loads((pack / "manifest.json").read_text())
+    fa = {"n_videos": 20, "subactions": 4, "parse": 0.61, "equal_parts": 0.66, "parse_active": 0.7}
+    manifest["metrics"] = {"test": {"n": 20, "spearman": 0.5, "rl2": 1.0, "mse": 2.0, "frame_accuracy": fa}}
+    (pack / "manifest.json").write_text(json.dumps(manifest))
+    text = pack_details_text(str(pack))
+    assert "sub-action frame accuracy on 20 labelled videos: parse 0.610, 4 equal parts 0.660" in text
+    assert "the parse is no better than equal parts" in text
+
+
+def test_pack_list_warns_when_the_default_pack_is_missing(qtbot):
+    from app.score_bar import ScoreBar
+
+    bar = ScoreBar()
+    qtbot.addWidget(bar)
+    bar.fill_packs("club-pack-deleted")
+    assert not bar.pack_warning.isHidden() and "'club-pack-deleted' is not installed" in bar.pack_warning.text()
+    assert bar.pack == "demo"  # what will score, and the warning says so
+    bar.fill_packs("")
+    assert bar.pack_warning.isHidden() and bar.pack == "demo"

@@ -89,12 +89,14 @@ def test_reproduce_ablation_tables_tiny(mtl_features, shared_datasets, tmp_path,
     spec_rows = ABLATION_TABLES[table]["rows"]
     picked = [spec_rows[int(i) - 1] for i in rows.split(",")]
     assert list(data["runs"]) == [r.key for r in picked] and data["table"] == table and data["limit"] == 24
-    assert "model selection: best epoch on the test set" in text and "first 24 routines" in text
+    assert "model selection: both from one run" in text and "first 24 routines" in text
+    assert "val ρ  best_test ρ" in text  # the default keeps the best test epoch beside the validation choice
     for r in picked:
         line = next(line for line in text.splitlines() if r.label in line)
         assert f"{r.paper:.4f}" in line  # the paper's number beside ours
         ours = data["runs"][r.key]["diving"]["spearman"]
         assert f"{ours:.4f}" in line and -1.0 <= ours <= 1.0
+        assert f"{data['runs'][r.key]['diving']['best_test']['spearman']:.4f}" in line
         got = data["rows"][r.key]
         assert got["overrides"] == dict(r.overrides) and got["preset"] == r.preset
     if table == "IV":

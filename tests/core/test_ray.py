@@ -15,7 +15,10 @@ from tests.core.test_pipeline import build_pack
 from tests.videogen import make_test_video
 from vatp_core.cli import main
 
-SAME = ("file", "status", "difficulty", "error", "segments", "n_frames", "duration", "content_hash", "pack", "pack_id")
+SAME = (
+    *("file", "status", "difficulty", "error", "segments", "n_frames", "duration", "content_hash", "pack", "pack_id"),
+    *("interval_level", "ood", "out_of_range", "damage"),
+)
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +73,31 @@ def test_ray_engine_writes_the_local_engines_rows(folder, local_ray, tmp_path):
         if a["status"] == "ok":
             assert abs(float(a["mean"]) - float(b["mean"])) <= 1e-5 and abs(float(a["std"]) - float(b["std"])) <= 1e-5
             assert (tmp_path / b["result_json"]).is_file()
+
+
+def test_ray_engine_scores_at_the_level_asked(folder, local_ray, tmp_path):
+    """--level reaches the actors: the ray rows carry the 80% interval the local engine gives, not 90%
+    (and the ray engine's rows carry the interval at all)."""
+    from tests.core.test_trust_pipeline import _calibration
+    from vatp_core.trust import TrustStats
+
+    pack = build_pack(tmp_path / "calibrated", trust=TrustStats(calibration=_calibration(np.random.default_rng(3))))
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "routine_0.mp4").write_bytes((folder["videos"] / "routine_0.mp4").read_bytes())
+
+    def run(out: str, *extra: str) -> dict[str, str]:
+        args = ["batch", str(one), "--pack", str(pack), "--device", "cpu", "--out", str(tmp_path / out), "-q"]
+        assert main([*args, *extra]) == 0
+        return _rows(tmp_path / out)[0]
+
+    ray_row = run("ray.csv", "--engine", "ray", "--workers", "1", "--level", "0.8")
+    local_row, wide = run("local.csv", "--level", "0.8"), run("wide.csv")
+    assert float(ray_row["interval_level"]) == 0.8 and float(wide["interval_level"]) == 0.9
+    for key in ("interval_low", "interval_high"):
+        assert abs(float(ray_row[key]) - float(local_row[key])) <= 1e-5
+    width = float(ray_row["interval_high"]) - float(ray_row["interval_low"])
+    assert width < float(wide["interval_high"]) - float(wide["interval_low"])
 
 
 def test_without_ray_the_flag_says_how_to_install_it(folder, tmp_path, monkeypatch, capsys):

@@ -185,13 +185,15 @@ def test_reproduce_rg_prints_full_table(rg_tiny, tmp_path, capsys):
         "VST+TE+PD",
         "VATP-Net",
         "GDLT (VST)",
-        "model selection: best epoch on the test set",
+        "model selection: both from one run",
+        "'best_test' picks the best test epoch",
         "0.800",
     ):
         assert text in out, text
-    lines = [line for line in out.splitlines() if line.split()[:1] == ["ours"] and "R-ℓ2" not in line]
-    assert len(lines) == 3
-    assert all(len(line.split()) == 6 and "—" not in line for line in lines)  # 4 classes + Fisher-z average
+    for tag in ("best_test", "val"):  # both selections of every row, from the same run, labelled
+        lines = [line for line in out.splitlines() if line.split()[:1] == [tag]]
+        assert len(lines) == 3
+        assert all(len(line.split()) == 6 and "—" not in line for line in lines)  # 4 classes + Fisher-z average
     data = json.loads((tmp_path / "r.json").read_text())
     assert set(data["runs"]) == {"te", "te+pd", "vatp"} and set(data["runs"]["vatp"]) == {
         "Ball",
@@ -199,7 +201,10 @@ def test_reproduce_rg_prints_full_table(rg_tiny, tmp_path, capsys):
         "Hoop",
         "Ribbon",
     }
-    assert data["paper"]["presets"]["vatp"][-1] == 0.800 and data["selection"] == "best_test"
+    assert data["paper"]["presets"]["vatp"][-1] == 0.800 and data["selection"] == "both"
+    for per_class in data["runs"].values():  # one epoch: the validation choice is the best test epoch
+        assert all(v["best_test"]["epoch"] == 1 == v["best_epoch"] for v in per_class.values())
+        assert all(v["best_test"]["spearman"] == pytest.approx(v["spearman"], abs=1e-6) for v in per_class.values())
     # run again: every run is already trained, so it only reloads its checkpoint and gives the same numbers
     assert (
         main(
@@ -266,3 +271,33 @@ def test_rg_layout_train_eval_reaches_spearman_08(tmp_path, capsys):
         == 0
     )
     assert json.loads((tmp_path / "e.json").read_text())["spearman"] >= 0.8
+
+
+def test_monitored_test_set_gives_best_test_beside_val_without_choosing(rg_tiny):
+    """The best test epoch is watched in the same run; the returned model is still the validation choice."""
+    from vatp_core.training import TrainConfig, run_class
+
+    tc = TrainConfig(epochs=4, selection="val", device="cpu", num_threads=1)
+    plain = run_class("rg", rg_tiny, "Ball", "te", tc)
+    watched = run_class("rg", rg_tiny, "Ball", "te", tc, monitor_test=True)
+    assert plain.result.monitor_best is None
+    assert watched.result.best_epoch == plain.result.best_epoch
+    assert watched.test["spearman"] == pytest.approx(plain.test["spearman"], abs=1e-6)
+    per_epoch = {h.epoch: h.extra["monitor_spearman"] for h in watched.result.history}
+    best = watched.result.monitor_best
+    assert best["spearman"] == max(per_epoch.values()) and per_epoch[best["epoch"]] == best["spearman"]
+    # the validation choice's test figure is the one watched at that epoch, so best_test can only be higher
+    assert per_epoch[watched.result.best_epoch] == pytest.approx(watched.test["spearman"], abs=1e-6)
+    assert best["spearman"] >= watched.test["spearman"] - 1e-9
+
+
+def test_reproduce_default_keeps_the_checkpoints_of_best_test_runs(rg_tiny):
+    from vatp_core.paths import data_dir
+
+    args = ["reproduce", "rg", "--features", str(rg_tiny), "--epochs", "1", "--classes", "Ball", "--presets", "te"]
+    assert main([*args, "--selection", "best_test", "-q", "--threads", "1"]) == 0
+    kept = data_dir() / "checkpoints" / "reproduce-rg" / "Ball-te" / "checkpoint.pt"
+    before = kept.read_bytes()
+    assert main([*args, "-q", "--threads", "1"]) == 0  # --selection both: its own folder
+    assert kept.read_bytes() == before
+    assert (data_dir() / "checkpoints" / "reproduce-rg" / "both" / "Ball-te" / "checkpoint.pt").is_file()

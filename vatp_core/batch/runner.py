@@ -262,23 +262,7 @@ def _score_one(
             result = scorer.score(item.path, **kwargs)
         if athlete:
             result.athlete = athlete  # the stored result is the portable record the library is rebuilt from
-        row.status = "ok"
-        row.mean = float(result.mean)
-        row.std = float(result.std)
-        interval = getattr(result, "interval", None) or {}
-        row.interval_low, row.interval_high = interval.get("low"), interval.get("high")
-        row.interval_level = interval.get("level")
-        flag = (getattr(result, "ood", None) or {}).get("flag")
-        row.ood = None if flag is None else bool(flag)
-        row.out_of_range = bool(getattr(result, "out_of_range", False))
-        if getattr(result, "difficulty", None) is not None:
-            row.difficulty = float(result.difficulty)
-        row.n_frames = result.video.n_frames
-        row.duration = result.video.duration
-        row.segments = segments_text(result)
-        damage = getattr(result, "damage", None)
-        row.damage = damage.message() if damage is not None and damage.any else ""
-        row.result_json = store.save_result(row, result)
+        record_result(row, result, store)
     except Cancelled:
         raise
     except Exception as exc:
@@ -318,15 +302,24 @@ def new_row(rel: str, chash: str, pack_id: str, pack_name: str, label: Label | N
 
 
 def record_result(row: BatchRow, result: Any, store: BatchStore) -> None:
-    """Fill an ok row from a ScoreResult and write the result's JSON through the store."""
+    """Fill an ok row from a ScoreResult (interval, OOD flag, damage …) and write its JSON through the store;
+    the one place every engine turns a result into a row."""
     row.status = "ok"
     row.mean = float(result.mean)
     row.std = float(result.std)
+    interval = getattr(result, "interval", None) or {}
+    row.interval_low, row.interval_high = interval.get("low"), interval.get("high")
+    row.interval_level = interval.get("level")
+    flag = (getattr(result, "ood", None) or {}).get("flag")
+    row.ood = None if flag is None else bool(flag)
+    row.out_of_range = bool(getattr(result, "out_of_range", False))
     if getattr(result, "difficulty", None) is not None:
         row.difficulty = float(result.difficulty)
     row.n_frames = result.video.n_frames
     row.duration = result.video.duration
     row.segments = segments_text(result)
+    damage = getattr(result, "damage", None)
+    row.damage = damage.message() if damage is not None and damage.any else ""
     row.result_json = store.save_result(row, result)
 
 

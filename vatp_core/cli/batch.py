@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
                 args.pack,
                 options=ray_options(args),
                 device=args.device,
+                level=level_from(args, load_settings()),
                 out_csv=out,
                 labels=args.labels,
                 progress=progress,

@@ -68,6 +68,7 @@ TRUST_KEYS = (
     "ood_flagged",
     "baselines",
     "beats_ridge",
+    "frame_accuracy",
 )
 
 
@@ -102,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
     except DatasetError as exc:
         raise CLIError(str(exc)) from exc
     from ..training import class_report, evaluation_report, predict_with_pack, write_plots
+    from ..training.frame_accuracy import pack_frame_accuracy
 
     kw = load_kwargs(args)
     per_class: dict[str, dict] = {}
@@ -124,6 +126,9 @@ def run(args: argparse.Namespace) -> int:
             pred = predict_with_pack(pack, ds, device=args.device)
             per_class[ds.cls] = class_report(pred, ds.score_range)
             per_class[ds.cls].update(_trust(args, spec, pack, ds, pred, cls, kw))
+            frames = pack_frame_accuracy(pack, ds, device=args.device)
+            if frames is not None:  # the videos carry frame labels (SynthAQA)
+                per_class[ds.cls]["frame_accuracy"] = frames
             packs_used[ds.cls] = {"name": pack.name, "path": str(pack.path)}
     except CLIError:
         raise

@@ -8,16 +8,19 @@ import json
 import time
 from pathlib import Path
 
-from ..time_format import duration
 from . import CLIError
 from .model_args import ablation_suffix, add_model_args, init_parts, model_overrides
+from .train_progress import TrainProgress
+from .train_videos import add_video_args, check_video_args, load_backbone_now, train_settings
 
 DATASET_CHOICES = ("rg", "fisv", "mtl", "finefs", "generic")
 PRESET_CHOICES = ("mlp", "te", "pd", "te+pd", "vatp")
 
 
-def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True) -> None:
-    """--dataset/--features/--class/--annotations and the generic-layout options (shared with eval)."""
+def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True, videos: bool = False) -> None:
+    """--dataset/--features/--class/--annotations and the generic-layout options (shared with eval).
+
+    ``videos``: --features may be left out for --videos (train's MTL-AQA from videos, `train_videos`)."""
     p.add_argument(
         "--dataset",
         required=True,
@@ -26,9 +29,11 @@ def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True) -> Non
     )
     p.add_argument(
         "--features",
-        required=True,
+        required=not videos,
+        default=None,
         metavar="DIR",
-        help="feature folder (or, for generic, the folder with labels.csv and videos / feature files)",
+        help="feature folder (or, for generic, the folder with labels.csv and videos / feature files)"
+        + ("; for MTL-AQA from videos use --videos instead" if videos else ""),
     )
     if with_class:
         p.add_argument(
@@ -54,14 +59,15 @@ def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True) -> Non
     p.add_argument(
         "--backbone",
         default=None,
-        help="generic only: backbone for videos (default tiny), or the one that made the feature files",
+        help="generic: backbone for videos (default tiny), or the one that made the feature files; "
+        "mtl with --videos: the backbone (default i3d)",
     )
     p.add_argument(
         "--backbone-weights",
         default=None,
         metavar="FILE|PACK",
-        help="generic videos only: backbone weights file, or a model pack that carries its backbone "
-        "(default: the installed ones; with --init PACK, that pack's backbone)",
+        help="videos (generic, or mtl with --videos): backbone weights file, or a model pack that carries its "
+        "backbone (default: the installed ones; with --init PACK, that pack's backbone)",
     )
     p.add_argument(
         "--text-encoder",
@@ -92,7 +98,12 @@ def pack_backbone(ref: str, flag: str) -> tuple[str, dict]:
 
 def load_kwargs(args: argparse.Namespace) -> dict:
     kw = {"phrase_encoder": args.text_encoder}
-    if args.dataset == "generic":
+    videos = getattr(args, "videos", None)
+    if videos and args.difficulty:
+        raise CLIError("--difficulty applies to --dataset generic only (MTL-AQA always divides by the DD)")
+    if videos:
+        kw.update(videos=videos, device=args.device)
+    if args.dataset == "generic" or videos:
         if args.difficulty:
             kw["difficulty_mode"] = args.difficulty
         if args.backbone:
@@ -115,7 +126,10 @@ def load_kwargs(args: argparse.Namespace) -> dict:
                 kw["backbone_weights"] = state
                 kw.setdefault("backbone", pack.manifest.backbone)
     elif args.difficulty or args.backbone or args.backbone_weights:
-        raise CLIError("--difficulty, --backbone and --backbone-weights apply to --dataset generic only")
+        raise CLIError(
+            "--difficulty, --backbone and --backbone-weights apply to --dataset generic (and the backbone ones "
+            "to --dataset mtl --videos DIR) only"
+        )
     return kw
 
 
@@ -125,9 +139,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="train VATP-Net on clip features and write a model pack",
         description="Train VATP-Net (Adam, lr 1e-3, weight decay 0, per-dataset epochs from the paper) "
         "and write a model pack whose manifest records data, split, preset and metrics. "
-        "An interrupted run resumes from its last checkpoint when run again.",
+        "An interrupted run resumes from its last checkpoint when run again. "
+        "MTL-AQA can also train from its videos with the I3D backbone trained jointly "
+        "(--videos DIR --finetune-backbone, backbone lr 1e-4 as the paper); a full run of that needs a GPU "
+        "(see 'training from videos' below).",
     )
-    add_data_args(p)
+    add_data_args(p, videos=True)
+    add_video_args(p)
     p.add_argument("--preset", default="vatp", choices=PRESET_CHOICES, help="model / ablation preset (default vatp)")
     p.add_argument(
         "--epochs",
@@ -196,46 +214,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-class TrainProgress:
-    """Epoch bar with running loss and selection-set Spearman (the shared `ProgressBar`), sparse lines off a terminal."""
-
-    def __init__(self, total_epochs: int, label: str = "", enabled: bool = True, stream=None) -> None:
-        from .progress_bar import ProgressBar
-
-        self.total = total_epochs
-        self.loading = ProgressBar(enabled, stream=stream, label=label, lines=1, unit="file")
-        self.epochs = ProgressBar(enabled, stream=stream, label=label, lines=20, unit="epoch")
-        self.best = (-2.0, 0)
-        self.epoch_times: list[float] = []
-        self.summary = ""
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage == "load":
-            self.loading("reading features", done, total)
-        elif stage == "batch" and self.epochs.tty:
-            self.epochs.note(f"{self.summary}  batch {done}/{total}")
-
-    def epoch(self, e) -> None:
-        self.loading.close()
-        self.epoch_times.append(e.seconds)
-        if e.val_spearman is not None and e.val_spearman > self.best[0]:
-            self.best = (e.val_spearman, e.epoch)
-        per = sum(self.epoch_times[-10:]) / len(self.epoch_times[-10:])
-        val = (
-            f"  val ρ {e.val_spearman:.3f} (best {self.best[0]:.3f} @ {self.best[1]})"
-            if e.val_spearman is not None
-            else ""
-        )
-        self.summary = f"loss {e.loss:.4f}{val}  {per:.1f} s/epoch"
-        eta = "" if self.epochs.tty else f"  ETA {duration(per * (self.total - e.epoch))}"  # tqdm shows its own
-        self.epochs.note(self.summary + eta)
-        self.epochs("epoch", e.epoch, self.total)
-
-    def close(self) -> None:
-        self.loading.close()
-        self.epochs.close()
-
-
 def run(args: argparse.Namespace) -> int:
     from ..datasets import DatasetError, dataset_spec
     from ..errors import VATPError
@@ -249,6 +227,8 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(f"{spec.title} has one model per class: pass --class ({', '.join(spec.classes)})")
     if args.epochs is not None and args.epochs < 1:
         raise CLIError("--epochs must be at least 1")
+    check_video_args(args)
+    features = args.features or args.videos
 
     from ..distributed.ddp import is_main_process
     from ..training import TrainConfig, default_epochs, evaluation_report, run_class, save_trained_pack
@@ -257,7 +237,8 @@ def run(args: argparse.Namespace) -> int:
     kw = load_kwargs(args)
     overrides = model_overrides(args)
     cls = args.cls or spec.classes[0]
-    name = args.name or f"{spec.name}-{cls}-{args.preset}{ablation_suffix(overrides)}".lower().replace("+", "")
+    tuned = "-finetuned" if args.finetune_backbone else ""
+    name = args.name or f"{spec.name}-{cls}-{args.preset}{ablation_suffix(overrides)}{tuned}".lower().replace("+", "")
     auto_ckpt = args.checkpoint is None
     # One automatic folder per pack name *and* selection: a run selected on validation never resumes from,
     # or replaces, one selected on the test set (checkpoints of earlier versions, directly in the pack's
@@ -286,6 +267,7 @@ def run(args: argparse.Namespace) -> int:
             num_threads=args.threads,
             init_from=args.init,
             init_parts=init_parts(args),
+            **train_settings(args),
         )
         from ..model import VATPConfig
 
@@ -297,7 +279,8 @@ def run(args: argparse.Namespace) -> int:
         from ..datasets import load_split
         from ..training.packs import backbone_problem
 
-        probe = load_split(spec.name, args.features, cls, "train", annotations=args.annotations, **kw)
+        probe = load_split(spec.name, features, cls, "train", annotations=args.annotations, **kw)
+        load_backbone_now(probe)
         problem = backbone_problem(probe, args.backbone)
     except VATPError as exc:
         raise CLIError(str(exc)) from exc
@@ -310,7 +293,7 @@ def run(args: argparse.Namespace) -> int:
         train = functools.partial(
             run_class,
             spec.name,
-            args.features,
+            features,
             cls,
             args.preset,
             tc,
@@ -365,6 +348,10 @@ def run(args: argparse.Namespace) -> int:
 
         for line in trust_lines(outcome.trust_report, t["spearman"]):
             print(line)
+    elif t.get("frame_accuracy"):
+        from ..trust.summary import frame_accuracy_line
+
+        print(frame_accuracy_line(t["frame_accuracy"]))
     print(f"pack written to {path}  ({time.perf_counter() - t0:.0f} s)")
     if outcome.trust_report is not None and outcome.trust_report.get("beats_ridge") is False:
         print("WARNING: this pack does not beat the mean-pooled ridge baseline on its own test split")
@@ -378,7 +365,9 @@ def run(args: argparse.Namespace) -> int:
             "training": res.summary(),
             "best_epoch": res.best_epoch,
             "selection_metrics": res.val_metrics,
-            "test": evaluation_report({outcome.cls: t}, **(outcome.trust_report or {})),
+            "test": evaluation_report(
+                {outcome.cls: t}, **{**{k: t[k] for k in ("frame_accuracy",) if k in t}, **(outcome.trust_report or {})}
+            ),
         }
         _write_json(args.json, summary)
     return 0

@@ -220,6 +220,14 @@ class FeatureDataset:
             self._features[i] = self._loader(self.samples[i])
         return self._features[i]
 
+    def set_features(self, features: Sequence[np.ndarray], extractor: Any = None) -> None:
+        """Replace every sample's features, e.g. by those of a backbone fine-tuned on these videos (its extractor)."""
+        if len(features) != len(self):
+            raise DatasetError(f"{len(features)} feature matrices for {len(self)} samples")
+        self._features = {i: as_clip_matrix(f, self.samples[i].name) for i, f in enumerate(features)}
+        if extractor is not None:
+            self.extractor = extractor
+
     @property
     def feature_dim(self) -> int:
         return int(self.features(0).shape[1]) if len(self) else 0

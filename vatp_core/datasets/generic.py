@@ -61,8 +61,12 @@ def _source(sample: Sample) -> Path:
     return sample.source
 
 
-class _VideoFeatures:
-    """Extracts a video's clip features with one backbone, loaded on first use."""
+class VideoFeatures:
+    """Extracts a video's clip features with one backbone, loaded on first use.
+
+    A sample whose meta holds ``video_start`` / ``video_end`` (an MTL-AQA dive inside its competition video)
+    is extracted over those frames only (end exclusive).
+    """
 
     def __init__(self, backbone: str, protocol: str | None, device: str, progress, cancel, weights=None) -> None:
         self.backbone_name = backbone
@@ -110,7 +114,15 @@ class _VideoFeatures:
         from ..features import extract_features
         from .base import as_clip_matrix
 
-        out = extract_features(sample.source, self.backbone, self.protocol, cancel=self.cancel, progress=self.progress)
+        out = extract_features(
+            _source(sample),
+            self.backbone,
+            self.protocol,
+            cancel=self.cancel,
+            progress=self.progress,
+            start=int(sample.meta.get("video_start", 0)),
+            end=sample.meta.get("video_end"),
+        )
         return as_clip_matrix(out.features, _source(sample))
 
 
@@ -201,7 +213,7 @@ def load_generic(
         for r in chosen
     ]
     if kind == "video":
-        loader: Callable[[Sample], np.ndarray] = _VideoFeatures(
+        loader: Callable[[Sample], np.ndarray] = VideoFeatures(
             backbone or "tiny", protocol, device, progress, cancel, backbone_weights
         )
         backbone_name, protocol_name = backbone or "tiny", _protocol_name(protocol)

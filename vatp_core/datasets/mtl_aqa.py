@@ -10,6 +10,7 @@ Sub-action phrases come from the dive number (e.g. 407C → Inward / 3.5 Soms.Tu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..safe_pickle import safe_load
@@ -87,15 +88,41 @@ def feature_name(key: tuple[int, int]) -> str:
     return f"{key[0]:02d}_{key[1]:02d}"
 
 
-def video_jobs(annotations: str | Path, videos: str | Path) -> tuple[list[tuple[str, Path, int, int | None]], int]:
-    """What `vatp extract --mtl-annotations` does: (feature name, video, first frame, end frame exclusive) per dive.
+def video_files(videos: str | Path) -> dict[str, Path]:
+    """The videos of a folder by file stem (``01``, ``01_02`` …)."""
+    from ..video.formats import is_video_filename
+
+    folder = Path(videos)
+    if not folder.is_dir():
+        raise DatasetError(f"not a folder of MTL-AQA videos: {folder}")
+    return {p.stem: p for p in sorted(folder.iterdir()) if p.is_file() and is_video_filename(p.name)}
+
+
+def dive_video(key: tuple[int, int], a: dict, files: dict[str, Path]) -> tuple[Path, int, int | None] | None:
+    """(video, first frame, end frame exclusive) of one dive, or None when the folder has no video for it.
 
     A dive's own clip ``<video:02d>_<dive:02d>.<ext>`` is used whole; otherwise the competition video
     ``<video:02d>.<ext>`` (or ``<video>.<ext>``) from start_frame to end_frame inclusive (frame numbers as the
-    annotations give them, counted from 0). Returns the jobs in key order and how many dives have no video.
+    annotations give them, counted from 0).
     """
-    from ..video.formats import is_video_filename
+    v, d = int(key[0]), int(key[1])
+    own = files.get(feature_name((v, d)))
+    if own is not None:
+        return own, 0, None
+    whole = files.get(f"{v:02d}") or files.get(str(v))
+    if whole is None:
+        return None
+    start, end = int(a["start_frame"]), int(a["end_frame"])
+    if end < start:
+        raise DatasetError(f"dive {key} ends (frame {end}) before it starts (frame {start})")
+    return whole, start, end + 1
 
+
+def video_jobs(annotations: str | Path, videos: str | Path) -> tuple[list[tuple[str, Path, int, int | None]], int]:
+    """What `vatp extract --mtl-annotations` does: (feature name, video, first frame, end frame exclusive) per dive.
+
+    Videos are found as `dive_video` says. Returns the jobs in key order and how many dives have no video.
+    """
     path = Path(annotations)
     path = path / ANNOTATION_FILE if path.is_dir() else path
     if not path.is_file():
@@ -103,26 +130,38 @@ def video_jobs(annotations: str | Path, videos: str | Path) -> tuple[list[tuple[
     ann = safe_load(path)
     if not isinstance(ann, dict) or not all(isinstance(k, tuple) and len(k) == 2 for k in ann):
         raise DatasetError(f"{path}: expected a dict keyed by (video, dive)")
-    folder = Path(videos)
-    files = {p.stem: p for p in sorted(folder.iterdir()) if p.is_file() and is_video_filename(p.name)}
+    files = video_files(videos)
     jobs: list[tuple[str, Path, int, int | None]] = []
     missing = 0
     for key in sorted(ann):
-        v, d = int(key[0]), int(key[1])
-        name = feature_name((v, d))
-        if name in files:
-            jobs.append((name, files[name], 0, None))
-            continue
-        whole = files.get(f"{v:02d}") or files.get(str(v))
-        if whole is None:
+        try:
+            found = dive_video(key, ann[key], files)
+        except DatasetError as exc:
+            raise DatasetError(f"{path}: {exc}") from None
+        if found is None:
             missing += 1
             continue
-        a = ann[key]
-        start, end = int(a["start_frame"]), int(a["end_frame"])
-        if end < start:
-            raise DatasetError(f"{path}: dive {key} ends (frame {end}) before it starts (frame {start})")
-        jobs.append((name, whole, start, end + 1))
+        jobs.append((feature_name((int(key[0]), int(key[1]))), *found))
     return jobs, missing
+
+
+def _with_videos(samples: list[Sample], videos: str | Path, split: str) -> list[Sample]:
+    """Each dive's video and frame range (meta ``video_start`` / ``video_end``); one error lists what is missing."""
+    files = video_files(videos)
+    out, missing = [], []
+    for s in samples:
+        found = dive_video(tuple(s.meta["key"]), s.meta, files)
+        if found is None:
+            missing.append(s.name)
+            continue
+        video, start, end = found
+        out.append(replace(s, source=video, meta={**s.meta, "video_start": start, "video_end": end}))
+    if missing:
+        raise DatasetError(
+            f"{len(missing)} dives of the MTL-AQA {split} split have no video in {videos} (first: {missing[0]}); "
+            "expected <video>.mp4 (the competition video) or <video>_<dive>.mp4"
+        )
+    return out
 
 
 def load_mtl_aqa(
@@ -132,8 +171,20 @@ def load_mtl_aqa(
     annotations: str | Path | None = None,
     phrase_encoder: str = "hash",
     with_phrases: bool = True,
+    videos: str | Path | None = None,
+    backbone: str | None = None,
+    backbone_weights=None,
+    device: str = "auto",
+    progress=None,
+    cancel=None,
 ) -> FeatureDataset:
-    """The 1059-dive train or 353-dive test set, target = final score ÷ difficulty."""
+    """The 1059-dive train or 353-dive test set, target = final score ÷ difficulty.
+
+    With ``videos`` (a folder of the competition videos or per-dive clips) the samples are the dives' videos:
+    features are extracted with ``backbone`` (default I3D; ``backbone_weights`` a file or state dict, else the
+    installed weights) and the ``i3d-mtl`` protocol, as `vatp extract` does, and the dataset's ``extractor``
+    holds that backbone for training it end to end.
+    """
     if split not in SPLIT_FILES:
         raise DatasetError(f"MTL-AQA split must be 'train' or 'test', not {split!r}")
     features = Path(features)
@@ -160,12 +211,20 @@ def load_mtl_aqa(
                 },
             )
         )
-    samples = with_sources(
-        samples,
-        features,
-        lambda s: (f"{s.name}.npy", f"{s.meta['key'][0]}_{s.meta['key'][1]}.npy", f"{s.name}.npz", f"{s.name}.pkl"),
-    )
+    extractor = None
+    if videos is not None:
+        from .generic import VideoFeatures
+
+        samples = _with_videos(samples, videos, split)
+        extractor = VideoFeatures(backbone or "i3d", "i3d-mtl", device, progress, cancel, backbone_weights)
+    else:
+        samples = with_sources(
+            samples,
+            features,
+            lambda s: (f"{s.name}.npy", f"{s.meta['key'][0]}_{s.meta['key'][1]}.npy", f"{s.name}.npz", f"{s.name}.pkl"),
+        )
     rng = full_range([float(a["final_score"]) for a in ann.values()])
+    source = f"videos in {videos}" if videos is not None else str(ann_dir)
     return FeatureDataset(
         samples,
         dataset="mtl",
@@ -174,8 +233,10 @@ def load_mtl_aqa(
         score_range=rng,
         difficulty_mode="divide",
         protocol="i3d-mtl",
-        backbone="i3d",
-        feature_root=features,
+        backbone=(backbone or "i3d") if videos is not None else "i3d",
+        feature_root=Path(videos) if videos is not None else features,
         phrase_encoder=phrase_encoder,
-        description=f"MTL-AQA diving, final score ÷ DD, CoRe split_0 {split} ({ann_dir})",
+        loader=extractor,
+        extractor=extractor,
+        description=f"MTL-AQA diving, final score ÷ DD, CoRe split_0 {split} ({source})",
     )

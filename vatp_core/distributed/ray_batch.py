@@ -46,11 +46,12 @@ class ScorerFactory:
 
     pack: str
     device: str = "auto"
+    level: float | None = None  # of the calibrated interval (None: the default 0.9)
 
     def __call__(self) -> Any:
         from ..pipeline import Scorer
 
-        return Scorer(self.pack, device=self.device)
+        return Scorer(self.pack, device=self.device, level=self.level)
 
 
 class ScoringActor:
@@ -79,6 +80,7 @@ def run_ray_batch(
     *,
     options: RayOptions = RayOptions(),
     device: str = "auto",
+    level: float | None = None,
     out_csv: str | Path | None = None,
     labels: str | Path | None = None,
     progress: Progress | None = None,
@@ -88,7 +90,8 @@ def run_ray_batch(
 ) -> BatchSummary:
     """Score every video under ``folder`` on Ray workers, resuming from ``out_csv`` (default DIR/results.csv).
 
-    ``scorer_factory`` (picklable, called once in each worker) replaces the Scorer of ``pack``; ``progress``,
+    ``level`` is the coverage of the calibrated intervals, as in `score_folder`. ``scorer_factory`` (picklable,
+    called once in each worker) replaces the Scorer of ``pack``; ``progress``,
     ``on_row`` and ``make_report`` are called here, as `run_batch` calls them.
     """
     from ..pack import resolve_pack
@@ -102,7 +105,7 @@ def run_ray_batch(
     pack_id, pack_name = pack_identity(resolved), str(manifest.name or "")
     rng = manifest.score_range
     score_range = (float(rng[0]), float(rng[1])) if rng and len(rng) == 2 else None
-    factory = scorer_factory or ScorerFactory(str(Path(resolved.path).resolve()), device)
+    factory = scorer_factory or ScorerFactory(str(Path(resolved.path).resolve()), device, level)
 
     store = BatchStore(Path(out_csv) if out_csv else root / "results.csv")
     videos = find_videos(root, exclude=[store.results_dir])

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..explain import frame_labels_from_segments
 from .generator import SynthConfig, encode_video, generate_dataset, routine_spec
 from .render import Renderer
 from .routine import SCORE_RANGE, SUBACTION_NAMES
@@ -297,14 +298,6 @@ class RoutineEval:
     pred: float
     frame_acc: float | None
     frame_acc_active: float | None = None  # over the sub-action frames only (idle frames left out)
-
-
-def frame_labels_from_segments(segments, n_frames: int) -> np.ndarray:
-    """Per-frame predicted sub-action (display order index) from a ScoreResult's segments; −1 elsewhere."""
-    out = np.full(n_frames, -1, dtype=np.int64)
-    for seg in segments:
-        out[seg.start_frame : seg.end_frame + 1] = seg.index
-    return out
 
 
 def evaluate_pack(

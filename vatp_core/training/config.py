@@ -37,13 +37,16 @@ class TrainConfig:
     eval_batch_size: int = 16
     init_from: str | None = None  # a model pack to start from (the paper fine-tunes a text-trained ParseFormer)
     init_parts: tuple[str, ...] | None = None  # the model parts taken from init_from; None → the ParseFormer
+    finetune_backbone: bool = False  # train the video dataset's backbone jointly with the model (MTL-AQA, §IV-A2)
+    backbone_lr: float = 1e-4  # the backbone's learning rate when it is trained (the paper's)
+    clip_cache: str | None = None  # decoded clips for backbone training: a folder; None → the user cache; "" → none
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
             raise ValueError("epochs must be ≥ 1")
         if self.batch_size < 1:
             raise ValueError("batch size must be ≥ 1")
-        if self.lr <= 0:
+        if self.lr <= 0 or self.backbone_lr <= 0:
             raise ValueError("learning rate must be > 0")
         if self.selection not in SELECTIONS:
             raise ValueError(f"selection must be one of {', '.join(SELECTIONS)}, not {self.selection!r}")

@@ -19,7 +19,9 @@ def _protocol_and_backbone(train_set: FeatureDataset, backbone: str | None, prot
     ex = train_set.extractor
     if ex is not None:  # trained from videos: record exactly what made the features
         loaded = ex.backbone
-        state = loaded.module.state_dict() if getattr(loaded.spec, "ships_in_pack", False) else None
+        # a backbone whose weights are nowhere else ships in the pack: the tiny one, and any fine-tuned one
+        ships = getattr(loaded.spec, "ships_in_pack", False) or bool(getattr(loaded, "extra", {}).get("fine_tuned"))
+        state = loaded.module.state_dict() if ships else None
         return loaded.spec.name, getattr(loaded, "weights_hash", "") or "", state, ex.protocol.to_dict()
     name = backbone or train_set.backbone or "unknown"
     proto_name = protocol or train_set.protocol or "generic"
@@ -170,7 +172,8 @@ def save_trained_pack(
             k: result.val_metrics[k] for k in ("spearman", "rl2", "mse", "n") if k in result.val_metrics
         }
     if test_metrics:
-        metrics["test"] = {k: test_metrics[k] for k in ("spearman", "rl2", "mse", "mae", "n") if k in test_metrics}
+        keep = ("spearman", "rl2", "mse", "mae", "n", "frame_accuracy")
+        metrics["test"] = {k: test_metrics[k] for k in keep if k in test_metrics}
     if trust_report:  # Spearman CI, interval coverage and width, the two baselines, beats_ridge
         metrics.setdefault("test", {}).update(trust_report)
     lo, hi = train_set.score_range

@@ -32,6 +32,7 @@ class ClassRun:
     cal_set: FeatureDataset | None = None  # held out from fitting and selection for the calibration
     trust: Any = None  # vatp_core.trust.TrustStats the pack carries
     trust_report: dict[str, Any] | None = None  # Spearman CI, coverage, width, baselines on the test split
+    # test["frame_accuracy"]: the parse's sub-action frame accuracy beside equal parts, where frames are labelled
 
 
 def default_epochs(dataset: str, cls: str) -> int:
@@ -88,12 +89,15 @@ def run_class(
     limit: int | None = None,
     calibration_fraction: float = 0.0,
     level: float = 0.9,
+    monitor_test: bool = False,
     **load_kwargs: Any,
 ) -> ClassRun:
     """Train one class with one preset and report on its test split (``limit``: first N routines of each split).
 
     With ``calibration_fraction`` > 0 (what `vatp train` does; `vatp reproduce` keeps the paper's full
     training split) the run is also calibrated and the report carries the trust figures and baselines.
+    ``monitor_test`` (with selection "val") also scores the test set every evaluated epoch, never to select:
+    ``result.monitor_best`` is then the best-test-epoch figure of the same run.
     """
     train, val, test, cal = load_for_training(
         dataset,
@@ -107,7 +111,12 @@ def run_class(
     )
     tc = replace(train_cfg, epochs=epochs or default_epochs(dataset, train.cls))
     cfg = VATPConfig.preset(preset, **(cfg_overrides or {}))
-    result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch)
+    monitor = test if monitor_test and tc.selection == "val" else None
+    result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch, monitor_set=monitor)
+    if result.finetuned is not None:  # test and calibration videos through the fine-tuned backbone too
+        for ds in (test, cal):
+            if ds is not None and ds is not val:
+                result.finetuned.fill(ds, cancel=cancel)
     pred = predict(
         result.model,
         test,
@@ -115,6 +124,15 @@ def run_class(
         device=result.device,
         batch_size=tc.eval_batch_size,
         cancel=cancel,
+    )
+    from .frame_accuracy import subaction_frame_accuracy
+    from .packs import pack_phrases
+
+    frames = subaction_frame_accuracy(
+        result.model,
+        test,
+        phrase_embeddings=pack_phrases(train, result.cfg.n_queries)[1] if result.cfg.use_text else None,
+        device=result.device,
     )
     trust = report = None
     if calibration_fraction > 0:
@@ -144,6 +162,11 @@ def run_class(
             "and selection",
         )
         report = trust_report(pred, test, trust, fit_set=train, cal_set=cal, level=level)
+    test_report = class_report(pred, test.score_range)
+    if frames is not None:  # only where the test videos carry frame labels (SynthAQA)
+        test_report["frame_accuracy"] = frames
+        if report is not None:
+            report["frame_accuracy"] = frames
     return ClassRun(
         dataset=dataset_spec(dataset).name,
         cls=train.cls,
@@ -151,7 +174,7 @@ def run_class(
         result=result,
         train_set=train,
         test_set=test,
-        test=class_report(pred, test.score_range),
+        test=test_report,
         cal_set=cal,
         trust=trust,
         trust_report=report,

@@ -33,7 +33,7 @@ class ReproduceResult:
         return {
             "dataset": self.dataset,
             "selection": self.selection,
-            "selection_text": SELECTION_TEXT[self.selection],
+            "selection_text": selection_text(self.selection),
             "epochs": self.epochs,
             "seed": self.seed,
             "runs": self.runs,
@@ -44,6 +44,18 @@ class ReproduceResult:
             "rows": self.rows,
             "limit": self.limit,
         }
+
+
+BOTH = "both"  # one run per row: the epoch chosen on a validation part, and the best test epoch beside it
+BOTH_TEXT = (
+    "both from one run fitted on the training split minus a validation part: 'val' = the epoch chosen on that "
+    "part (test set untouched until the end), 'best_test' = the best epoch on the test set (the field's practice, "
+    "as the paper's tables; optimistic)"
+)
+
+
+def selection_text(selection: str) -> str:
+    return BOTH_TEXT if selection == BOTH else SELECTION_TEXT[selection]
 
 
 def _columns(dataset: str, per_class: dict[str, float]) -> list[float | None]:
@@ -81,8 +93,12 @@ def reproduce(
     table: str | None = None,
     rows: tuple[int, ...] | None = None,
     limit: int | None = None,
+    monitor_test: bool = False,
 ) -> ReproduceResult:
     """Train and test every (row, class); ``on_run(i, n, row, cls, epochs)`` may return an on_epoch callback.
+
+    ``monitor_test`` (with selection "val") keeps each run's best test epoch beside its validation choice: the
+    result's selection is then "both" and every run carries a ``best_test`` entry.
 
     Rows are the ablation presets of the dataset's table, or those of ``table`` (I, III, IV, V: a preset and
     config overrides each); ``rows`` picks some of them (1-based), ``limit`` the first N routines of each split.
@@ -98,8 +114,11 @@ def reproduce(
             raise ValueError(f"row {bad[0]} does not exist: the table has rows 1 to {len(all_rows)}")
         all_rows = tuple(all_rows[i - 1] for i in rows)
     t0 = time.perf_counter()
+    if monitor_test and train_cfg.selection != "val":
+        raise ValueError("keeping the best test epoch beside another needs selection 'val'")
+    selection = BOTH if monitor_test else train_cfg.selection
     res = ReproduceResult(
-        dataset=spec.name, selection=train_cfg.selection, epochs=epochs, seed=train_cfg.seed, table=table, limit=limit
+        dataset=spec.name, selection=selection, epochs=epochs, seed=train_cfg.seed, table=table, limit=limit
     )
     if packs_dir is not None:  # say before hours of training, not after, that no pack can be written
         from ..datasets import DatasetError, load_split
@@ -121,6 +140,7 @@ def reproduce(
             on_epoch=cb,
             cancel=cancel,
             limit=limit,
+            monitor_test=monitor_test,
         )
         try:
             run: ClassRun = run_class(spec.name, features, cls, row.preset, tc, **job)
@@ -152,6 +172,8 @@ def reproduce(
             "selection_spearman": (r.val_metrics or {}).get("spearman"),
             "seconds": round(r.seconds, 1),
         }
+        if r.monitor_best is not None:  # the same run's best test epoch, labelled best_test in the table
+            res.runs[row.key][run.cls]["best_test"] = dict(r.monitor_best)
         for note in r.notes:
             if note.startswith("initialised from pack"):
                 note = note.split(":")[0] + " (every run), then fine-tuned"
@@ -211,12 +233,13 @@ def format_table(res: ReproduceResult, features: str | Path | None = None) -> st
             + ", ".join(f"{c} {default_epochs(res.dataset, c)}" for c in spec.classes)
             + (" (the paper's)" if spec.epochs_from_paper else " (the paper does not say; our default)")
         )
-    lines.append(f"model selection: {SELECTION_TEXT[res.selection]}; seed {res.seed}")
+    lines.append(f"model selection: {selection_text(res.selection)}; seed {res.seed}")
     if features:
         lines.append(f"features: {features}")
     lines.append("")
-    lines.append(f"{'method':<{label_w}}{'':<7}" + "".join(f"{c:>{w}}" for c in cols))
-    lines.append("-" * (label_w + 7 + w * len(cols)))
+    tag_w = 11 if res.selection == BOTH else 7
+    lines.append(f"{'method':<{label_w}}{'':<{tag_w}}" + "".join(f"{c:>{w}}" for c in cols))
+    lines.append("-" * (label_w + tag_w + w * len(cols)))
 
     def fmt(v):
         return f"{v:>{w}.3f}" if isinstance(v, (int, float)) else f"{'—':>{w}}"
@@ -224,9 +247,14 @@ def format_table(res: ReproduceResult, features: str | Path | None = None) -> st
     for preset, per_class in res.runs.items():
         label = preset_label(res.dataset, preset)
         p_row = paper["presets"].get(preset)
-        lines.append(f"{label:<{label_w}}{'paper':<7}" + "".join(fmt(v) for v in (p_row or [None] * len(cols))))
+        lines.append(f"{label:<{label_w}}{'paper':<{tag_w}}" + "".join(fmt(v) for v in (p_row or [None] * len(cols))))
         ours = _columns(res.dataset, {c: v["spearman"] for c, v in per_class.items()})
-        lines.append(f"{'':<{label_w}}{'ours':<7}" + "".join(fmt(v) for v in ours))
+        if res.selection == BOTH:
+            bt = {c: v["best_test"]["spearman"] for c, v in per_class.items() if v.get("best_test")}
+            lines.append(f"{'':<{label_w}}{'best_test':<{tag_w}}" + "".join(fmt(v) for v in _columns(res.dataset, bt)))
+            lines.append(f"{'':<{label_w}}{'val':<{tag_w}}" + "".join(fmt(v) for v in ours))
+            continue
+        lines.append(f"{'':<{label_w}}{'ours':<{tag_w}}" + "".join(fmt(v) for v in ours))
         if res.selection == "best_test":
             last = {
                 c: v["last_epoch_test_spearman"]
@@ -239,7 +267,7 @@ def format_table(res: ReproduceResult, features: str | Path | None = None) -> st
         lines.append("")
         lines.append(f"other methods as the paper reports them ({paper['tables']}):")
         for name, row in paper["baselines"].items():
-            lines.append(f"{name:<{label_w}}{'paper':<7}" + "".join(fmt(v) for v in row))
+            lines.append(f"{name:<{label_w}}{'paper':<{tag_w}}" + "".join(fmt(v) for v in row))
     lines.append("")
     lines.append("ours: R-ℓ2 (×100) / MSE on the test split")
     for preset, per_class in res.runs.items():
@@ -249,6 +277,11 @@ def format_table(res: ReproduceResult, features: str | Path | None = None) -> st
         lines.append(
             "'ours' picks the best test epoch, as the paper's field does; 'last' is the final epoch's test ρ "
             "(no selection). Use --selection val for an estimate that never looks at the test set."
+        )
+    if res.selection == BOTH:
+        lines.append(
+            "'best_test' picks the best test epoch, as the paper's field does (optimistic); 'val' is the epoch "
+            "chosen on the validation part, the honest estimate. R-ℓ2 / MSE above are the 'val' model's."
         )
     for note in res.notes:
         lines.append(f"note: {note}")
@@ -263,23 +296,29 @@ def format_ablation_table(res: ReproduceResult, features: str | Path | None = No
     t = ABLATION_TABLES[str(res.table)]
     spec = dataset_spec(res.dataset)
     lines = [f"{t['title']} — paper on {dataset_spec(t['dataset']).title}; ours on {spec.title}"]
-    lines.append(f"model selection: {SELECTION_TEXT[res.selection]}; seed {res.seed}")
+    lines.append(f"model selection: {selection_text(res.selection)}; seed {res.seed}")
     epochs = res.epochs or ", ".join(f"{c} {default_epochs(res.dataset, c)}" for c in spec.classes)
     lines.append(f"epochs: {epochs}" + (f"; first {res.limit} routines of each split only" if res.limit else ""))
     if features:
         lines.append(f"features: {features}")
     same = t["dataset"] == res.dataset
     params = any(r.get("paper_params_m") for r in res.rows.values())
-    head = f"{'#':>3}  {'row':<34}{'paper ρ':>9}{'ours ρ':>9}{'last ρ':>9}"
+    both = res.selection == BOTH  # then 'val ρ' and, from the same run, 'best_test ρ' instead of 'last ρ'
+    head = f"{'#':>3}  {'row':<34}{'paper ρ':>9}" + ("   val ρ  best_test ρ" if both else f"{'ours ρ':>9}{'last ρ':>9}")
     lines += ["", head + (f"{'paper M':>9}{'ours M':>9}" if params else ""), "-" * (len(head) + (18 if params else 0))]
     keys = [r.key for r in t["rows"]]
     for key, per_class in res.runs.items():
         row = res.rows[key]
         ours = zmean([v["spearman"] for v in per_class.values()])
-        last_vals = [v["last_epoch_test_spearman"] for v in per_class.values()]
-        last = zmean(last_vals) if last_vals and all(v is not None for v in last_vals) else None
-        cells = [row["paper"] if same else None, ours, last]
+        if both:
+            last_vals = [(v.get("best_test") or {}).get("spearman") for v in per_class.values()]
+        else:
+            last_vals = [v["last_epoch_test_spearman"] for v in per_class.values()]
+        known = [float(v) for v in last_vals if v is not None]
+        last = zmean(known) if known and len(known) == len(last_vals) else None
+        cells = [row["paper"] if same else None, ours]
         text = "".join(f"{v:>9.4f}" if isinstance(v, float) else f"{'—':>9}" for v in cells)
+        text += f"{last:>{13 if both else 9}.4f}" if isinstance(last, float) else f"{'—':>{13 if both else 9}}"
         if params:
             pm = row.get("paper_params_m")
             text += (f"{pm:>9.2f}" if pm else f"{'—':>9}") + f"{row['params'] / 1e6:>9.2f}"

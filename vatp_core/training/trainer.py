@@ -7,9 +7,6 @@ builder use. ``val_set`` is the set that selects the epoch: the test set for the
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -20,27 +17,33 @@ import torch
 from ..datasets.base import DatasetError, FeatureDataset
 from ..distributed.ddp import join as join_torchrun
 from ..distributed.ddp import rank_seed
-from ..errors import check_cancel
-from ..losses import compute_losses
 from ..metrics import regression_metrics
 from ..model import VATPConfig, VATPNet
-from .batching import make_batch
-from .checkpoints import CheckpointError, checkpoint_path, load_checkpoint, run_fingerprint, save_checkpoint
+from . import runtime
+from .batching import BatchSource, FeatureBatches
+from .checkpoints import checkpoint_path, load_checkpoint, run_fingerprint, save_checkpoint
+from .clip_store import default_clip_dir
 from .config import SELECTION_TEXT, EpochLog, TrainConfig
+from .finetune import FineTuned, start_finetuning
+from .inference import Prediction, mean_subactions, predict
+from .loop import Step, train_epoch
+from .run_state import RunState, restore, snapshot
 
-log = logging.getLogger(__name__)
+auto_threads = runtime.auto_threads  # where callers found it before the split
+
+__all__ = [
+    "DEFAULT_INIT_PARTS",
+    "Prediction",
+    "TrainResult",
+    "auto_threads",
+    "fit_config_to_data",
+    "init_from_pack",
+    "mean_subactions",
+    "predict",
+    "train_model",
+]
 
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class Prediction:
-    """Predictions for a dataset, in judged-score units (× DD already applied where the model predicts score ÷ DD)."""
-
-    names: list[str]
-    pred: np.ndarray
-    sigma: np.ndarray
-    true: np.ndarray
 
 
 @dataclass
@@ -61,9 +64,13 @@ class TrainResult:
     seconds: float = 0.0
     resumed_from_epoch: int = 0
     device: str = "cpu"
+    finetuned: FineTuned | None = None  # the backbone trained with the model, when it was
+    # the best epoch on a monitored set (the test set, watched but never used to select): epoch, spearman, rl2, mse
+    monitor_best: dict[str, float] | None = None
 
     def summary(self) -> dict[str, Any]:
         """Plain-data account of the run for a pack manifest."""
+        tuned = {"backbone_finetune": self.finetuned.recipe.to_dict()} if self.finetuned is not None else {}
         return {
             "epochs": self.train_cfg.epochs,
             "best_epoch": self.best_epoch,
@@ -78,14 +85,17 @@ class TrainResult:
             "notes": list(self.notes),
             "seconds": round(self.seconds, 1),
             "device": self.device,
+            **tuned,
         }
 
 
-def fit_config_to_data(cfg: VATPConfig, dataset: FeatureDataset) -> tuple[VATPConfig, list[str]]:
-    """Adapt the model config to the data: input size, and no text branch where there are no phrases."""
+def fit_config_to_data(
+    cfg: VATPConfig, dataset: FeatureDataset, feature_dim: int | None = None
+) -> tuple[VATPConfig, list[str]]:
+    """Adapt the model config to the data: input size (``feature_dim``, else the features'), text branch or not."""
     changes: dict[str, Any] = {}
     notes: list[str] = []
-    dim = dataset.feature_dim
+    dim = feature_dim or dataset.feature_dim
     if dim and dim != cfg.in_dim:
         changes["in_dim"] = dim
         notes.append(f"input size set to the features' {dim}")
@@ -96,115 +106,6 @@ def fit_config_to_data(cfg: VATPConfig, dataset: FeatureDataset) -> tuple[VATPCo
             "(the paper fine-tunes a text-trained ParseFormer here)"
         )
     return (cfg.replace(**changes) if changes else cfg), notes
-
-
-def _device(name: str) -> torch.device:
-    from ..devices import resolve_device
-
-    return resolve_device(name)
-
-
-def auto_threads() -> int:
-    """Half the cores (at least 1): on a small shared CPU, fewer intra-op threads train markedly faster."""
-    import os
-
-    return max(1, min(torch.get_num_threads(), (os.cpu_count() or 2) // 2))
-
-
-@contextlib.contextmanager
-def _cpu_determinism(enabled: bool, threads: int | None):
-    prev = torch.are_deterministic_algorithms_enabled()
-    prev_warn = torch.is_deterministic_algorithms_warn_only_enabled()
-    prev_threads = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    if enabled:
-        torch.use_deterministic_algorithms(True, warn_only=True)
-    try:
-        yield
-    finally:
-        torch.use_deterministic_algorithms(prev, warn_only=prev_warn)
-        if threads:
-            torch.set_num_threads(prev_threads)
-
-
-def _autocast(device: torch.device, enabled: bool):
-    if device.type == "cuda" and enabled:
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.autocast(device_type="cuda", dtype=dtype)
-    return contextlib.nullcontext()
-
-
-def _as_float(out):
-    from dataclasses import fields, replace
-
-    return replace(
-        out,
-        **{
-            f.name: getattr(out, f.name).float()
-            for f in fields(out)
-            if isinstance(getattr(out, f.name), torch.Tensor) and getattr(out, f.name).is_floating_point()
-        },
-    )
-
-
-def _batches(n: int, size: int, order: torch.Tensor) -> list[list[int]]:
-    idx = order.tolist()
-    out = [idx[i : i + size] for i in range(0, n, size)]
-    if len(out) > 1 and len(out[-1]) == 1:  # a lone sample makes BatchNorm statistics meaningless
-        out[-2].extend(out.pop())
-    return out
-
-
-@torch.no_grad()
-def predict(
-    model: VATPNet,
-    dataset: FeatureDataset,
-    *,
-    score_norm: dict[str, float] | None = None,
-    device: torch.device | str = "cpu",
-    batch_size: int = 16,
-    cancel=None,
-) -> Prediction:
-    """Full-sequence predictions (μ, σ) for every sample, mapped back to judged scores."""
-    dev = torch.device(device) if isinstance(device, str) else device
-    norm = score_norm or {"mean": 0.0, "std": 1.0}
-    was_training = model.training
-    model.eval()
-    mus, sigmas = [], []
-    try:
-        for start in range(0, len(dataset), batch_size):
-            check_cancel(cancel)
-            batch = make_batch(dataset, range(start, min(start + batch_size, len(dataset))), with_phrases=False).to(dev)
-            out = model(batch.features, batch.mask)
-            mus.append(out.mu.float().cpu().numpy())
-            sigmas.append(out.sigma.float().cpu().numpy())
-    finally:
-        model.train(was_training)
-    mu = np.concatenate(mus).astype(np.float64) * norm["std"] + norm["mean"]
-    sigma = np.concatenate(sigmas).astype(np.float64) * norm["std"]
-    d = dataset.difficulties()
-    if d is not None:
-        sigma = sigma * d
-    return Prediction(names=dataset.names, pred=dataset.to_score(mu), sigma=sigma, true=dataset.scores())
-
-
-@torch.no_grad()
-def mean_subactions(
-    model: VATPNet, dataset: FeatureDataset, device: torch.device, batch_size: int = 16
-) -> np.ndarray | None:
-    """Average sub-action vectors over a set: the 'absent sub-action' baseline for Shapley explanations."""
-    if model.parseformer is None or len(dataset) == 0:
-        return None
-    model.eval()
-    total: torch.Tensor | None = None
-    for start in range(0, len(dataset), batch_size):
-        batch = make_batch(dataset, range(start, min(start + batch_size, len(dataset))), with_phrases=False).to(device)
-        sub = model(batch.features, batch.mask).subactions.float().sum(dim=0)
-        total = sub if total is None else total + sub
-    if total is None:
-        return None
-    return (total / len(dataset)).cpu().numpy()
 
 
 DEFAULT_INIT_PARTS = ("parseformer",)  # what the paper carries over from the text-trained MTL-AQA model
@@ -234,7 +135,11 @@ def init_from_pack(model: VATPNet, pack_ref: str, parts: tuple[str, ...] | None 
     )
 
 
-def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig) -> str:
+def _fingerprint(
+    train_set, val_set, cfg: VATPConfig, tc: TrainConfig, tuned: FineTuned | None, monitor_set=None
+) -> str:
+    # the fine-tuning fields join the fingerprint only when the backbone trains, so older checkpoints still resume
+    tuning = () if tuned is not None else ("finetune_backbone", "backbone_lr")
     keep = {
         k: v
         for k, v in tc.to_dict().items()
@@ -248,16 +153,21 @@ def _fingerprint(train_set, val_set, cfg: VATPConfig, tc: TrainConfig) -> str:
             "num_threads",
             "amp",
             "eval_batch_size",
+            "clip_cache",
+            *tuning,
         )
     }
-    return run_fingerprint(
-        {
-            "train": [train_set.dataset, train_set.cls, train_set.names, train_set.targets().tolist()],
-            "val": None if val_set is None else val_set.names,
-            "cfg": cfg.to_dict(),
-            "tc": keep,
-        }
-    )
+    if tuned is not None:
+        keep["initial_backbone"] = tuned.recipe.initial_weights_hash
+    data = {
+        "train": [train_set.dataset, train_set.cls, train_set.names, train_set.targets().tolist()],
+        "val": None if val_set is None else val_set.names,
+        "cfg": cfg.to_dict(),
+        "tc": keep,
+    }
+    if monitor_set is not None:  # only then: the checkpoints of unmonitored runs keep their fingerprint
+        data["monitor"] = monitor_set.names
+    return run_fingerprint(data)
 
 
 def train_model(
@@ -269,8 +179,12 @@ def train_model(
     *,
     cancel=None,
     on_epoch: Callable[[EpochLog], None] | None = None,
+    monitor_set: FeatureDataset | None = None,
 ) -> TrainResult:
-    """Train and return the model of the selected epoch (see `TrainConfig.selection`)."""
+    """Train and return the model of the selected epoch (see `TrainConfig.selection`).
+
+    ``monitor_set`` (`vatp reproduce`: the test set beside a validation selection) is scored at every evaluated
+    epoch and its best epoch reported in ``monitor_best``; it never chooses the returned model."""
     t0 = time.perf_counter()
     tc = train_cfg
     if len(train_set) < 2:
@@ -278,12 +192,28 @@ def train_model(
     if tc.selection in ("best_test", "val") and (val_set is None or len(val_set) < 2):
         raise DatasetError(f"selection {tc.selection!r} needs a set of at least two routines to select on")
     ddp = join_torchrun(tc.device)  # None unless launched by torchrun
-    device = ddp.device if ddp is not None else _device(tc.device)
-    train_set.preload(progress, cancel)
-    if val_set is not None:
-        val_set.preload(progress, cancel)
-    cfg, notes = fit_config_to_data(cfg, train_set)
-    for ds in (train_set, val_set):
+    device = ddp.device if ddp is not None else runtime.resolve(tc.device)
+    precision = runtime.choose_precision(device, tc.amp)
+    tuned: FineTuned | None = None
+    if tc.finetune_backbone:
+        if ddp is not None:
+            raise DatasetError("--finetune-backbone trains in one process: run it without torchrun")
+        tuned = start_finetuning(
+            train_set,
+            device=device,
+            lr=tc.lr,
+            backbone_lr=tc.backbone_lr,
+            precision=precision.name,
+            clip_dir=str(default_clip_dir()) if tc.clip_cache is None else (tc.clip_cache or None),
+        )
+        tuned.store.prepare([train_set, val_set, monitor_set], progress, cancel)
+    else:
+        train_set.preload(progress, cancel)
+        for held in (val_set, monitor_set):
+            if held is not None:
+                held.preload(progress, cancel)
+    cfg, notes = fit_config_to_data(cfg, train_set, tuned.encoder.spec.feature_dim if tuned is not None else None)
+    for ds in (train_set, val_set, monitor_set):
         if ds is not None:
             ds.text_tokens = cfg.text_tokens  # Eq. 2: token embeddings (the paper), or one vector per phrase
     targets = train_set.targets()
@@ -293,10 +223,9 @@ def train_model(
     else:
         norm = {"mean": 0.0, "std": 1.0}
     crop = tc.train_crop if tc.train_crop is not None else (train_set.train_crop or 0)
-    use_amp = tc.amp and device.type == "cuda"
 
-    threads = tc.num_threads or (auto_threads() if device.type == "cpu" else None)
-    with _cpu_determinism(device.type == "cpu", threads):
+    threads = tc.num_threads or (runtime.auto_threads() if device.type == "cpu" else None)
+    with runtime.cpu_determinism(device.type == "cpu", threads):
         torch.manual_seed(tc.seed)
         model = VATPNet(cfg).to(device)
         if tc.init_from:
@@ -305,17 +234,27 @@ def train_model(
             ddp.prepare(model)
             torch.manual_seed(rank_seed(tc.seed, ddp.rank))
             notes.append(f"trained data-parallel on {ddp.world_size} processes")
-        optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
-        scaler = (
-            torch.amp.GradScaler("cuda", enabled=use_amp and not torch.cuda.is_bf16_supported())
-            if device.type == "cuda"
-            else None
-        )
+        source: BatchSource = FeatureBatches(train_set) if tuned is None else tuned.batches(train_set, cancel)
+        val_source: BatchSource | None = None
+        if val_set is not None:
+            val_source = FeatureBatches(val_set) if tuned is None else tuned.batches(val_set, cancel)
+        monitor_source: BatchSource | None = None
+        if monitor_set is not None:
+            monitor_source = FeatureBatches(monitor_set) if tuned is None else tuned.batches(monitor_set, cancel)
+        modules: dict[str, torch.nn.Module] = {}
+        groups: list[dict[str, Any]] = [{"params": list(model.parameters()), "lr": tc.lr}]
+        if tuned is not None:
+            modules["backbone"] = tuned.encoder.module
+            groups.append({"params": list(tuned.encoder.module.parameters()), "lr": tc.backbone_lr})
+            notes.append(
+                f"{tuned.recipe.backbone} backbone trained end to end from {tuned.recipe.initial_weights} "
+                f"(lr {tc.backbone_lr:g}; the rest {tc.lr:g}; {precision.name})"
+            )
+        optimizer = torch.optim.Adam(groups, lr=tc.lr, weight_decay=tc.weight_decay)
+        scaler = precision.grad_scaler()
         generator = torch.Generator().manual_seed(tc.seed)
-        history: list[EpochLog] = []
-        best: dict[str, Any] = {"epoch": 0, "spearman": -math.inf, "state": None, "metrics": None}
-        start_epoch = 1
-        fingerprint = _fingerprint(train_set, val_set, cfg, tc)
+        run = RunState()
+        fingerprint = _fingerprint(train_set, val_set, cfg, tc, tuned, monitor_set)
         ckpt = checkpoint_path(tc.checkpoint_dir) if tc.checkpoint_dir else None
         state = None
         if ckpt is not None and tc.resume and (ddp is None or ddp.is_main) and ckpt.is_file():
@@ -323,115 +262,54 @@ def train_model(
         if ddp is not None and ckpt is not None and tc.resume:
             state = ddp.from_main(state)  # rank 0's checkpoint, also where the others cannot see its folder
         if state is not None:
-            if state.get("fingerprint") != fingerprint:
-                raise CheckpointError(
-                    f"{ckpt} belongs to a different run (data, model or settings changed); "
-                    "use another checkpoint folder or turn resuming off"
-                )
-            if int(state["epoch"]) > tc.epochs:
-                raise CheckpointError(
-                    f"{ckpt} is at epoch {state['epoch']}, past the {tc.epochs} epochs asked for; "
-                    "start afresh or ask for more epochs"
-                )
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            if scaler is not None and state.get("scaler"):
-                scaler.load_state_dict(state["scaler"])
-            generator.set_state(state["generator"])
-            torch.set_rng_state(state["torch_rng"])
-            ranks = state.get("rank_rng")
-            if ddp is not None and ranks and len(ranks) == ddp.world_size:
-                torch.set_rng_state(ranks[ddp.rank])
-            if device.type == "cuda" and state.get("cuda_rng") is not None:
-                torch.cuda.set_rng_state(state["cuda_rng"])
-            history = [EpochLog(**h) for h in state["history"]]
-            best = {
-                "epoch": state["best_epoch"],
-                "spearman": state["best_spearman"],
-                "state": state["best_state"],
-                "metrics": state["best_metrics"],
-            }
-            start_epoch = int(state["epoch"]) + 1
-            notes.append(f"resumed after epoch {state['epoch']}")
-            log.info("resuming %s from epoch %d", ckpt, start_epoch)
-        resumed_from = start_epoch - 1
-
-        n = len(train_set)
-        for epoch in range(start_epoch, tc.epochs + 1):
-            te = time.perf_counter()
-            model.train()
-            order = torch.randperm(n, generator=generator)
-            sums = {"total": 0.0, "reg": 0.0, "div": 0.0, "alg": 0.0, "gc": 0.0, "overlap": 0.0}
-            seen = 0
-            batches = _batches(n, tc.batch_size, order)
-            for bi, idx in enumerate(batches):
-                check_cancel(cancel)
-                batch = make_batch(
-                    train_set,
-                    idx,
-                    norm=(norm["mean"], norm["std"]),
-                    crop=crop,
-                    generator=generator,
-                    with_phrases=cfg.use_text,
-                )
-                if ddp is not None:  # the rank computes its share; the loss is taken over the whole batch
-                    batch = ddp.rows(batch)
-                batch = batch.to(device)
-                with _autocast(device, use_amp):
-                    out = model(batch.features, batch.mask, batch.phrases, batch.phrase_mask)
-                if use_amp:  # losses (Drop-DTW, InfoNCE, MSE) in float32
-                    out = _as_float(out)
-                target, set_ids = batch.target, batch.phrase_set_ids
-                if ddp is not None:
-                    out, target, set_ids = ddp.gather_outputs(out, target, set_ids)
-                losses = compute_losses(out, target, cfg, phrase_set_ids=set_ids)
-                optimizer.zero_grad(set_to_none=True)
-                if scaler is not None and scaler.is_enabled():
-                    scaler.scale(losses.total).backward()
-                    if ddp is not None:  # before unscaling, so every rank sees the same overflow
-                        ddp.average_gradients(model)
-                    scaler.unscale_(optimizer)
-                else:
-                    losses.total.backward()
-                    if ddp is not None:
-                        ddp.average_gradients(model)
-                if tc.grad_clip:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
-                if scaler is not None and scaler.is_enabled():
-                    scaler.step(optimizer)
-                    scaler.update()
-                else:
-                    optimizer.step()
-                for k, v in losses.as_floats().items():
-                    sums[k] += v * len(idx)
-                seen += len(idx)
-                if progress:
-                    progress("batch", bi + 1, len(batches))
-            entry = EpochLog(
-                epoch=epoch,
-                loss=sums["total"] / seen,
-                reg=sums["reg"] / seen,
-                div=sums["div"] / seen,
-                alg=sums["alg"] / seen,
-                gc=sums["gc"] / seen,
+            run = restore(
+                state,
+                ckpt,
+                fingerprint=fingerprint,
+                epochs=tc.epochs,
+                model=model,
+                optimizer=optimizer,
+                scaler=scaler,
+                generator=generator,
+                modules=modules,
+                ddp=ddp,
+                device=device,
             )
-            if not all(math.isfinite(v) for v in (entry.loss, entry.reg)):
-                raise DatasetError(f"training diverged at epoch {epoch} (loss {entry.loss}); try a lower --lr")
+            notes.append(f"resumed after epoch {run.start_epoch - 1}")
+        resumed_from = run.start_epoch - 1
+        step = Step(model, source, cfg, optimizer, precision, scaler, device, norm, crop, tc.grad_clip, ddp)
+
+        for epoch in range(run.start_epoch, tc.epochs + 1):
+            te = time.perf_counter()
+            entry = train_epoch(step, len(train_set), tc.batch_size, epoch, generator, cancel=cancel, progress=progress)
             if val_set is not None and (epoch % tc.eval_every == 0 or epoch == tc.epochs):
                 p = predict(
-                    model, val_set, score_norm=norm, device=device, batch_size=tc.eval_batch_size, cancel=cancel
+                    model,
+                    val_set,
+                    score_norm=norm,
+                    device=device,
+                    batch_size=tc.eval_batch_size,
+                    cancel=cancel,
+                    source=val_source,
                 )
                 m = regression_metrics(p.pred, p.true, val_set.score_range)
                 entry.val_spearman, entry.val_rl2 = m.spearman, m.rl2
-                if tc.selection in ("best_test", "val") and m.spearman > best["spearman"]:
-                    best = {
-                        "epoch": epoch,
-                        "spearman": m.spearman,
-                        "metrics": m.to_dict(),
-                        "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-                    }
+                if tc.selection in ("best_test", "val"):
+                    run.consider(epoch, m.to_dict(), model, modules)
+                if monitor_set is not None:
+                    p = predict(
+                        model,
+                        monitor_set,
+                        score_norm=norm,
+                        device=device,
+                        batch_size=tc.eval_batch_size,
+                        cancel=cancel,
+                        source=monitor_source,
+                    )
+                    mm = regression_metrics(p.pred, p.true, monitor_set.score_range)
+                    entry.extra.update(monitor_spearman=mm.spearman, monitor_rl2=mm.rl2, monitor_mse=mm.mse)
             entry.seconds = time.perf_counter() - te
-            history.append(entry)
+            run.history.append(entry)
             if on_epoch:
                 on_epoch(entry)
             if progress:
@@ -439,39 +317,38 @@ def train_model(
             save_now = ckpt is not None and (epoch % tc.checkpoint_every == 0 or epoch == tc.epochs)
             rank_rng = ddp.gather_objects(torch.get_rng_state()) if ddp is not None and save_now else None
             if ckpt is not None and save_now and (ddp is None or ddp.is_main):
+                extra = {"cfg": cfg.to_dict(), "train_cfg": tc.to_dict(), "score_norm": norm}
                 save_checkpoint(
                     ckpt,
-                    {
-                        "fingerprint": fingerprint,
-                        "epoch": epoch,
-                        "model": model.state_dict(),
-                        "optimizer": optimizer.state_dict(),
-                        "scaler": scaler.state_dict() if scaler is not None else None,
-                        "generator": generator.get_state(),
-                        "torch_rng": torch.get_rng_state(),
-                        "rank_rng": rank_rng,
-                        "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
-                        "history": [h.to_dict() for h in history],
-                        "best_epoch": best["epoch"],
-                        "best_spearman": best["spearman"],
-                        "best_state": best["state"],
-                        "best_metrics": best["metrics"],
-                        "cfg": cfg.to_dict(),
-                        "train_cfg": tc.to_dict(),
-                        "score_norm": norm,
-                    },
+                    snapshot(
+                        run,
+                        epoch,
+                        fingerprint=fingerprint,
+                        model=model,
+                        optimizer=optimizer,
+                        scaler=scaler,
+                        generator=generator,
+                        modules=modules,
+                        rank_rng=rank_rng,
+                        device=device,
+                        extra=extra,
+                    ),
                 )
 
-        if tc.selection == "last" or best["state"] is None:
-            best_epoch = tc.epochs
-            val_metrics = None
+        selected = tc.selection != "last" and run.best_state is not None
+        if selected:
+            run.load_best(model, modules)
+        model.eval()
+        if tuned is not None:  # from here on every set has the fine-tuned backbone's features
+            tuned.fill(train_set, cancel=cancel)
+            tuned.fill(val_set, cancel=cancel)
+        if selected:
+            best_epoch, val_metrics = int(run.best_epoch), run.best_metrics
+        else:
+            best_epoch, val_metrics = tc.epochs, None
             if val_set is not None:
                 p = predict(model, val_set, score_norm=norm, device=device, batch_size=tc.eval_batch_size)
                 val_metrics = regression_metrics(p.pred, p.true, val_set.score_range).to_dict()
-        else:
-            model.load_state_dict(best["state"])
-            best_epoch, val_metrics = int(best["epoch"]), best["metrics"]
-        model.eval()
         baseline = mean_subactions(model, train_set, device, tc.eval_batch_size)
 
     return TrainResult(
@@ -482,11 +359,27 @@ def train_model(
         best_epoch=best_epoch,
         selection=tc.selection,
         selection_text=SELECTION_TEXT[tc.selection],
-        history=history,
+        history=run.history,
         val_metrics=val_metrics,
         baseline_subactions=baseline,
         notes=notes,
         seconds=time.perf_counter() - t0,
         resumed_from_epoch=resumed_from,
         device=str(device),
+        finetuned=tuned,
+        monitor_best=_monitor_best(run.history),
     )
+
+
+def _monitor_best(history: list[EpochLog]) -> dict[str, float] | None:
+    """The monitored set's best epoch (first of equals) and its figures, from the epochs that scored it."""
+    seen = [h for h in history if "monitor_spearman" in h.extra]
+    if not seen:
+        return None
+    best = max(seen, key=lambda h: (h.extra["monitor_spearman"], -h.epoch))
+    return {
+        "epoch": best.epoch,
+        "spearman": best.extra["monitor_spearman"],
+        "rl2": best.extra["monitor_rl2"],
+        "mse": best.extra["monitor_mse"],
+    }

@@ -27,6 +27,8 @@ def trust_lines(report: dict[str, Any], spearman: float) -> list[str]:
             f"(central {pct} of the true scores spans {report.get('naive_width', float('nan')):.2f}; "
             f"{report.get('n_calibration', 0)} calibration videos)"
         )
+    if report.get("frame_accuracy"):
+        lines.append(frame_accuracy_line(report["frame_accuracy"]))
     if report.get("ood_flagged") is not None:
         lines.append(f"out-of-distribution flags on the test split: {100 * report['ood_flagged']:.1f}%")
     for key, title in (("training_mean", "baseline training mean"), ("ridge", "baseline mean-pooled ridge")):
@@ -43,6 +45,22 @@ def trust_lines(report: dict[str, Any], spearman: float) -> list[str]:
     if report.get("beats_ridge") is False:
         lines.append("this pack does not beat the ridge baseline on its own test split")
     return lines
+
+
+def frame_accuracy_line(fa: dict[str, Any]) -> str:
+    """The parse's sub-action frame accuracy beside cutting every routine into S equal parts."""
+
+    def pct(v: Any) -> str:
+        return "—" if v is None else f"{v:.3f}"
+
+    verdict = ""
+    if fa.get("parse") is not None and fa.get("equal_parts") is not None and fa["parse"] <= fa["equal_parts"]:
+        verdict = "; the parse is no better than equal parts"
+    return (
+        f"sub-action frame accuracy on {fa.get('n_videos', 0)} labelled videos: parse {pct(fa.get('parse'))}, "
+        f"{fa.get('subactions', '?')} equal parts {pct(fa.get('equal_parts'))} (sub-action frames only: parse "
+        f"{pct(fa.get('parse_active'))}, equal parts {pct(fa.get('equal_parts_active'))}){verdict}"
+    )
 
 
 def pack_trust_lines(manifest: Any) -> list[str]:
