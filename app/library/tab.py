@@ -200,7 +200,7 @@ class LibraryTab(LibraryActions, QWidget):
             self.table.resizeColumnsToContents()
             self._fitted = True
         # the table shows first; the chart (thousands of points) is drawn right after it
-        QTimer.singleShot(0, self._reload_chart)
+        QTimer.singleShot(0, self.chart, self._reload_chart)  # dropped if the chart is destroyed first
 
     @Slot()
     def _reload_chart(self) -> None:
