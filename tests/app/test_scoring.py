@@ -162,7 +162,7 @@ def test_failed_scoring_shows_the_message(qtbot, routine_video, monkeypatch):
 
 def test_missing_weights_offers_download_or_import(qtbot, routine_video, monkeypatch):
     from app import weights_dialog
-    from vatp_core.features.weights import MissingWeightsError
+    from vatp_core.features.checkpoints import MissingWeightsError
 
     asked = []
 
@@ -249,7 +249,7 @@ def test_screenshot_of_the_scored_window(small_pack, routine_video, tmp_path):
 def test_importing_missing_weights_then_scoring_again(qtbot, routine_video, small_pack, monkeypatch, tmp_path):
     from app import weights_dialog
     from vatp_core.features import weights
-    from vatp_core.features.weights import MissingWeightsError
+    from vatp_core.features.checkpoints import MissingWeightsError
     from vatp_core.pipeline import Scorer
 
     imported = []

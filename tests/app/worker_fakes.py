@@ -40,7 +40,7 @@ class CrashingScorer(SlowFakeScorer):
         if str(video).endswith("crash.mp4"):
             os.kill(os.getpid(), signal.SIGKILL)
         if str(video).endswith("noweights.mp4"):
-            from vatp_core.features.weights import MissingWeightsError
+            from vatp_core.features.checkpoints import MissingWeightsError
 
             raise MissingWeightsError("Backbone weights swin_b.pth not found in /x.", filename="swin_b.pth")
         if str(video).endswith("bad.mp4"):
