@@ -108,3 +108,22 @@ def test_pack_list_warns_when_the_default_pack_is_missing(qtbot):
     assert bar.pack == "demo"  # what will score, and the warning says so
     bar.fill_packs("")
     assert bar.pack_warning.isHidden() and bar.pack == "demo"
+
+
+def test_batch_dialog_says_when_the_default_pack_is_missing(qtbot):
+    from app.batch_dialog import BatchDialog
+    from app.worker import InferenceService
+    from tests.core.test_batch import FakeScorer
+    from vatp_core.settings import load_settings, save_settings
+
+    s = load_settings()
+    s.default_pack = "club-pack-deleted"
+    save_settings(s)
+    service = InferenceService(scorer_factory=lambda pack, device: FakeScorer())
+    try:
+        dlg = BatchDialog(None, worker=service)
+        qtbot.addWidget(dlg)
+        assert "'club-pack-deleted' is not installed: the demo pack scores" in dlg.pack_combo.itemText(0)
+        assert dlg.pack_combo.itemData(0) is None  # still the default entry
+    finally:
+        service.shutdown()

@@ -46,3 +46,16 @@ class CrashingScorer(SlowFakeScorer):
         if str(video).endswith("bad.mp4"):
             raise VATPError("The video has no frames.")
         return {"video": str(video), "pack": self.pack, "pid": os.getpid()}
+
+
+def batch_fake(pack, device):
+    """The batch tests' FakeScorer (decodes each video); pack "slow-load:FILE" touches FILE and then loads for a
+    minute, "slow" takes 0.3 s per video."""
+    from pathlib import Path
+
+    from tests.core.test_batch import FakeScorer
+
+    if pack and pack.startswith("slow-load:"):
+        Path(pack.split(":", 1)[1]).touch()
+        time.sleep(60)  # one simulated uninterruptible load
+    return FakeScorer(delay=0.3 if pack == "slow" else 0.0)
