@@ -1,17 +1,20 @@
 """Batch → score a folder: choose folder, pack and options, watch a live results table, cancel any time.
 
-The batch runs as one job on the app's inference worker (so it reuses the loaded model and never blocks
-the window); rows arrive through a queued signal as each video is written to the CSV. A cancelled or
-interrupted batch resumes where it stopped the next time the same folder and results file are used.
+The batch runs as one job on the app's inference worker — in its worker process, like single scoring, so
+it reuses the loaded model and importing torch never stalls the window; Cancel takes effect at once at any
+stage (app.worker_link). Rows arrive as the job posts them (`app.batch_job`), one per video as it is written
+to the CSV. A cancelled or interrupted batch resumes where it stopped the next time the same folder and
+results file are used.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,13 +22,10 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -33,32 +33,13 @@ from PySide6.QtWidgets import (
 from vatp_core.batch import spearman_text
 from vatp_core.library import default_library_path
 
+from .batch_job import BatchSpec, run_batch_job
+from .batch_table import BatchTable
 from .report import PAGE_SIZES
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Video", "Status", "Score μ", "σ", "True", "Time (s)", "Error")
 STAGE_NAMES = {"index": "indexing", "features": "decoding + features", "model": "model", "explain": "explaining"}
-
-
-class _SortItem(QTableWidgetItem):
-    """A cell that sorts by its number (scores, times) instead of its text."""
-
-    def __init__(self, text: str, key: float | None) -> None:
-        super().__init__(text)
-        self.key = key
-
-    def __lt__(self, other: QTableWidgetItem) -> bool:
-        a, b = self.key, getattr(other, "key", None)
-        if a is None or b is None:  # rows without a number (errors) rank lowest
-            return (a is not None, self.text()) < (b is not None, other.text())
-        return a < b
-
-
-class _RowBridge(QObject):
-    """Carries rows from the worker thread to the dialog (a queued connection)."""
-
-    row = Signal(object)
 
 
 class BatchDialog(QDialog):
@@ -69,6 +50,8 @@ class BatchDialog(QDialog):
     """
 
     open_result = Signal(str)
+    row_added = Signal(object)  # each BatchRow as the running batch posts it
+    batch_ended = Signal(str)  # "done", "cancelled" or "failed", once the dialog shows the outcome
 
     def __init__(self, parent: QWidget | None = None, worker: Any = None, scorer_factory: Any = None) -> None:
         super().__init__(parent)
@@ -83,10 +66,7 @@ class BatchDialog(QDialog):
         self.job = None
         self.summary = None
         self.error = ""
-        self._rows: dict[str, int] = {}
         self.out_csv_used = Path(".")
-        self._bridge = _RowBridge()
-        self._bridge.row.connect(self._add_row)
 
         self.folder_edit = QLineEdit()
         self.folder_edit.setPlaceholderText("folder of routine videos (searched recursively)")
@@ -125,14 +105,8 @@ class BatchDialog(QDialog):
         form.addRow(self.reports_check, _row(self.reports_edit, self.page_combo))
         form.addRow("Device", self.device_combo)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSortingEnabled(False)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table = BatchTable()
         self.table.cellDoubleClicked.connect(self._row_activated)
-        self._result_files: dict[str, Path] = {}
         opener = getattr(parent, "open_result_json", None)
         if callable(opener):
             self.open_result.connect(opener)
@@ -168,7 +142,11 @@ class BatchDialog(QDialog):
 
     # --- options ---------------------------------------------------------------------------------
     def _fill_packs(self) -> None:
-        self.pack_combo.addItem("Default pack", None)
+        from .settings_dialog import missing_default_pack
+
+        missing = missing_default_pack()  # never a silent swap: say which pack scores instead
+        label = f"Default pack — {missing!r} is not installed: the demo pack scores" if missing else "Default pack"
+        self.pack_combo.addItem(label, None)
         try:
             from vatp_core.pack import installed_packs
 
@@ -242,29 +220,30 @@ class BatchDialog(QDialog):
         if labels and not Path(labels).is_file():
             self.summary_label.setText(f"Labels file not found: {labels}")
             return False
-        self.table.setSortingEnabled(False)  # rows are placed by index while the batch runs
-        self.table.setRowCount(0)
-        self._rows.clear()
-        self._result_files.clear()
+        self.table.clear_rows()
         self.out_csv_used = self.out_csv().parent
         self.summary = None
         self.error = ""
         self.progress.setRange(0, 0)
         self.summary_label.setText("Loading the model…")
-        job_fn = _BatchJob(
-            folder,
-            self.pack(),
-            self.device_combo.currentText(),
-            self.out_csv(),
-            labels,
-            self.reports_dir(),
-            self.page_combo.currentText(),
-            self._bridge,
+        spec = BatchSpec(
+            folder=folder,
+            pack=self.pack(),
+            device=self.device_combo.currentText(),
+            out_csv=self.out_csv(),
+            labels=labels,
+            reports=self.reports_dir(),
+            page_size=self.page_combo.currentText(),
             athlete_from_folder=self.athlete_check.isChecked(),
             library=default_library_path(),
         )
         self.job = self.service.call(
-            job_fn, on_done=self._on_batch_done, on_failed=self._on_batch_failed, on_cancelled=self._on_batch_cancelled
+            partial(run_batch_job, spec),
+            process=getattr(self.service, "link", None) is not None,  # the worker process when the service has one
+            on_done=self._on_batch_done,
+            on_failed=self._on_batch_failed,
+            on_cancelled=self._on_batch_cancelled,
+            on_post=self._add_row,
         )
         self._set_running(True)
         return True
@@ -272,7 +251,7 @@ class BatchDialog(QDialog):
     @Slot()
     def cancel(self) -> None:
         if self.job is not None:
-            self.summary_label.setText("Cancelling after the current clip…")
+            self.summary_label.setText("Cancelling…")
             self.service.cancel(self.job)
 
     def _set_running(self, running: bool) -> None:
@@ -309,37 +288,13 @@ class BatchDialog(QDialog):
 
     @Slot(object)
     def _add_row(self, row: Any) -> None:
-        r = self._rows.get(row.file)
-        if r is None:
-            r = self.table.rowCount()
-            self.table.insertRow(r)
-            self._rows[row.file] = r
-        values = [
-            row.file,
-            row.status,
-            f"{row.mean:.2f}" if row.mean is not None else "",
-            f"{row.std:.2f}" if row.std is not None else "",
-            f"{row.true_score:g}" if row.true_score is not None else "",
-            f"{row.seconds:.1f}" if row.seconds is not None else "",
-            row.error,
-        ]
-        keys = {2: row.mean, 3: row.std, 4: row.true_score, 5: row.seconds}
-        if row.result_json:
-            self._result_files[row.file] = self.out_csv_used / row.result_json
-        for c, value in enumerate(values):
-            item = _SortItem(value, keys[c]) if c in keys else QTableWidgetItem(value)
-            if c in (2, 3, 4, 5):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if row.status != "ok":
-                item.setForeground(Qt.GlobalColor.darkRed)
-            self.table.setItem(r, c, item)
-        self.table.scrollToItem(self.table.item(r, 0))
+        self.table.put(row, self.out_csv_used)
+        self.row_added.emit(row)
 
     @Slot(int, int)
     def _row_activated(self, r: int, c: int) -> None:
-        item = self.table.item(r, 0)
-        path = self._result_files.get(item.text()) if item is not None else None
-        if path is not None and path.is_file():
+        path = self.table.result_file(r)
+        if path is not None:
             self.open_result.emit(str(path))
 
     def _batch_ended(self) -> None:
@@ -355,28 +310,28 @@ class BatchDialog(QDialog):
         self.summary = summary
         self._show_summary(summary)  # rows go in by index: before the table sorts again
         self._batch_ended()
+        self.batch_ended.emit("done")
 
     @Slot(object)
     def _on_batch_cancelled(self, job: Any) -> None:
         self._batch_ended()
         self.summary_label.setText("Cancelled. The rows written so far are kept; Start again to resume.")
+        self.batch_ended.emit("cancelled")
 
     @Slot(object)
     def _on_batch_failed(self, job: Any) -> None:
         self._batch_ended()
         self.error = job.error
         self.summary_label.setText(f"The batch stopped: {job.error}")
+        self.batch_ended.emit("failed")
 
     def _show_summary(self, s: Any) -> None:
         self.progress.setRange(0, max(s.n_videos, 1))
         self.progress.setValue(s.n_videos)
-        present = {r.file for r in s.rows}
         for row in s.rows:  # skipped videos (already scored earlier) show up too
-            if row.file not in self._rows:
-                self._add_row(row)
-        for file in list(self._rows):
-            if file not in present:
-                self.table.removeRow(self._rows.pop(file))
+            if row.file not in self.table.rows:
+                self.table.put(row, self.out_csv_used)
+        self.table.keep_only({r.file for r in s.rows})
         text = (
             f"{s.n_videos} video(s): {s.n_scored} scored, {s.n_skipped} already done, {s.n_failed} failed "
             f"in {s.seconds:.1f} s. Results: {s.out_csv}"
@@ -407,57 +362,6 @@ class BatchDialog(QDialog):
             self.cancel()
             return
         super().reject()
-
-
-class _BatchJob:
-    """The function the worker runs: a resumable folder batch on the worker's loaded scorer."""
-
-    def __init__(
-        self,
-        folder: Path,
-        pack: str | None,
-        device: str,
-        out_csv: Path,
-        labels: str | None,
-        reports: Path | None,
-        page_size: str,
-        bridge: _RowBridge,
-        *,
-        athlete_from_folder: bool = False,
-        library: Path | None = None,
-    ) -> None:
-        self.folder, self.pack, self.device, self.out_csv = folder, pack, device, out_csv
-        self.labels, self.reports, self.page_size, self.bridge = labels, reports, page_size, bridge
-        self.athlete_from_folder, self.library = athlete_from_folder, library
-
-    def __call__(self, ctx: Any) -> Any:
-        from vatp_core.batch import run_scorer_batch, summary_pdf_path
-
-        from .report import batch_report_maker, render_batch_summary
-
-        scorer = ctx.scorer(self.pack, self.device)
-        make_report = batch_report_maker(self.reports, self.page_size) if self.reports else None
-        summary = run_scorer_batch(
-            self.folder,
-            scorer,
-            out_csv=self.out_csv,
-            labels=self.labels,
-            progress=ctx.progress,
-            cancel=ctx.cancel,
-            on_row=lambda row, result: self.bridge.row.emit(row),
-            make_report=make_report,
-            athlete_from_folder=self.athlete_from_folder,
-            library=self.library,
-        )
-        if summary.rows and (self.reports or summary.metrics):
-            summary.summary_pdf = render_batch_summary(
-                summary.rows,
-                summary.metrics,
-                summary_pdf_path(summary.out_csv, self.reports),
-                page_size=self.page_size,
-                title=f"Batch summary: {self.folder.name}",
-            )
-        return summary
 
 
 def _row(*widgets: QWidget) -> QWidget:

@@ -25,46 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vatp_core import metrics, palette
-from vatp_core.charts import Chart, aligned_comparison_chart, cs_curve_of, scatter_chart
+from vatp_core import metrics
+from vatp_core.charts import aligned_comparison_chart, cs_curve_of, scatter_chart
 from vatp_core.csv_reader import read_csv
 from vatp_core.errors import VATPError
 
-
-def plot_chart(plot: pg.PlotWidget, chart: Chart) -> None:
-    """The pyqtgraph backend of vatp_core.charts: ``chart``'s bands, lines, series, labels and ranges on ``plot``.
-
-    Numeric axes keep pyqtgraph's ticks, which follow the zoom; a categorical axis gets the chart's ticks.
-    """
-    plot.setTitle(chart.title)
-    plot.setLabel("bottom", chart.x.label)
-    plot.setLabel("left", chart.y.label)
-    for axis, side in ((chart.x, "bottom"), (chart.y, "left")):
-        ticks = list(zip(axis.ticks, axis.tick_labels))
-        plot.getAxis(side).setTicks([ticks, []] if axis.categorical and ticks else None)
-    for band in chart.bands:
-        r, g, b = palette.rgb(band.color)
-        lower = band.lower if band.lower is not None else [0.0] * len(band.x)
-        edges = [pg.PlotCurveItem(band.x, ys, pen=pg.mkPen((r, g, b, 90))) for ys in (band.y, lower)]
-        for edge in edges:
-            plot.addItem(edge)
-        plot.addItem(pg.FillBetweenItem(*edges, brush=pg.mkBrush(r, g, b, int(255 * band.alpha))))
-    for line in chart.lines:
-        pen = pg.mkPen(line.color, style=Qt.PenStyle.DotLine if line.dashed else Qt.PenStyle.SolidLine)
-        if line.x0 == line.x1:
-            plot.addItem(pg.InfiniteLine(pos=line.x0, angle=90, pen=pen))
-        else:
-            plot.plot([line.x0, line.x1], [line.y0, line.y1], pen=pen)
-    for s in chart.series:
-        name = s.label if chart.legend and s.label else None
-        if s.style == "points":
-            r, g, b = palette.rgb(s.color)
-            plot.plot(s.x, s.y, pen=None, symbol="o", symbolSize=7, symbolBrush=(r, g, b, 170), name=name)
-        else:
-            style = Qt.PenStyle.DashLine if s.dashed else Qt.PenStyle.SolidLine
-            plot.plot(*s.path(), pen=pg.mkPen(s.color, width=2, style=style), name=name)
-    plot.setXRange(chart.x.lo, chart.x.hi, padding=0)
-    plot.setYRange(chart.y.lo, chart.y.hi, padding=0)
+from .chart_view import plot_chart
 
 
 def contribution_by_name(result) -> dict[str, float]:

@@ -1,14 +1,20 @@
-"""File → Export: the sub-action (or loop) as an MP4 clip, the frame with its drawings as PNG, the .kva."""
+"""File → Export: the sub-action (or loop) as an MP4 clip, the frame with its drawings as PNG, the .kva.
+
+The clip is encoded in the background (`app.background`) with a progress dialog and Cancel: the window
+stays usable while it is written.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QThreadPool, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from vatp_core.errors import VATPError
+
+from .background import BackgroundTask, run_with_progress
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -20,6 +26,7 @@ class Exporter(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
+        self.pool: QThreadPool | None = None  # where exports run (None: Qt's global thread pool)
 
     def clip_range(self) -> tuple[int, int, str] | None:
         """The loop range, else the sub-action under the playhead: (first, last, name)."""
@@ -36,7 +43,8 @@ class Exporter(QObject):
         return Path(out) if out else None
 
     @Slot()
-    def export_clip(self, out: Path | None = None) -> Path | None:
+    def export_clip(self, out: Path | None = None) -> BackgroundTask | None:
+        """Start writing the clip in the background; the task says when it is done (None: nothing to export)."""
         from vatp_core.export import export_clip
 
         video, span = self.window.player.path, self.clip_range()
@@ -47,13 +55,20 @@ class Exporter(QObject):
         out = out or self._save_name("Export clip", f"{video.stem}_{name}.mp4", "MP4 (*.mp4)")
         if out is None:
             return None
-        try:
-            clip = export_clip(video, first, last, out)
-        except (VATPError, OSError) as exc:
-            self.window.warn("Export failed", str(exc))
-            return None
-        self.window.show_status(f"{name}: frames {first}–{last} ({clip.codec}) written to {clip.path}")
-        return clip.path
+        task = run_with_progress(
+            self.window,
+            f"Exporting {name} (frames {first}–{last})…",
+            lambda progress, cancel: export_clip(video, first, last, out, progress=progress, cancel=cancel),
+            self.pool,
+        )
+        self.watch(task, lambda clip: f"{name}: frames {first}–{last} ({clip.codec}) written to {clip.path}")
+        return task
+
+    def watch(self, task: BackgroundTask, said: Callable[[Any], str]) -> None:
+        """Tell the outcome of a background export: ``said(result)`` in the status bar, a failure in a message box."""
+        task.done.connect(lambda clip: self.window.show_status(said(clip)))
+        task.failed.connect(lambda text: self.window.warn("Export failed", text))
+        task.cancelled.connect(lambda: self.window.show_status("Export cancelled; nothing was written."))
 
     @Slot()
     def export_frame(self, out: Path | None = None) -> Path | None:

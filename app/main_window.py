@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.comparison.side_by_side_requested.connect(self.open_side_by_side)
         self.library_tab.review_requested.connect(self.review_attempt)
         self.library_tab.compare_requested.connect(self.compare_attempts)
+        self.library_tab.side_by_side_requested.connect(self.open_side_by_side)
         self.library_tab.status.connect(self.show_status)
         self.empty_state.open_requested.connect(self.choose_video)
         self.empty_state.demo_requested.connect(self.open_demo)
@@ -99,10 +100,11 @@ class MainWindow(QMainWindow):
         geometry = self._window_state().value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        QTimer.singleShot(0, self.fill_athletes)  # the library opens after the window is up
+        # the library opens after the window is up (the window as context: a deleted window's call is dropped)
+        QTimer.singleShot(0, self, self.fill_athletes)
         if device_check:
             # After the window is up: import torch in the worker and say which device will score.
-            QTimer.singleShot(1500, self.score_jobs.check_device)
+            QTimer.singleShot(1500, self, self.score_jobs.check_device)
 
     @staticmethod
     def _window_state() -> QSettings:

@@ -60,8 +60,9 @@ class ReviewTab(QWidget):
         self.modes.addWidget(self.dual)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        # Shown whenever the result on screen carries a warning (unlike the training videos, μ off the range);
-        # it has no close button: a warning about a score is not dismissed while the score is shown.
+        # Shown whenever the result on screen carries a warning (unlike the training videos, μ off the range, a
+        # damaged video): the one place the window shows them, in the words the PDF and `vatp score` print.
+        # It has no close button: a warning about a score is not dismissed while the score is shown.
         self.ood_banner = QLabel("")
         self.ood_banner.setObjectName("oodBanner")
         self.ood_banner.setWordWrap(True)

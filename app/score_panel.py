@@ -1,5 +1,6 @@
 """The side panel of a scored routine: the score with its calibrated interval, the predicted distribution (the
-interval drawn on it), contribution bars, the pack."""
+interval drawn on it), contribution bars, the pack. The result's warnings (unlike the training videos, off the
+score range, a damaged video) are shown once, by the Review tab's banner above the player."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from vatp_core.charts import Chart, distribution_chart
+
+from .chart_view import plot_chart
 from .colors import NEGATIVE, POSITIVE
 
 
@@ -38,11 +42,6 @@ class ScorePanel(QWidget):
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet("color: #B35C00; font-weight: bold;")
         self.warning_label.hide()
-        self.damage_label = QLabel("")  # a damaged video: shown under the score, never hidden while it applies
-        self.damage_label.setObjectName("damageLabel")
-        self.damage_label.setWordWrap(True)
-        self.damage_label.setStyleSheet("color: #B00020; font-weight: bold;")
-        self.damage_label.hide()
 
         self.dist_plot = pg.PlotWidget(background=None)
         self.dist_plot.setMinimumHeight(140)
@@ -51,14 +50,7 @@ class ScorePanel(QWidget):
         self.dist_plot.setMouseEnabled(x=False, y=False)
         self.dist_plot.setTitle("Predicted score distribution")
         self.dist_plot.getAxis("left").setStyle(showValues=False)
-        self.dist_curve = self.dist_plot.plot(
-            [], [], pen=pg.mkPen("#1F77B4", width=2), fillLevel=0, brush=(31, 119, 180, 60)
-        )
-        self.mean_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#1F77B4", style=Qt.PenStyle.DashLine))
-        self.dist_plot.addItem(self.mean_line)
-        self.interval_region = pg.LinearRegionItem(movable=False, brush=(31, 119, 180, 45), pen=pg.mkPen("#1F77B4"))
-        self.interval_region.hide()
-        self.dist_plot.addItem(self.interval_region)
+        self.dist_chart: Chart | None = None  # what the plot shows: vatp_core.charts' chart, as the PDF draws it
 
         self.contrib_plot = pg.PlotWidget(background=None)
         self.contrib_plot.setMinimumHeight(160)
@@ -77,11 +69,17 @@ class ScorePanel(QWidget):
         layout.addWidget(self.score_label)
         layout.addWidget(self.interval_label)
         layout.addWidget(self.detail_label)
-        layout.addWidget(self.damage_label)
         layout.addWidget(self.dist_plot, 1)
         layout.addWidget(self.contrib_plot, 1)
         layout.addWidget(self.pack_label)
         layout.addWidget(self.warning_label)
+
+    def _draw_distribution(self, chart: Chart | None) -> None:
+        """The density, μ and the interval band (±σ when uncalibrated): the chart the PDF report draws."""
+        self.dist_chart = chart
+        self.dist_plot.clear()
+        if chart is not None:
+            plot_chart(self.dist_plot, chart)
 
     @Slot(object)
     def _on_contrib_clicked(self, event) -> None:
@@ -105,18 +103,13 @@ class ScorePanel(QWidget):
         if result is None:
             self.score_label.setText("–")
             self.interval_label.setText("")
-            self.interval_region.hide()
             self.detail_label.setText("Not scored yet. Choose a model pack and press Score.")
-            self.dist_curve.setData([], [])
+            self._draw_distribution(None)
             self.pack_label.setText("")
             self.warning_label.hide()
-            self.damage_label.hide()
             return
         self.score_label.setText(f"{result.mean:.1f}")
         self.interval_label.setText(result.interval_text())
-        damage = getattr(result, "damage", None)
-        self.damage_label.setText(f"⚠ {damage.message()}" if damage is not None and damage.any else "")
-        self.damage_label.setVisible(bool(self.damage_label.text()))
         lines = [f"model σ {result.std:.2f} (the paper's, not an interval)"]
         rng = result.pack.score_range
         if rng:
@@ -126,28 +119,7 @@ class ScorePanel(QWidget):
         lines.append(f"baseline {result.baseline_mean:.2f}")
         self.detail_label.setText(" · ".join(lines))
 
-        x = np.asarray(result.distribution.get("x", []), float)
-        pdf = np.asarray(result.distribution.get("pdf", []), float)
-        if len(x) > 1 and result.std > 0 and float(np.median(np.diff(x))) > result.std / 2:
-            # The stored grid is too coarse for a sharp prediction: draw the same Gaussian N(μ, σ²) finely.
-            x = np.linspace(result.mean - 5 * result.std, result.mean + 5 * result.std, 201)
-            pdf = np.exp(-0.5 * ((x - result.mean) / result.std) ** 2) / (result.std * np.sqrt(2 * np.pi))
-        self.dist_curve.setData(x, pdf)
-        self.mean_line.setValue(result.mean)
-        if result.calibrated:
-            self.interval_region.setRegion((float(result.interval["low"]), float(result.interval["high"])))
-            self.interval_region.show()
-        else:
-            self.interval_region.hide()
-        if len(x):
-            # Zoom on the distribution itself (±4σ, at least 10 % of the score range) and the interval.
-            lo, hi = float(x.min()), float(x.max())
-            half = max(4 * float(result.std), 0.05 * (hi - lo))
-            x0, x1 = max(lo, result.mean - half), min(hi, result.mean + half)
-            if result.calibrated:
-                x0, x1 = min(x0, float(result.interval["low"])), max(x1, float(result.interval["high"]))
-            self.dist_plot.setXRange(x0, x1, padding=0.02)
-            self.dist_plot.setYRange(0, float(pdf.max()) * 1.05 if len(pdf) and pdf.max() > 0 else 1, padding=0)
+        self._draw_distribution(distribution_chart(result))
 
         names = list(result.subaction_names)
         values = np.asarray(result.contributions, float)

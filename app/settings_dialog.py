@@ -42,6 +42,18 @@ def pack_choices() -> list[tuple[str, str]]:
     return choices
 
 
+def missing_default_pack() -> str:
+    """The configured default pack when it is set but neither installed (and usable) nor an existing path, else ""."""
+    from pathlib import Path
+
+    from vatp_core.settings import load_settings
+
+    name = load_settings().default_pack
+    if not name or name == "demo" or Path(name).expanduser().exists():
+        return ""
+    return "" if name in {value for value, _ in pack_choices()} else name
+
+
 class SettingsDialog(QDialog):
     def __init__(
         self, settings: Settings, parent: QWidget | None = None, reserved: dict[str, str] | None = None

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from vatp_core.errors import VATPError
 
+from .background import BackgroundTask, run_with_progress
 from .dual_player import Attempt
 from .opening import VIDEO_FILTER
 
@@ -86,21 +87,27 @@ class SideBySide(QObject):
             self.open(first, second)
 
     @Slot()
-    def export_view(self) -> Path | None:
-        """The side-by-side view over A's current sub-action (or A's loop, or all of A) as one MP4."""
+    def export_view(self, out: str | Path | None = None) -> BackgroundTask | None:
+        """The side-by-side view over A's current sub-action (or A's loop, or all of A) as one MP4, written in
+        the background with progress and Cancel (None: nothing to export)."""
         from vatp_core.export import export_side_by_side
 
         dual = self.window.review.dual
         if not dual.is_open:
             return None
         frames = dual.export_range()
-        out, _ = QFileDialog.getSaveFileName(self.window, "Export side by side", "side_by_side.mp4", "MP4 (*.mp4)")
+        if out is None:
+            out, _ = QFileDialog.getSaveFileName(self.window, "Export side by side", "side_by_side.mp4", "MP4 (*.mp4)")
         if not out:
             return None
-        try:
-            clip = export_side_by_side(dual.a.attempt.video, dual.b.attempt.video, frames, dual.sync.b_for, Path(out))
-        except (VATPError, OSError) as exc:
-            self.window.warn("Export failed", str(exc))
-            return None
-        self.window.show_status(f"Side-by-side clip ({clip.n_frames} frames, {clip.codec}) written to {clip.path}")
-        return clip.path
+        a, b, b_for, target = dual.a.attempt.video, dual.b.attempt.video, dual.sync.b_for, Path(out)
+        task = run_with_progress(
+            self.window,
+            f"Exporting side by side ({len(frames)} frames)…",
+            lambda progress, cancel: export_side_by_side(a, b, frames, b_for, target, progress=progress, cancel=cancel),
+            self.window.exporter.pool,
+        )
+        self.window.exporter.watch(
+            task, lambda clip: f"Side-by-side clip ({clip.n_frames} frames, {clip.codec}) written to {clip.path}"
+        )
+        return task

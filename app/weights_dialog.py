@@ -19,7 +19,7 @@ class WeightsChoice:
 
 def known_weights_for(exc: BaseException):
     """The KnownWeights entry the error is about (by file name), or None."""
-    from vatp_core.features.weights import KNOWN_WEIGHTS
+    from vatp_core.features.known_weights import KNOWN_WEIGHTS
 
     filename = getattr(exc, "filename", None)
     return next((k for k in KNOWN_WEIGHTS.values() if filename and k.filename == filename), None)

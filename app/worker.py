@@ -87,7 +87,7 @@ class Job:
 
     The callbacks (optional) are bound methods of GUI-thread QObjects, called in the GUI thread:
     ``on_done(result)``, ``on_failed(job)`` (``job.error`` is the message, ``job.exception`` the error),
-    ``on_cancelled(job)``.
+    ``on_cancelled(job)``, ``on_post(data)`` for each ``ctx.post(data)`` of the running job.
     """
 
     id: int = field(default_factory=lambda: next(_job_ids))
@@ -99,6 +99,7 @@ class Job:
     on_done: Callable[[Any], None] | None = None
     on_failed: Callable[[Job], None] | None = None
     on_cancelled: Callable[[Job], None] | None = None
+    on_post: Callable[[Any], None] | None = None  # what the job posts while it runs (``ctx.post(data)``)
 
     def run(self, ctx: JobContext) -> Any:  # overridden
         raise TypeError(f"{type(self).__name__} does not define run()")
@@ -161,6 +162,7 @@ class InferenceWorker(QObject):
     """Lives in the worker thread; runs one job per `run_job` call and reports through signals."""
 
     progress = Signal(str, int, int)
+    posted = Signal(object, object)  # the Job, what it posted
     job_ended = Signal(object)  # the Job, with status/result/error set
 
     MAX_SCORERS = 2
@@ -186,7 +188,12 @@ class InferenceWorker(QObject):
     def run_job(self, job: Job) -> None:
         job.status = "running"
         self._report.reset()
-        ctx = JobContext(progress=self._report, cancel=self._cancel_requested, scorer=self.scorer)
+        ctx = JobContext(
+            progress=self._report,
+            cancel=self._cancel_requested,
+            scorer=self.scorer,
+            post=lambda data: self.posted.emit(job, data),
+        )
         try:
             if self.cancel_event.is_set():
                 raise Cancelled()
@@ -243,18 +250,20 @@ class InferenceService(QObject):
         self.worker.moveToThread(self._thread)
         self._dispatch.connect(self.worker.run_job)
         self.worker.progress.connect(self._on_progress)
+        self.worker.posted.connect(self._on_posted)
         self.worker.job_ended.connect(self._on_job_ended)
         self.link: ProcessLink | None = None
         if self.mode == "process":
             self.link = ProcessLink(spec, parent=self)
             self.link.progress.connect(self._on_progress)
+            self.link.posted.connect(self._on_posted)
             self.link.job_ended.connect(self._on_job_ended)
             self.link.start()  # it imports torch only at its first job, off the GUI's interpreter
 
     # --- public API --------------------------------------------------------------------------
     def submit(self, job: Job) -> Job:
         """Queue a job; it runs after the ones before it. Its callbacks must be GUI-thread QObject methods."""
-        for name in ("on_done", "on_failed", "on_cancelled"):
+        for name in ("on_done", "on_failed", "on_cancelled", "on_post"):
             _check_callback(name, getattr(job, name), self.thread())
         self._queue.append(job)
         self._next()
@@ -284,8 +293,10 @@ class InferenceService(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_failed: Callable[[Job], None] | None = None,
         on_cancelled: Callable[[Job], None] | None = None,
+        on_post: Callable[[Any], None] | None = None,
     ) -> CallJob:
-        """Run ``fn(ctx)``; ``process``: in the worker process (``fn`` a module-level function of a Qt-free module)."""
+        """Run ``fn(ctx)``; ``process``: in the worker process (``fn`` a module-level function of a Qt-free module,
+        or a functools.partial of one with picklable arguments)."""
         job = CallJob(
             fn=fn,
             uses_torch=uses_torch,
@@ -293,6 +304,7 @@ class InferenceService(QObject):
             on_done=on_done,
             on_failed=on_failed,
             on_cancelled=on_cancelled,
+            on_post=on_post,
         )
         return self.submit(job)  # type: ignore[return-value]
 
@@ -351,6 +363,13 @@ class InferenceService(QObject):
     def _on_progress(self, stage: str, done: int, total: int) -> None:
         self.progress.emit(stage, done, total)
 
+    @Slot(object, object)
+    def _on_posted(self, job: Job, data: Any) -> None:
+        # posts and the job's end arrive in order, so a post of the current job is never late (its status may
+        # already say done in the thread worker, which sets it before the end is delivered here)
+        if job is self.current and job.on_post is not None:
+            _call_if_alive(job.on_post, data)
+
     @Slot(object)
     def _on_job_ended(self, job: Job) -> None:
         if job is not self.current:
@@ -382,8 +401,12 @@ def _deliver(job: Job) -> None:
         fn, arg = job.on_cancelled, job
     else:
         return
-    if fn is None:
-        return
+    if fn is not None:
+        _call_if_alive(fn, arg)
+
+
+def _call_if_alive(fn: Callable[[Any], None], arg: Any) -> None:
+    """``fn(arg)`` unless fn's QObject was deleted meanwhile."""
     owner = getattr(fn, "__self__", None)
     if isinstance(owner, QObject) and not shiboken6.isValid(owner):
         return

@@ -45,13 +45,19 @@ def load_factory(spec: str | None) -> ScorerFactory:
     return getattr(importlib.import_module(module), name)
 
 
+def _nowhere(data: Any) -> None:
+    """Where a job's posts go when nobody listens."""
+
+
 @dataclass
 class JobContext:
-    """What a running job may use: progress and cancel callbacks and the worker's loaded scorers."""
+    """What a running job may use: progress and cancel callbacks, the worker's loaded scorers, and ``post``,
+    which hands plain data (e.g. a batch's rows) to the job's ``on_post`` in the GUI thread while it runs."""
 
     progress: Callable[[str, int, int], None]
     cancel: Callable[[], bool]
     scorer: Callable[[str | None, str], Any]
+    post: Callable[[Any], None] = _nowhere
 
 
 def close_scorer(scorer: Any) -> None:
@@ -177,7 +183,8 @@ def child_main(conn: Any, cancel_event: Any, factory_spec: str | None) -> None:
     """The worker process's loop: one job at a time from ``conn``; progress and the outcome go back on it.
 
     Messages in: ("job", id, payload, uses_torch), ("forget",), ("stop",). Out: ("progress", id, stage, done,
-    total), ("done", id, kind, value), ("failed", id, message, class names, attributes), ("cancelled", id).
+    total), ("post", id, data), ("done", id, kind, value), ("failed", id, message, class names, attributes),
+    ("cancelled", id).
     """
     factory = load_factory(factory_spec)
     scorers = ScorerCache(factory)
@@ -193,7 +200,12 @@ def child_main(conn: Any, cancel_event: Any, factory_spec: str | None) -> None:
             continue
         _, job_id, payload, uses_torch = message
         throttle = ProgressThrottle(lambda s, d, t, job_id=job_id: conn.send(("progress", job_id, s, d, t)))
-        ctx = JobContext(progress=throttle, cancel=cancel_event.is_set, scorer=scorers.get)
+        ctx = JobContext(
+            progress=throttle,
+            cancel=cancel_event.is_set,
+            scorer=scorers.get,
+            post=lambda data, job_id=job_id: conn.send(("post", job_id, data)),
+        )
         try:
             if cancel_event.is_set():
                 raise Cancelled()

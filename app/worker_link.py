@@ -1,8 +1,10 @@
 """The GUI side of the worker process: starts it (spawn), sends it jobs, reads its replies without blocking.
 
 The process (`app.worker_child.child_main`) owns torch and the model, so importing torch and loading a pack
-never hold the GUI's interpreter lock. Replies arrive as plain data on a pipe watched by a QSocketNotifier
-in the GUI thread. Cancel is cooperative first (a shared event the job polls between clips); a job still
+never hold the GUI's interpreter lock. Replies arrive as plain data on a pipe, read either by a
+QSocketNotifier in the GUI thread (POSIX: the pipe is a socket) or by a small reader thread that hands each
+message to the GUI thread through a queued signal (Windows, where a pipe handle cannot be watched by a
+QSocketNotifier; ``VATP_PIPE_READER=thread`` or ``reader="thread"`` selects it anywhere). Cancel is cooperative first (a shared event the job polls between clips); a job still
 running ``CANCEL_GRACE_S`` later — e.g. inside the model load, which cannot poll — is ended by killing the
 process, so Cancel takes effect within a second at every stage; the next job starts a fresh process. A
 process that dies on its own (out of memory, a CUDA crash) fails its job with one line and is likewise
@@ -13,10 +15,13 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
+import sys
+import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal, Slot
 
 from vatp_core.errors import VATPError
 from vatp_core.result import ScoreResult
@@ -26,6 +31,35 @@ from .worker_child import child_main
 log = logging.getLogger(__name__)
 
 CANCEL_GRACE_S = 0.4
+READERS = ("notifier", "thread")
+
+
+def default_reader() -> str:
+    """How replies are read: a reader thread on Windows, the socket notifier elsewhere; VATP_PIPE_READER overrides."""
+    chosen = os.environ.get("VATP_PIPE_READER", "").strip().lower()
+    if chosen in READERS:
+        return chosen
+    return "thread" if sys.platform == "win32" else "notifier"
+
+
+def _read_pipe(conn: Any, generation: int, arrived: Any) -> None:
+    """The reader thread: every message of one process's pipe to ``arrived`` (queued), then None at its end.
+
+    It alone closes this connection (closing it from the GUI thread while recv() waits on it could leave the
+    thread reading a reused descriptor); it ends when the process exits or is killed.
+    """
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                arrived.emit(generation, None)
+                return
+            arrived.emit(generation, message)
+    except RuntimeError:  # the link was deleted (the app is closing): nobody is listening
+        pass
+    finally:
+        conn.close()
 
 
 class RemoteError(VATPError):
@@ -55,11 +89,19 @@ class ProcessLink(QObject):
     """One worker process at a time and the job it runs; ``job_ended(job)`` when that job has an outcome."""
 
     progress = Signal(str, int, int)
+    posted = Signal(object, object)  # the job, what it posted
     job_ended = Signal(object)
+    _arrived = Signal(int, object)  # from the reader thread: (process generation, message or None at the end)
 
-    def __init__(self, factory_spec: str | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self, factory_spec: str | None = None, parent: QObject | None = None, reader: str | None = None
+    ) -> None:
         super().__init__(parent)
         self.factory_spec = factory_spec
+        self.reader = reader or default_reader()
+        if self.reader not in READERS:
+            raise ValueError(f"reader must be one of {READERS}, not {self.reader!r}")
+        self._arrived.connect(self._on_arrived, Qt.ConnectionType.QueuedConnection)
         self._mp = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
         self.process: Any = None
         self._conn: Any = None
@@ -95,8 +137,13 @@ class ProcessLink(QObject):
         process.start()
         child_conn.close()
         self.process, self._conn = process, parent_conn
-        self._notifier = QSocketNotifier(parent_conn.fileno(), QSocketNotifier.Type.Read, self)
-        self._notifier.activated.connect(self._read)
+        if self.reader == "thread":
+            threading.Thread(
+                target=_read_pipe, args=(parent_conn, self._starts, self._arrived), name="vatp-worker-pipe", daemon=True
+            ).start()
+        else:
+            self._notifier = QSocketNotifier(parent_conn.fileno(), QSocketNotifier.Type.Read, self)
+            self._notifier.activated.connect(self._read)
 
     def _teardown(self, kill: bool = False, wait_s: float = 0.0) -> int | None:
         """Stop watching the pipe and (with ``kill``) end the process without waiting; its exit code if known.
@@ -108,7 +155,8 @@ class ProcessLink(QObject):
             self._notifier.deleteLater()
             self._notifier = None
         if self._conn is not None:
-            self._conn.close()
+            if self.reader == "notifier":  # the reader thread closes its own connection when the process ends
+                self._conn.close()
             self._conn = None
         code = None
         if self.process is not None:
@@ -189,6 +237,15 @@ class ProcessLink(QObject):
         self._send_pending()
 
     # --- replies (GUI thread) --------------------------------------------------------------------
+    @Slot(int, object)
+    def _on_arrived(self, generation: int, message: Any) -> None:
+        if generation != self._starts or self._conn is None:  # from a process already torn down
+            return
+        if message is None:
+            self._crashed()
+        else:
+            self._handle(message)
+
     @Slot()
     def _read(self) -> None:
         conn = self._conn
@@ -205,7 +262,7 @@ class ProcessLink(QObject):
     def _handle(self, message: tuple) -> None:
         kind, job_id = message[0], message[1]
         if job_id == self._draining:
-            if kind != "progress":  # the cancelled job has stopped: its outcome is dropped
+            if kind not in ("progress", "post"):  # the cancelled job has stopped: its outcome is dropped
                 self._grace.stop()
                 self._draining = None
                 self._send_pending()
@@ -215,6 +272,8 @@ class ProcessLink(QObject):
             return
         if kind == "progress":
             self.progress.emit(message[2], message[3], message[4])
+        elif kind == "post":
+            self.posted.emit(job, message[2])
         elif kind == "done":
             value_kind, value = message[2], message[3]
             try:

@@ -11,6 +11,7 @@ parameters, so it works on a bare GPU machine from a checkout. In one process it
     python benchmarks/time_to_score.py --backbone swin3d_b --device cuda --precision bf16
     python benchmarks/time_to_score.py --seconds 30 --json out.json
     python benchmarks/time_to_score.py --seconds 60 --memory        # peak RSS, 1/3 of the length vs all of it
+    python benchmarks/time_to_score.py --seconds 60 --scaling       # decode fps with N = 1..cores threads
 
 Backbones other than tiny get a pack made here with random weights (speed does not depend on them).
 """
@@ -83,8 +84,8 @@ def bench_pack(folder: Path, backbone: str) -> Path:
     return path
 
 
-def decode_only(video: Path, scorer, precision_free: bool = True) -> tuple[float, int, str]:
-    """Seconds and frames to decode + resize every clip as the pipeline does (no model); the decode plan."""
+def decode_only(video: Path, scorer) -> tuple[float, float, int, str]:
+    """Wall and CPU seconds and frames to decode + resize every clip as the pipeline does (no model); the plan."""
     from vatp_core.features.pipeline import _leave_a_core_for_decoding
     from vatp_core.features.preprocess import PREPROCESS_GDLT, preprocessing_for
     from vatp_core.video import DecodeOptions, iter_clips, open_video
@@ -93,7 +94,7 @@ def decode_only(video: Path, scorer, precision_free: bool = True) -> tuple[float
     on_device = scorer.device.type == "cuda" and prep.version == PREPROCESS_GDLT
     with open_video(video, prefetch=False) as reader, _leave_a_core_for_decoding(scorer.device):
         ranges = scorer.protocol.clip_ranges(len(reader))
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         n = 0
         for _ in iter_clips(
             reader,
@@ -103,10 +104,10 @@ def decode_only(video: Path, scorer, precision_free: bool = True) -> tuple[float
             decode=DecodeOptions(),
         ):
             n += 1
-        seconds = time.perf_counter() - t
+        seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
         plan = reader.last_plan.describe() if reader.last_plan else ""
     assert n == len(ranges)
-    return seconds, ranges[-1][1] - ranges[0][0] + 1, plan
+    return seconds, cpu, ranges[-1][1] - ranges[0][0] + 1, plan
 
 
 def precision_difference(video: Path, scorer, precision: str) -> dict | None:
@@ -150,12 +151,12 @@ def run(args) -> dict:
     load_s = time.perf_counter() - t
     video.read_bytes()  # the file in the OS cache for both measurements
 
-    dec_s, frames, plan = decode_only(video, scorer)
-    t = time.perf_counter()
+    dec_s, dec_cpu, frames, plan = decode_only(video, scorer)
+    t, cpu = time.perf_counter(), time.process_time()
     result = scorer.score(video, use_cache=False)
     if dev.type == "cuda":
         torch.cuda.synchronize()
-    full_s = time.perf_counter() - t
+    full_s, full_cpu = time.perf_counter() - t, time.process_time() - cpu
     tm = result.timings
     out = {
         "machine": f"{os.cpu_count()} CPU cores, {device_label(dev)}",
@@ -173,6 +174,10 @@ def run(args) -> dict:
         "decode_only_fps": frames / dec_s,
         "score_fps": frames / full_s,
         "ratio": dec_s / full_s,
+        "decode_only_cpu_s": dec_cpu,
+        "score_cpu_s": full_cpu,
+        "cpu_ratio": dec_cpu / full_cpu,
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "stages": {
             "index": tm.get("index", 0.0),
             "features (wall)": tm.get("features", 0.0),
@@ -211,6 +216,22 @@ def _child(args) -> None:
             print(float(line.split()[1]) / 1024)
 
 
+def print_scaling(args) -> int:
+    """Decode + model-input resize of the routine with N threads in all, as benchmarks/video.py measures it."""
+    from benchmarks.video import MODEL_INPUT, decode_scaling
+
+    video = routine_video(cache_dir(args.workdir), args.seconds, args.gop, args.bframes)
+    scaling = decode_scaling(video, MODEL_INPUT)
+    print(f"{video.name}, {os.cpu_count()} CPU cores: decode + resize with N threads in all (fps, and ÷ N = 1):")
+    for key, label in (("frame_threads", "one decoder, N frame threads"), ("range_workers", "N range decoders")):
+        row = scaling[key]
+        cells = "  ".join(f"N={n + 1}: {v:6.1f} ({v / row[0]:.2f}x)" for n, v in enumerate(row))
+        print(f"  {label:<30} {cells}")
+    if args.json:
+        args.json.write_text(json.dumps(scaling, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--backbone", default="tiny", help="tiny (the demo pack) or swin3d_t/s/b, i3d (random pack)")
@@ -221,12 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bframes", type=int, default=2)
     p.add_argument("--workdir", default=None, help="cache folder for videos and packs (~/.cache/vatp-bench)")
     p.add_argument("--memory", action="store_true", help="also compare peak RSS at 1/3 and the full length")
+    p.add_argument("--scaling", action="store_true", help="only decode fps with N = 1..cores threads / range decoders")
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
     p.add_argument("--_child", type=float, default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args._child is not None:
         _child(args)
         return 0
+    if args.scaling:
+        return print_scaling(args)
     r = run(args)
     print(f"machine: {r['machine']}; torch threads {r['torch_threads']}; decoding: {r['decode_plan']}")
     print(f"video: {r['video']['frames']} frames 1920x1080 H.264 25 fps, GOP {args.gop}, {args.bframes} B-frames")
@@ -237,6 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"decode-only  {r['decode_only_s']:7.2f} s  {r['decode_only_fps']:7.1f} frames/s")
     print(f"Scorer.score {r['score_s']:7.2f} s  {r['score_fps']:7.1f} frames/s   (uncached)")
     print(f"full / decode-only throughput: {r['ratio']:.3f} (target >= 0.9 on the CPU with tiny)")
+    print(
+        f"by CPU time (all threads; what other processes' load barely changes): decode-only "
+        f"{r['decode_only_cpu_s']:.1f} s, Scorer.score {r['score_cpu_s']:.1f} s, ratio {r['cpu_ratio']:.3f}"
+        + (f"; load average {r['load_average']:.1f}" if r["load_average"] is not None else "")
+    )
     for name, v in r["stages"].items():
         print(f"  {name:<30} {v:7.3f} s")
     d = r["precision_vs_fp32"]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the one-folder bundle (unless --no-build) and check the frozen app: it scores the demo headless and
-# shows its window offscreen, twice, each within 3 s. Prints the build time and the bundle size.
+# Build the one-folder bundle (unless --no-build) and check the frozen app: it scores the demo headless,
+# the bundled `vatp` command line scores it too, and the window shows offscreen, twice, each within 3 s.
+# Prints the build time and the bundle size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${1:-}" = "--no-build" ] || bash packaging/build.sh
@@ -11,7 +12,16 @@ echo "bundle size: $(du -sh dist/VATPStudio | cut -f1)"
 
 out=$("$app" --headless --demo 2>&1) || { echo "$out"; echo "headless scoring failed" >&2; exit 1; }
 echo "$out"
-echo "$out" | grep -Eq "[0-9]+\.[0-9]+ ± [0-9]+\.[0-9]+" || { echo "no score printed" >&2; exit 1; }
+echo "$out" | grep -Eq "demo_routine.mp4: [0-9]+\.[0-9]+" || { echo "no score printed" >&2; exit 1; }
+
+cli=dist/VATPStudio/vatp
+[ -x "$cli" ] || { echo "no command line at $cli" >&2; exit 1; }
+demo=$(mktemp -d)/demo_routine.mp4
+cp resources/demo/demo_routine.mp4 "$demo"
+out=$("$cli" score "$demo" --no-library 2>&1) || { echo "$out"; echo "vatp score failed" >&2; exit 1; }
+echo "$out"
+echo "$out" | grep -Eq "demo_routine.mp4: [0-9]+\.[0-9]+" || { echo "vatp score printed no score" >&2; exit 1; }
+"$cli" report --help >/dev/null || { echo "vatp report (the app's Qt-backed command) is missing" >&2; exit 1; }
 
 for run in 1 2 3; do
   line=$("$app" --exit-after-show 2>/dev/null | grep "window shown after")

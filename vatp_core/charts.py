@@ -206,7 +206,8 @@ def distribution_chart(result: Any) -> Chart:
         ys = dens[: len(left)] + ys + dens[len(left) :]
     top = max(ys) * 1.12 or 1.0
     color = palette.attempt_color(0)
-    band = [(x, y if y > top * 0.02 else top * 0.02) for x, y in zip(xs, ys) if b_lo <= x <= b_hi]
+    floor = top * 0.15  # a sharp density is ~0 over most of a calibrated interval: the band stays visible
+    band = [(x, max(y, floor)) for x, y in zip(xs, ys) if b_lo <= x <= b_hi]
     return Chart(
         "Predicted score distribution",
         Axis.numeric(min(xs), max(xs), "predicted score"),

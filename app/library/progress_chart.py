@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from vatp_core.charts import progress_charts
 from vatp_core.library import Library, ProgressSeries, progress
 
-from ..comparison_tab import plot_chart
+from ..chart_view import plot_chart
 
 
 def _epoch(iso: str) -> float:

@@ -43,6 +43,7 @@ from .table_model import AttemptTableModel
 class LibraryTab(LibraryActions, QWidget):
     review_requested = Signal(object)  # a ScoreResult to show in the Review tab
     compare_requested = Signal(list)  # two ScoreResults to compare
+    side_by_side_requested = Signal(object, object)  # two ScoreResults to watch in the dual player
     status = Signal(str)
 
     def __init__(self, path: str | os.PathLike | None = None, parent: QWidget | None = None) -> None:
@@ -84,6 +85,8 @@ class LibraryTab(LibraryActions, QWidget):
         self.rebuild_button.hide()
         self.review_button = self._button("Open in Review", self.open_selected)
         self.compare_button = self._button("Compare the two selected", self.compare_selected)
+        self.watch_button = self._button("Watch side by side", self.watch_selected)
+        self.watch_button.setToolTip("Play the two selected attempts side by side, synced by sub-action")
         self.edit_button = self._button("Edit…", self.edit_selected)
         self.import_button = self._button("Import folder…", self.choose_import)
         self.csv_button = self._button("Export CSV…", self.choose_export_csv)
@@ -91,7 +94,7 @@ class LibraryTab(LibraryActions, QWidget):
         self.delete_button = self._button("Delete athlete…", self.delete_athlete)
 
         buttons = QHBoxLayout()
-        for b in (self.review_button, self.compare_button, self.edit_button):
+        for b in (self.review_button, self.compare_button, self.watch_button, self.edit_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.count_label)
@@ -199,8 +202,8 @@ class LibraryTab(LibraryActions, QWidget):
         if not self._fitted and self.model.rows:
             self.table.resizeColumnsToContents()
             self._fitted = True
-        # the table shows first; the chart (thousands of points) is drawn right after it
-        QTimer.singleShot(0, self._reload_chart)
+        # the table shows first; the chart (thousands of points) is drawn right after it (not if the tab is gone)
+        QTimer.singleShot(0, self, self._reload_chart)
 
     @Slot()
     def _reload_chart(self) -> None:
@@ -272,6 +275,7 @@ class LibraryTab(LibraryActions, QWidget):
         self.review_button.setEnabled(n == 1)
         self.edit_button.setEnabled(n == 1)
         self.compare_button.setEnabled(n == 2)
+        self.watch_button.setEnabled(n == 2)
         athlete = self._selected_athlete()
         self.athlete_export_button.setEnabled(bool(athlete))
         self.delete_button.setEnabled(bool(athlete))
@@ -308,9 +312,24 @@ class LibraryTab(LibraryActions, QWidget):
 
     @Slot()
     def compare_selected(self) -> None:
+        pair = self._selected_pair()
+        if pair is not None:
+            self.compare_requested.emit(pair)
+
+    @Slot()
+    def watch_selected(self) -> None:
+        """The two selected attempts in the dual player at once (no detour through the Compare tab)."""
+        pair = self._selected_pair()
+        if pair is not None:
+            self.side_by_side_requested.emit(*pair)
+
+    def _selected_pair(self) -> list | None:
+        """The two selected attempts' results (table order), or None with a message when one cannot be read."""
         ids = self.selected_ids()
-        if len(ids) == 2 and self.library is not None:
-            try:
-                self.compare_requested.emit([self._result_with_video(i) for i in ids])
-            except LibraryError as exc:
-                QMessageBox.warning(self, "Library", str(exc))
+        if len(ids) != 2 or self.library is None:
+            return None
+        try:
+            return [self._result_with_video(i) for i in ids]
+        except LibraryError as exc:
+            QMessageBox.warning(self, "Library", str(exc))
+            return None

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from vatp_core.features import weights as wm
+from vatp_core.features import checkpoints
 
 
 def test_random_bytes_pth_never_suggests_weights_only_false(tmp_path):
     """torch's message tells the user to re-run with weights_only=False (running the file's code) in colour."""
     path = tmp_path / "random.pth"
     path.write_bytes(bytes([0x80, 0x02]) + bytes(range(175, 256)) * 60)  # fixed bytes: a pickle with bad opcodes
-    with pytest.raises(wm.WeightsVerificationError) as err:
-        wm.read_state_file(path)
+    with pytest.raises(checkpoints.WeightsVerificationError) as err:
+        checkpoints.read_state_file(path)
     message = str(err.value)
     assert "weights_only" not in message and "\x1b[" not in message and "\n" not in message
     assert message.startswith("Refusing random.pth: ") and message.endswith("never code).")

@@ -90,17 +90,25 @@ def test_a_lone_corrupt_json_is_a_message(window, tmp_path, messages):  # noqa: 
     assert "not a readable score result" in messages[-1]
 
 
-def test_damage_is_visible_in_the_score_panel(window, routine_video):  # noqa: F811
+def test_damage_is_shown_once_in_the_window(window, routine_video):  # noqa: F811
+    """The banner above the player owns the damage warning (with the OOD and range ones); nothing repeats it."""
+    from PySide6.QtWidgets import QLabel
+
     from tests.app.conftest import make_result
     from vatp_core.result import VideoDamage
 
     r = make_result(routine_video)
     r.damage = VideoDamage.from_frames([10, 11, 12], truncated=True)
+    r.ood = {"flag": True, "distance": 80.0, "percentile": 100.0, "reason": ""}
+    window.show()
+    assert window.open_video(routine_video)
     window.show_result(r)
-    from PySide6.QtWidgets import QLabel
-
-    label = window.findChild(QLabel, "damageLabel")
-    assert label is not None and not label.isHidden()
-    assert "3 damaged frame(s)" in label.text() and "truncated" in label.text()
+    banner = window.findChild(QLabel, "oodBanner")
+    assert banner is not None and banner.isVisible()
+    assert "3 damaged frame(s)" in banner.text() and "truncated" in banner.text()
+    assert banner.text().count(r.damage.message()) == 1 and "unlike the videos" in banner.text()
+    showing = [w for w in window.findChildren(QLabel) if w.isVisible() and "damaged frame" in w.text()]
+    assert showing == [banner]
     window.show_result(make_result(routine_video))
-    assert label.isHidden()
+    assert not banner.isVisible()
+    assert not [w for w in window.findChildren(QLabel) if w.isVisible() and "damaged frame" in w.text()]

@@ -51,7 +51,7 @@ def test_batch_dialog_scores_folder_with_live_rows_and_reports(qtbot, make_dialo
     labels.write_text("file,score\nroutine_0.mp4,1.5\nroutine_1.mp4,2.0\n")
     dlg = make_dialog(FakeScorer())
     live = []
-    dlg._bridge.row.connect(lambda row: live.append(row.file))
+    dlg.row_added.connect(lambda row: live.append(row.file))
     dlg.folder_edit.setText(str(folder))
     dlg.labels_edit.setText(str(labels))
     dlg.reports_check.setChecked(True)
@@ -130,31 +130,3 @@ def test_batch_dialog_reports_a_pack_that_fails_to_load(qtbot, tmp_path):
     qtbot.waitUntil(lambda: not dlg.running, timeout=60_000)
     assert "nonexistent-pack" in dlg.summary_label.text() and dlg.error
     dlg.close()
-
-
-def test_batch_dialog_with_the_real_scorer_on_the_worker(qtbot, tmp_path):
-    """The real pipeline inside the worker's inference_mode, with the prefetch thread extracting features."""
-    from app.batch_dialog import BatchDialog
-    from app.worker import InferenceService
-    from tests.core.test_pipeline import build_pack
-
-    pack = build_pack(tmp_path / "pack")
-    folder = tmp_path / "videos"
-    folder.mkdir()
-    for k in range(2):
-        make_test_video(folder / f"v{k}.mp4", 48 + 16 * k, size=(96, 72))
-    service = InferenceService()
-    try:
-        dlg = BatchDialog(None, worker=service)
-        qtbot.addWidget(dlg)
-        dlg.folder_edit.setText(str(folder))
-        dlg.pack_combo.setEditText(str(pack))
-        dlg.device_combo.setCurrentText("cpu")
-        assert dlg.start()
-        qtbot.waitUntil(lambda: not dlg.running, timeout=120_000)
-        assert dlg.error == "" and dlg.summary is not None, dlg.summary_label.text()
-        rows = _table(dlg)
-        assert [rows[f"v{k}.mp4"][1] for k in range(2)] == ["ok", "ok"], rows
-        assert all(r.pack == "pipeline-test-vatp" for r in dlg.summary.rows)
-    finally:
-        service.shutdown()

@@ -110,3 +110,16 @@ def test_watch_side_by_side_from_compare_and_an_unscored_pair(qtbot, window, rou
     assert window.review.dual.sync.mode == "offset"
     assert not window.open_side_by_side(routine_video, video_b.with_name("missing.mp4"))
     assert N_FRAMES == window.review.dual.a.player.n_frames
+
+
+def test_the_side_by_side_export_runs_in_the_background(qtbot, window, routine_video, video_b, tmp_path):
+    dual = open_dual(qtbot, window, routine_video, video_b)
+    dual.seek(30)  # inside A's second sub-action (24–47)
+    wait_both(qtbot, dual, 30, dual.sync.b_for(30))
+    task = window.side_by_side.export_view(out=tmp_path / "sbs.mp4")
+    with qtbot.waitSignal(task.done, timeout=60_000) as done:
+        pass
+    clip = done.args[0]
+    frames = dual.export_range()
+    assert clip.n_frames == len(frames) and clip.path.is_file()
+    qtbot.waitUntil(lambda: "Side-by-side clip" in window.statusBar().currentMessage(), timeout=5000)

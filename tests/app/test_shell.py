@@ -172,3 +172,14 @@ def test_about_box_does_not_import_torch_on_the_gui_thread():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True", "True"]
+
+
+def test_a_window_deleted_before_its_deferred_start_runs_leaves_nothing_behind(qtbot):
+    """The deferred library opening and device check die with their window (they once ran on a deleted one)."""
+    import shiboken6
+    from PySide6.QtWidgets import QApplication
+
+    window = MainWindow(device_check=True)
+    shiboken6.delete(window)
+    QApplication.processEvents()  # a pending call on the deleted window would raise here (pytest-qt fails on it)
+    QApplication.processEvents()

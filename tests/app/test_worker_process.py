@@ -12,12 +12,15 @@ from vatp_core.result import ScoreResult
 FAKES = "tests.app.worker_fakes"
 
 
-@pytest.fixture
-def make_service(qtbot):
+@pytest.fixture(params=["notifier", "thread"])
+def make_service(qtbot, request, monkeypatch):
+    """Services whose replies are read by the socket notifier, or by the reader thread (Windows' way)."""
+    monkeypatch.setenv("VATP_PIPE_READER", request.param)
     made = []
 
     def make(factory: str | None, mode: str = "process") -> InferenceService:
         svc = InferenceService(scorer_factory=f"{FAKES}:{factory}" if factory else None, mode=mode)
+        assert svc.link is None or svc.link.reader == request.param
         made.append(svc)
         return svc
 

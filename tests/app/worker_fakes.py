@@ -40,9 +40,22 @@ class CrashingScorer(SlowFakeScorer):
         if str(video).endswith("crash.mp4"):
             os.kill(os.getpid(), signal.SIGKILL)
         if str(video).endswith("noweights.mp4"):
-            from vatp_core.features.weights import MissingWeightsError
+            from vatp_core.features.checkpoints import MissingWeightsError
 
             raise MissingWeightsError("Backbone weights swin_b.pth not found in /x.", filename="swin_b.pth")
         if str(video).endswith("bad.mp4"):
             raise VATPError("The video has no frames.")
         return {"video": str(video), "pack": self.pack, "pid": os.getpid()}
+
+
+def batch_fake(pack, device):
+    """The batch tests' FakeScorer (decodes each video); pack "slow-load:FILE" touches FILE and then loads for a
+    minute, "slow" takes 0.3 s per video."""
+    from pathlib import Path
+
+    from tests.core.test_batch import FakeScorer
+
+    if pack and pack.startswith("slow-load:"):
+        Path(pack.split(":", 1)[1]).touch()
+        time.sleep(60)  # one simulated uninterruptible load
+    return FakeScorer(delay=0.3 if pack == "slow" else 0.0)

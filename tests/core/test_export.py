@@ -51,6 +51,18 @@ def test_clip_range_is_clamped_and_empty_range_refused(video, tmp_path):
     assert not (tmp_path / "none.mp4").exists()
 
 
+def test_a_cancelled_clip_leaves_the_destination_as_it_was(video, tmp_path):
+    from vatp_core.errors import Cancelled
+
+    out = tmp_path / "clip.mp4"
+    out.write_bytes(b"an earlier clip")
+    seen = []
+    with pytest.raises(Cancelled):
+        export_clip(video, 0, 79, out, progress=lambda done, total: seen.append(done), cancel=lambda: len(seen) >= 5)
+    assert seen == [1, 2, 3, 4, 5] and out.read_bytes() == b"an earlier clip"
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]  # no temporary file left behind
+
+
 def test_side_by_side_pairs_frames_by_the_sync(video, tmp_path):
     sync = SyncMap("offset", 80, offset=10)
     clip = export_side_by_side(video, video, range(20, 30), sync.b_for, tmp_path / "sbs.mp4", height=64)

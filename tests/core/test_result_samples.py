@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from vatp_core.batch import BatchRow, load_batch_results
+from vatp_core.batch import BatchStore, load_batch_results
 from vatp_core.result import RESULT_FORMAT_VERSION, ScoreResult
+from vatp_core.result_rows import BATCH_FORMAT_VERSION, BatchRow
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "results"
 VERSIONS = sorted(p for p in SAMPLES.iterdir() if p.is_dir())
@@ -45,8 +46,28 @@ def test_stored_batch_tables_load_as_rows(version, tmp_path):
         if a.mean is not None:
             assert a.mean == pytest.approx(b.mean, rel=1e-5)
     # the store reads a copy the same way a resumed batch would
-    for name in ("results.csv", "results.json"):
-        (tmp_path / name).write_bytes((folder / name).read_bytes())
-    rows, metrics = load_batch_results(tmp_path / "results.csv")
+    rows, metrics = load_batch_results(_copy_table(folder, tmp_path))
     assert [r.file for r in rows] == [r.file for r in json_rows]
     assert metrics is not None and metrics.get("n") == 2
+
+
+def test_a_table_written_now_has_the_current_batch_version_and_reads_back(tmp_path):
+    """The writer says which batch format it wrote; the newest sample's rows survive a rewrite."""
+    rows, _ = load_batch_results(_copy_table(VERSIONS[-1] / "batch", tmp_path))
+    store = BatchStore(tmp_path / "results.csv")
+    store.write()
+    assert json.loads((tmp_path / "results.json").read_text())["format_version"] == BATCH_FORMAT_VERSION
+    with open(tmp_path / "results.csv", newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        assert reader.fieldnames == BatchRow.columns()
+        csv_rows = [BatchRow.from_dict(d) for d in reader]
+    assert [(r.file, r.status, r.interval_level, r.ood) for r in csv_rows] == [
+        (r.file, r.status, r.interval_level, r.ood) for r in rows
+    ]
+    assert load_batch_results(tmp_path / "results.csv")[0] == rows  # the JSON keeps every digit
+
+
+def _copy_table(folder: Path, to: Path) -> Path:
+    for name in ("results.csv", "results.json"):
+        (to / name).write_bytes((folder / name).read_bytes())
+    return to / "results.csv"

@@ -15,7 +15,7 @@ import torch
 
 from vatp_core import paths
 from vatp_core.cli import main as cli_main
-from vatp_core.features import load_backbone
+from vatp_core.features import checkpoints, known_weights, load_backbone
 from vatp_core.features import weights as wm
 from vatp_core.features.backbones import build_backbone_module
 
@@ -191,7 +191,7 @@ def test_official_key_names_map_to_torchvision():
             "cls_head.fc_cls.weight",
         )
     }
-    converted, rest = wm.convert_official_video_swin(fake)
+    converted, rest = checkpoints.convert_official_video_swin(fake)
     assert set(converted) == {
         "patch_embed.proj.weight",
         "features.0.0.attn.relative_position_bias_table",
@@ -290,23 +290,25 @@ def http_folder(tmp_path):
 def test_download_verifies_and_installs(http_folder, monkeypatch, capsys):
     root, base = http_folder
     served = torchvision_style_file(root, "tiny", full_torchvision_state("tiny"))
-    entry = wm.KnownWeights(
+    entry = known_weights.KnownWeights(
         "tiny-test",
         "tiny",
         served.name,
         f"{base}/{served.name}",
-        wm.hash_prefix_in_name(served.name),
+        checkpoints.hash_prefix_in_name(served.name),
         "test server",
         "test weights",
     )
-    monkeypatch.setitem(wm.KNOWN_WEIGHTS, entry.id, entry)
+    monkeypatch.setitem(known_weights.KNOWN_WEIGHTS, entry.id, entry)
     assert cli_main(["weights", "download", "tiny-test"]) == 0
     assert "SHA-256 verified" in capsys.readouterr().out
     item = wm.find_installed("tiny", weights_id="tiny-test")
     assert item.path.name == served.name and item.path.read_bytes() == served.read_bytes()
     # the server sends other bytes under the same name: refused, nothing new installed
-    entry2 = wm.KnownWeights("tiny-test2", "tiny", served.name, f"{base}/{served.name}", "00000000", "t", "t")
-    monkeypatch.setitem(wm.KNOWN_WEIGHTS, entry2.id, entry2)
+    entry2 = known_weights.KnownWeights(
+        "tiny-test2", "tiny", served.name, f"{base}/{served.name}", "00000000", "t", "t"
+    )
+    monkeypatch.setitem(known_weights.KNOWN_WEIGHTS, entry2.id, entry2)
     assert cli_main(["weights", "download", "tiny-test2", "-q"]) == 2
     assert "Refusing" in capsys.readouterr().err
 

@@ -10,6 +10,7 @@ import types
 import pytest
 
 from vatp_core import paths
+from vatp_core.features import known_weights
 from vatp_core.features import weights as wm
 
 K400, K600 = "swin3d_b-k400", "swin3d_b-k600-official"
@@ -40,11 +41,11 @@ def fake_install(weights_id: str, imported: str) -> None:
 def test_vst_gdlt_prefers_k600_when_both_are_installed():
     fake_install(K600, "2026-01-01T00:00:00+00:00")
     fake_install(K400, "2026-02-01T00:00:00+00:00")  # newer, and the backbone's default
-    prefer = wm.preferred_weights_id("swin3d_b", "vst-gdlt")
+    prefer = known_weights.preferred_weights_id("swin3d_b", "vst-gdlt")
     assert prefer == K600
     assert wm.find_installed("swin3d_b", prefer=prefer).id == K600
     assert wm.find_installed("swin3d_b").id == K400  # other protocols keep the default
-    assert wm.preferred_weights_id("swin3d_b", "generic") is None
+    assert known_weights.preferred_weights_id("swin3d_b", "generic") is None
     assert wm.find_installed("swin3d_b", weights_id=K400, prefer=prefer).id == K400  # told otherwise
 
 

@@ -1,4 +1,5 @@
-"""Build the PyInstaller bundle and run the frozen app (minutes: marked slow, run with `-m slow`)."""
+"""Build the PyInstaller bundle and run the frozen app and its `vatp` command line (minutes: marked slow, run with
+`-m slow`)."""
 
 import shutil
 import subprocess

@@ -7,16 +7,18 @@ content hash and the pack identity). A video that cannot be scored gets an error
 While the model scores video *n*, a prefetch thread hashes (and, when the scorer can split its work,
 decodes and extracts features of) video *n + 1*.
 
-The modules: `discovery` (videos, hashes, pack identity), `labels` (the true-scores file), `row` (one
-table row), `store` (the resumable atomic CSV + JSON), `prefetch` and `runner` (the loop), `summary`
-(what a finished batch reports).
+The modules: `discovery` (videos, hashes, pack identity), `labels` (the true-scores file), `store` (the
+resumable atomic CSV + JSON), `prefetch` and `runner` (the loop), `recording` (a row from a result,
+reports), `summary` (what a finished batch reports). The row itself is part of the result schema:
+`vatp_core.result_rows`.
 """
 
+from ..result_rows import BATCH_FORMAT_VERSION, BatchRow
 from .discovery import content_hash, find_videos, pack_identity
 from .labels import Label, match_label, read_labels
-from .row import BatchRow
-from .runner import Progress, run_batch, run_scorer_batch, score_folder, scorer_pack_info, segments_text
-from .store import BATCH_FORMAT_VERSION, RESULTS_SUFFIX, BatchStore, load_batch_results
+from .recording import segments_text
+from .runner import Progress, run_batch, run_scorer_batch, score_folder, scorer_pack_info
+from .store import RESULTS_SUFFIX, BatchStore, load_batch_results
 from .summary import BatchSummary, label_metrics, spearman_text, summary_pdf_path
 
 __all__ = [

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar, cast
 
-from ..atomic import pdf_is_complete
 from ..errors import Cancelled, VATPError, check_cancel
 from ..locking import exclusive_lock
+from ..result_rows import BatchRow
 from .athletes import LibraryFeed, athlete_of
 from .discovery import content_hash, find_videos, pack_identity
 from .labels import Label, match_label, read_labels
 from .prefetch import Prefetcher, Prepared
-from .row import BatchRow
-from .store import BatchStore, utc_now
+from .recording import (
+    MakeReport,
+    attach_report,
+    describe_run,
+    error_text,
+    new_row,
+    present_rows,
+    record_result,
+    update_skipped,
+)
+from .store import BatchStore
 from .summary import BatchSummary, label_metrics
 
 log = logging.getLogger(__name__)
@@ -53,7 +61,7 @@ def run_batch(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     on_row: Callable[[BatchRow, Any], None] | None = None,
-    make_report: Callable[[BatchRow, Any], str | Path | None] | None = None,
+    make_report: MakeReport | None = None,
     athlete_from_folder: bool = False,
     library: str | Path | None = None,
 ) -> BatchSummary:
@@ -76,13 +84,7 @@ def run_batch(
     label_map = read_labels(labels) if labels else {}
     feed = LibraryFeed(library)
     rels = [p.relative_to(root).as_posix() for p in videos]
-    store.meta.update(
-        folder=str(root.resolve()),
-        pack=pack_name,
-        pack_id=pack_id,
-        labels=str(labels) if labels else None,
-        created=store.meta.get("created") or utc_now(),
-    )
+    describe_run(store, root, pack_name, pack_id, labels)
     split = (
         prefetch and callable(getattr(scorer, "features", None)) and callable(getattr(scorer, "score_features", None))
     )
@@ -138,16 +140,8 @@ def run_batch(
             if item.skip:
                 n_skipped += 1
                 row = store.rows[item.rel]
-                changed = row.content_hash != item.chash  # a row of an older version: upgraded to the full id
-                row.content_hash = item.chash
-                if label is not None and label.score is not None and row.true_score != label.score:
-                    row.true_score = label.score
-                    changed = True
-                if athlete and row.athlete != athlete:
-                    row.athlete, changed = athlete, True
+                changed = update_skipped(row, item.chash, label, store, make_report, athlete)
                 feed.add_stored(store.result_path(row), row.athlete)
-                if make_report is not None and not (row.report and _report_complete(store.out_csv.parent / row.report)):
-                    changed |= _report_from_stored(row, store, make_report)
                 if changed:
                     store.write(rels)
                 if on_row is not None:
@@ -159,13 +153,7 @@ def run_batch(
                 if row.status == "ok":
                     n_scored += 1
                     if make_report is not None:
-                        try:
-                            report = make_report(row, result)
-                            if report:
-                                row.report = os.path.relpath(report, store.out_csv.parent).replace(os.sep, "/")
-                        except Exception as exc:  # a report failure must not lose the score
-                            log.warning("report for %s failed: %s", item.rel, exc)
-                            row.error = f"report failed: {exc}"
+                        attach_report(row, result, store, make_report)
                 else:
                     n_failed += 1
                 store.put(row)
@@ -208,22 +196,6 @@ def run_batch(
     )
 
 
-def _report_complete(path: Path) -> bool:
-    """An earlier report counts only when whole (a 0-byte or cut-off PDF from an older version is made again)."""
-    if path.suffix.lower() == ".pdf":
-        return pdf_is_complete(path)
-    try:
-        return path.is_file() and path.stat().st_size > 0
-    except OSError:
-        return False
-
-
-def present_rows(store: BatchStore, rels: list[str]) -> list[BatchRow]:
-    """Rows of the videos in the folder now (the files also keep rows of videos since moved away)."""
-    present = set(rels)
-    return [r for r in store.ordered_rows(rels) if r.file in present]
-
-
 def _score_one(
     item: Prepared,
     scorer: Any,
@@ -238,17 +210,7 @@ def _score_one(
 ) -> tuple[BatchRow, Any]:
     """Score one prepared video; any failure other than cancel becomes an error row."""
     start = time.perf_counter()
-    row = BatchRow(
-        file=item.rel,
-        status="error",
-        content_hash=item.chash,
-        pack=pack_name,
-        pack_id=pack_id,
-        true_score=label.score if label else None,
-        difficulty=label.difficulty if label else None,
-        athlete=athlete,
-        scored_at=utc_now(),
-    )
+    row = new_row(item.rel, item.chash, pack_id, pack_name, label, athlete)
     result = None
     try:
         if item.error is not None:
@@ -271,120 +233,6 @@ def _score_one(
         log.info("batch: %s failed: %s", item.rel, row.error)
     row.seconds = item.seconds + (time.perf_counter() - start)
     return row, result
-
-
-def describe_run(
-    store: BatchStore, root: Path, pack_name: str, pack_id: str, labels: str | Path | None, **extra: Any
-) -> None:
-    """What the results files say about the run (for engines other than `run_batch`): folder, pack, labels, start."""
-    store.meta.update(
-        folder=str(root.resolve()),
-        pack=pack_name,
-        pack_id=pack_id,
-        labels=str(labels) if labels else None,
-        created=store.meta.get("created") or utc_now(),
-        **extra,
-    )
-
-
-def new_row(rel: str, chash: str, pack_id: str, pack_name: str, label: Label | None) -> BatchRow:
-    """The row of a video about to be scored elsewhere (Ray workers): an error row until a result is recorded."""
-    return BatchRow(
-        file=rel,
-        status="error",
-        content_hash=chash,
-        pack=pack_name,
-        pack_id=pack_id,
-        true_score=label.score if label else None,
-        difficulty=label.difficulty if label else None,
-        scored_at=utc_now(),
-    )
-
-
-def record_result(row: BatchRow, result: Any, store: BatchStore) -> None:
-    """Fill an ok row from a ScoreResult (interval, OOD flag, damage …) and write its JSON through the store;
-    the one place every engine turns a result into a row."""
-    row.status = "ok"
-    row.mean = float(result.mean)
-    row.std = float(result.std)
-    interval = getattr(result, "interval", None) or {}
-    row.interval_low, row.interval_high = interval.get("low"), interval.get("high")
-    row.interval_level = interval.get("level")
-    flag = (getattr(result, "ood", None) or {}).get("flag")
-    row.ood = None if flag is None else bool(flag)
-    row.out_of_range = bool(getattr(result, "out_of_range", False))
-    if getattr(result, "difficulty", None) is not None:
-        row.difficulty = float(result.difficulty)
-    row.n_frames = result.video.n_frames
-    row.duration = result.video.duration
-    row.segments = segments_text(result)
-    damage = getattr(result, "damage", None)
-    row.damage = damage.message() if damage is not None and damage.any else ""
-    row.result_json = store.save_result(row, result)
-
-
-def update_skipped(
-    row: BatchRow,
-    chash: str,
-    label: Label | None,
-    store: BatchStore,
-    make_report: Callable[[BatchRow, Any], Any] | None,
-) -> bool:
-    """A video scored in an earlier run: take a changed label, render a report asked for only now; True if changed."""
-    changed = row.content_hash != chash  # a row of an older version: upgraded to the full id
-    row.content_hash = chash
-    if label is not None and label.score is not None and row.true_score != label.score:
-        row.true_score = label.score
-        changed = True
-    if make_report is not None and not (row.report and (store.out_csv.parent / row.report).is_file()):
-        changed |= _report_from_stored(row, store, make_report)
-    return changed
-
-
-def attach_report(row: BatchRow, result: Any, store: BatchStore, make_report: Callable[[BatchRow, Any], Any]) -> None:
-    """Render a scored video's report and record its path; a report failure must not lose the score."""
-    try:
-        report = make_report(row, result)
-        if report:
-            row.report = os.path.relpath(report, store.out_csv.parent).replace(os.sep, "/")
-    except Exception as exc:
-        log.warning("report for %s failed: %s", row.file, exc)
-        row.error = f"report failed: {exc}"
-
-
-def _report_from_stored(
-    row: BatchRow, store: BatchStore, make_report: Callable[[BatchRow, Any], str | Path | None]
-) -> bool:
-    """Render the report of a video scored in an earlier run (reports asked for only now); True if written."""
-    from ..result import ScoreResult
-
-    path = store.result_path(row)
-    if path is None or not path.is_file():
-        return False
-    try:
-        report = make_report(row, ScoreResult.from_json(path))
-    except Exception as exc:
-        log.warning("report for %s failed: %s", row.file, exc)
-        return False
-    if not report:
-        return False
-    row.report = os.path.relpath(report, store.out_csv.parent).replace(os.sep, "/")
-    return True
-
-
-def error_text(exc: BaseException) -> str:
-    text = str(exc).strip().replace("\n", " ")
-    if isinstance(exc, VATPError):
-        return text or type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def segments_text(result: Any) -> str:
-    """Compact sub-action list for the CSV: ``Approach 0.00–1.20; Flight 1.20–2.40``."""
-    parts = []
-    for seg in getattr(result, "segments", None) or []:
-        parts.append(f"{seg.name} {seg.start_time:.2f}-{seg.end_time:.2f}")
-    return "; ".join(parts)
 
 
 def scorer_pack_info(scorer: Any) -> tuple[str, str, tuple[float, float] | None]:

@@ -18,11 +18,10 @@ from ..atomic import atomic_write
 from ..csv_reader import CSVError, read_csv
 from ..errors import VATPError
 from ..jsonable import json_default
-from .row import BatchRow
+from ..result_rows import BATCH_FORMAT_VERSION, BatchRow
 
 log = logging.getLogger(__name__)
 
-BATCH_FORMAT_VERSION = 2  # 2: the 'damage' column; rows of version 1 read with it empty
 RESULTS_SUFFIX = ".vatp"  # "<csv stem>.vatp/" beside the CSV holds one ScoreResult JSON per scored video
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .row import BatchRow
+from ..result_rows import BatchRow
 
 
 @dataclass

@@ -156,7 +156,8 @@ def run(args: argparse.Namespace) -> int:
             if args.engine != "ray":  # Ray workers load their own
                 backbone = pack.load_backbone(device)
         else:
-            from ..features.weights import find_installed, preferred_weights_id
+            from ..features.known_weights import preferred_weights_id
+            from ..features.weights import find_installed
 
             name = get_backbone_spec(args.backbone).name
             if args.weights_id:

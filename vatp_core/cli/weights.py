@@ -45,6 +45,7 @@ def _pack_needs() -> list[dict]:
     """What each installed model pack needs, and whether it is there."""
     from ..features import weights as wm
     from ..features.backbones import get_backbone_spec
+    from ..features.known_weights import KNOWN_WEIGHTS
 
     try:
         from ..pack import installed_packs
@@ -69,7 +70,7 @@ def _pack_needs() -> list[dict]:
                 status = f"installed ({ok[0].path.name})"
             else:
                 spec_id = get_backbone_spec(m.backbone).weights_id
-                hint = wm.KNOWN_WEIGHTS[spec_id].filename if spec_id in wm.KNOWN_WEIGHTS else m.backbone
+                hint = KNOWN_WEIGHTS[spec_id].filename if spec_id in KNOWN_WEIGHTS else m.backbone
                 status = (
                     f"MISSING: weights hash {m.backbone_weights_hash}"
                     if m.backbone_weights_hash
@@ -84,6 +85,7 @@ def _pack_needs() -> list[dict]:
 def _list(args: argparse.Namespace) -> int:
     from .. import paths
     from ..features import weights as wm
+    from ..features.known_weights import KNOWN_WEIGHTS
 
     installed = wm.list_installed()
     by_id = {w.id: w for w in installed}
@@ -96,7 +98,7 @@ def _list(args: argparse.Namespace) -> int:
             "how": f"vatp weights download {k.id}" if k.url else f"import (get it from {k.source})",
             "description": k.description,
         }
-        for k in wm.KNOWN_WEIGHTS.values()
+        for k in KNOWN_WEIGHTS.values()
     ]
     packs = _pack_needs()
     if args.json:

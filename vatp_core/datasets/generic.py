@@ -82,7 +82,7 @@ class VideoFeatures:
     def backbone(self):
         if self._backbone is None:
             from ..features import load_backbone
-            from ..features.weights import preferred_weights_id
+            from ..features.known_weights import preferred_weights_id
 
             name = self.protocol_name
             name = name.get("name") if isinstance(name, dict) else getattr(name, "name", name)

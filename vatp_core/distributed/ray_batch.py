@@ -25,8 +25,7 @@ from ..batch import (
     pack_identity,
     read_labels,
 )
-from ..batch.runner import (
-    Progress,
+from ..batch.recording import (
     attach_report,
     describe_run,
     error_text,
@@ -35,6 +34,7 @@ from ..batch.runner import (
     record_result,
     update_skipped,
 )
+from ..batch.runner import Progress
 from ..errors import VATPError
 from .ray_pool import ACTOR_RESTARTS, run_on_actors
 from .ray_runtime import RayOptions, ray_session, worker_count

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..batch.runner import error_text
+from ..batch.recording import error_text
 from .ray_pool import ACTOR_RESTARTS, AllWorkersDied, first_line, run_on_actors
 from .ray_runtime import RayOptions, ray_session, worker_count
 

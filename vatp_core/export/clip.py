@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_open
-from ..errors import VATPError
+from ..errors import VATPError, check_cancel
 
 Progress = Callable[[int, int], None]  # (frames written, frames in total)
 
@@ -69,8 +69,12 @@ def _encode(
     fps: float,
     size: tuple[int, int],
     progress: Progress | None,
+    cancel: Callable[[], bool] | None = None,
 ) -> tuple[int, str]:
-    """Write (seconds since the first frame, RGB frame) pairs; returns (frames written, codec)."""
+    """Write (seconds since the first frame, RGB frame) pairs; returns (frames written, codec).
+
+    ``cancel`` is polled before each frame: `Cancelled` then leaves the destination as it was.
+    """
     import av
 
     codec = pick_encoder()
@@ -83,6 +87,7 @@ def _encode(
                 stream = _open_stream(container, codec, fps, width, height)
                 last_pts = -1
                 for seconds, rgb in frames:
+                    check_cancel(cancel)
                     rgb = np.ascontiguousarray(rgb[:height, :width])
                     frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
                     pts = max(last_pts + 1, round(seconds * 90000))
@@ -110,6 +115,7 @@ def export_clip(
     out: str | os.PathLike,
     *,
     progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> ClipExport:
     """Frames ``first``..``last`` (inclusive) of ``video`` as an MP4 at ``out`` (written atomically)."""
     from ..video import open_video
@@ -123,7 +129,7 @@ def export_clip(
         t0 = reader.timestamp(first)
         stamps = reader.timestamps()
         frames = ((float(stamps[i] - t0), arr) for i, arr in reader.stream(first, last + 1))
-        written, codec = _encode(out, frames, last - first + 1, reader.fps, reader.size, progress)
+        written, codec = _encode(out, frames, last - first + 1, reader.fps, reader.size, progress, cancel)
         size = (_even(reader.size[0]), _even(reader.size[1]))
     return ClipExport(out, first, last, written, codec, size)
 
@@ -137,6 +143,7 @@ def export_side_by_side(
     *,
     height: int = 720,
     progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> ClipExport:
     """A over ``frames_a`` beside the frame of B that ``b_for`` (a `SyncMap.b_for`) puts next to each.
 
@@ -170,5 +177,5 @@ def export_side_by_side(
                 )
                 yield float(stamps[i] - t0), both
 
-        written, codec = _encode(out, frames(), last - first + 1, ra.fps, (wa + wb, height), progress)
+        written, codec = _encode(out, frames(), last - first + 1, ra.fps, (wa + wb, height), progress, cancel)
     return ClipExport(out, first, last, written, codec, (_even(wa + wb), _even(height)))

@@ -17,16 +17,9 @@ from .backbones import (
     load_backbone,
     state_dict_hash,
 )
-from .weights import (
-    KNOWN_WEIGHTS,
-    MissingWeightsError,
-    WeightsDownloadError,
-    WeightsError,
-    WeightsVerificationError,
-    find_installed,
-    import_weights,
-    list_installed,
-)
+from .checkpoints import MissingWeightsError, WeightsError, WeightsVerificationError
+from .known_weights import KNOWN_WEIGHTS
+from .weights import WeightsDownloadError, find_installed, import_weights, list_installed
 
 _LAZY = {
     "ClipFeatures": "pipeline",

@@ -257,9 +257,10 @@ def load_backbone(
     weights: a file (a torchvision .pth, a public I3D / official Video Swin checkpoint, a .safetensors), a
     state dict, or None to use the file installed by the weights manager (the one whose hash is
     `weights_hash` when given; among several, ``prefer_weights`` first, e.g. the id
-    `weights.preferred_weights_id` gives for a protocol). Missing weights raise MissingWeightsError naming the
+    `known_weights.preferred_weights_id` gives for a protocol). Missing weights raise MissingWeightsError naming the
     file and the folder, before anything heavy is built. random_init=True builds seeded random weights.
     """
+    from . import checkpoints
     from . import weights as wm
 
     spec = get_backbone_spec(name)
@@ -287,11 +288,11 @@ def load_backbone(
         module = build_backbone_module(spec.name, init=False, device=dev)  # every parameter is loaded below
         if isinstance(weights, (str, Path)):
             source = source or f"file:{Path(weights).name}"
-            state = wm.read_state_file(Path(weights))
+            state = checkpoints.read_state_file(Path(weights))
         else:
             source = source or "state_dict"
             state = dict(weights or {})
-        state = wm.adapt_state_dict(spec.name, state)
+        state = checkpoints.adapt_state_dict(spec.name, state)
         load_into(module, state, spec.name)
     module.eval().requires_grad_(False)
     digest = known_hash or state_dict_hash(module.state_dict())

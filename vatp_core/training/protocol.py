@@ -131,7 +131,7 @@ def run_class(
     frames = subaction_frame_accuracy(
         result.model,
         test,
-        phrase_embeddings=pack_phrases(train, cfg.n_queries)[1] if cfg.use_text else None,
+        phrase_embeddings=pack_phrases(train, result.cfg.n_queries)[1] if result.cfg.use_text else None,
         device=result.device,
     )
     trust = report = None

@@ -66,3 +66,38 @@ def test_review_and_compare_from_the_library(qtbot, routine_video):
     tab.open_selected()
     assert win.tabs.currentIndex() == 0
     assert win.result is not None and win.result.video_name == tab.model.rows[1].video_name
+
+
+def test_watch_two_selected_attempts_side_by_side_in_one_click(qtbot, routine_video, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from tests.app.conftest import make_result
+    from tests.videogen import make_test_video
+
+    other = make_test_video(tmp_path / "last_week.mp4", 120, size=(96, 64), start=500)
+    win = MainWindow(device_check=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    tab = win.library_tab
+    for video, mean in ((routine_video, 7.0), (other, 6.5)):
+        result = make_result(video, n_frames=120 if video == other else 96, mean=mean)
+        result.athlete = "A. Diver"
+        tab.add_result(result)
+    win.show_library()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2)
+    assert not tab.watch_button.isEnabled()  # nothing selected yet
+    sel = tab.table.selectionModel()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    sel.select(tab.model.index(0, 0), flags)
+    assert not tab.watch_button.isEnabled()  # one attempt is not a pair
+    sel.select(tab.model.index(1, 0), flags)
+    assert tab.watch_button.isEnabled()
+
+    qtbot.mouseClick(tab.watch_button, Qt.MouseButton.LeftButton)
+    assert win.tabs.currentIndex() == 0 and win.review.dual_active
+    dual = win.review.dual
+    shown = [dual.a.attempt.video.name, dual.b.attempt.video.name]
+    assert shown == [tab.model.rows[0].video_name, tab.model.rows[1].video_name]
+    assert sorted(shown) == sorted([routine_video.name, other.name])
+    assert dual.sync.mode == "subaction"  # both carry their sub-actions

@@ -1,9 +1,18 @@
-"""One video's row of a batch results table (the CSV columns, in order)."""
+"""The batch results table's schema: one video's row (the CSV columns, in order) and the table's format version.
+
+Part of the result schema `vatp_core.result` owns (see docs/ARCHITECTURE.md, "Result formats"): a column
+added here bumps `BATCH_FORMAT_VERSION`, and rows of every older version keep loading (missing columns
+read empty; samples in tests/data/results/vN/batch/).
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+# 2: the 'damage' column; 3: the calibrated interval, 'ood' and 'out_of_range' columns
+# (version 2 tables written before the bump may already carry them). Rows of older versions read with them empty.
+BATCH_FORMAT_VERSION = 3
 
 FLOAT_COLUMNS = (
     "mean",
