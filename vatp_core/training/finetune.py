@@ -77,7 +77,7 @@ class ClipEncoder:
 
         b, t = mask.shape
         x = normalise(clips[mask], self.mean, self.std)  # (n, 3, L, H, W) float32, as extraction feeds the backbone
-        y = self.module(x)
+        y = self.module(x).float()  # float32 clip vectors, as stored features are, whatever the autocast
         out = y.new_zeros((b, t, y.shape[-1]))
         out[mask] = y
         return out
