@@ -75,6 +75,12 @@ class LibraryTab(LibraryActions, QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.chart = ProgressChart()
         self.chart.attempt_clicked.connect(self.select_attempt)
+        # the chart is drawn just after the table; a timer the tab owns, stopped when the tab or library closes,
+        # so a pending redraw never reaches a chart being torn down (a bare singleShot could, mid-collection)
+        self._chart_timer = QTimer(self)
+        self._chart_timer.setSingleShot(True)
+        self._chart_timer.setInterval(0)
+        self._chart_timer.timeout.connect(self._reload_chart)
 
         self.count_label = QLabel()
         self.notice = QLabel()
@@ -179,7 +185,12 @@ class LibraryTab(LibraryActions, QWidget):
         if self.isVisible():
             self.ensure_open()
 
+    def closeEvent(self, event) -> None:
+        self._chart_timer.stop()
+        super().closeEvent(event)
+
     def close_library(self) -> None:
+        self._chart_timer.stop()
         if self.library is not None:
             self.library.close()
             self.library = None
@@ -202,11 +213,13 @@ class LibraryTab(LibraryActions, QWidget):
         if not self._fitted and self.model.rows:
             self.table.resizeColumnsToContents()
             self._fitted = True
-        # the table shows first; the chart (thousands of points) is drawn right after it (not if the tab is gone)
-        QTimer.singleShot(0, self, self._reload_chart)
+        # the table shows first; the chart (thousands of points) is drawn right after it
+        self._chart_timer.start()
 
     @Slot()
     def _reload_chart(self) -> None:
+        if self.library is None:  # closed meanwhile
+            return
         self.chart.set_library(self.library, self.filters.current().athlete or None)
 
     @Slot()

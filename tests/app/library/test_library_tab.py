@@ -149,3 +149,14 @@ def test_edit_writes_the_library_and_the_sidecar(qtbot, tmp_path, monkeypatch):
     stored = ScoreResult.from_json(row.source_path)
     assert (stored.athlete, stored.notes, stored.tags) == ("B. Springer", "good take-off", ["competition", "3m"])
     tab.close_library()
+
+
+@pytest.mark.parametrize("closing", ["close", "close_library"])
+def test_a_chart_redraw_pending_when_the_tab_closes_never_runs(tab, qtbot, closing):
+    """A redraw queued by reload() must not reach a chart that is being torn down (it crashed pyqtgraph)."""
+    drawn = []
+    tab.chart.drawn.connect(lambda: drawn.append(1))
+    tab.reload()  # queues the chart redraw just after the table
+    getattr(tab, closing)()
+    qtbot.wait(50)  # let any queued timer fire
+    assert drawn == []
