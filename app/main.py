@@ -81,10 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from . import gc_guard
     from .main_window import MainWindow
     from .screenshot import ScreenshotRun
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    gc_guard.install(app)
     app.setApplicationName("VATP Studio")
     app.setOrganizationName("VATP")
     app.setApplicationVersion(__version__)
