@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.gui_worker import report_worker  # noqa: E402
+from benchmarks.gui_worker import pump, report_worker  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -209,9 +209,7 @@ def measure_review(video: Path, n_frames: int, samples: int) -> dict[str, float]
     window.show_result(_review_result(video, n_frames, bounds))
     t0 = time.perf_counter()
     seek_ms(seg[0])
-    while not (player.scrub.complete and player.scrub.range == seg):
-        app.processEvents()
-        time.sleep(0.002)
+    pump(app, lambda: player.scrub.complete and player.scrub.range == seg, timeout=float("inf"))
     out["fill_s"] = time.perf_counter() - t0
     out["fill_frames"] = len(player.scrub)
     out["cache_mb"] = player.scrub.nbytes / 2**20
@@ -229,10 +227,7 @@ def measure_review(video: Path, n_frames: int, samples: int) -> dict[str, float]
     dual.b.player.view.painted.connect(lambda i, when: shown["b"].setdefault(i, when))
     dual.seek(seg[0])
     wait_for(seg[0], shown["a"])
-    end = time.perf_counter() + 120
-    while not (dual.a.player.scrub.complete and dual.b.player.scrub.complete) and time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.002)
+    pump(app, lambda: dual.a.player.scrub.complete and dual.b.player.scrub.complete, timeout=120, required=False)
     steps = []
     for _ in range(min(samples, seg[1] - seg[0] - 10)):
         shown["a"].clear()

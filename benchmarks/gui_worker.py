@@ -54,13 +54,29 @@ class GapMeter:
         return gap * 1000, at
 
 
-def pump(app, until, timeout: float = 300.0) -> None:
+def pump(app, until, timeout: float = 300.0, required: bool = True) -> bool:
+    """Run the event loop until ``until()`` holds (checked every millisecond); False, or an exit when
+    ``required``, after ``timeout`` seconds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
     end = time.perf_counter() + timeout
-    while not until():
-        app.processEvents()
-        time.sleep(0.001)
-        if time.perf_counter() > end:
-            raise SystemExit("timed out")
+    loop = QEventLoop()
+    poll = QTimer()
+
+    def check() -> None:
+        if until() or time.perf_counter() > end:
+            loop.quit()
+
+    poll.timeout.connect(check)
+    poll.start(1)
+    if not until():
+        loop.exec()
+    poll.stop()
+    if until():
+        return True
+    if required:
+        raise SystemExit("timed out")
+    return False
 
 
 def measure_batch(window, app, meter: GapMeter, video: Path, pack: str) -> dict:

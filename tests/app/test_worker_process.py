@@ -126,6 +126,7 @@ def test_the_process_gives_the_same_result_as_the_thread(qtbot, make_service, ro
 
 GUI_SCRIPT = """
 import sys, time
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from app.main_window import MainWindow
@@ -136,9 +137,13 @@ win.service.call(describe_device, uses_torch=False, process=True, on_done=win.sh
 win.statusBar().messageChanged.connect(lambda m: said.append(m) if m and m != "Ready" else None)
 job = win.service.score("x.mp4", pack="p1", device="cpu")
 end = time.monotonic() + 300
-while (job.status in ("queued", "running") or not said) and time.monotonic() < end:
-    app.processEvents()
-    time.sleep(0.01)
+loop = QEventLoop()
+poll = QTimer()
+poll.timeout.connect(
+    lambda: loop.quit() if (job.status not in ("queued", "running") and said) or time.monotonic() > end else None
+)
+poll.start(10)
+loop.exec()
 print(job.status, bool(said), "torch" in sys.modules)
 win.close()
 """
