@@ -3,7 +3,9 @@
 Decoding (its own threads, see `vatp_core.video.decoding`), the host-to-device copy and the backbone run at
 the same time; the queues hold a fixed number of batches, so memory does not grow with the video. On CUDA
 the uint8 clips are copied from pinned buffers without blocking; with ``on_device`` preprocessing the
-decoder delivers full-size frames and `preprocess_clip` resizes and normalises them on the GPU.
+decoder delivers full-size frames and `preprocess_clip` resizes and normalises them on the GPU. Clips that
+overlap (the demo's 16 frames every 8) reach a backbone with ``features_of_sequence`` (the tiny one) as one
+sequence of their distinct frames, normalised and run through its stem once.
 """
 
 from __future__ import annotations
