@@ -46,28 +46,33 @@ def test_refit_trains_on_fit_and_select_and_never_on_the_calibration_part(rg_sma
     assert again.test["spearman"] == pytest.approx(run.test["spearman"], abs=1e-9)
     # the model differs from the selection run's (it learnt from more videos)
     off = run_class("rg", rg_small, "Ball", "te", tc, calibration_fraction=0.2, refit=False)
-    assert off.result.refit == {"done": False, "reason": "turned off (--no-refit)"}
+    assert off.result.refit == {"done": False, "reason": "off (the default; --refit turns it on)"}
     assert set(off.train_set.names) == fit
     assert off.test["mse"] != pytest.approx(run.test["mse"], rel=1e-6)
 
 
-def test_train_cli_refits_by_default_records_it_and_no_refit_turns_it_off(rg_small, tmp_path, capsys):
+def test_train_cli_refit_flag_refits_and_records_it_and_the_default_does_not(rg_small, tmp_path, capsys):
     base = ["train", "--dataset", "rg", "--features", str(rg_small), "--class", "Ball", "--preset", "te"]
     base += ["--epochs", "2", "--threads", "1", "-q"]
-    assert main([*base, "--out", str(tmp_path / "on"), "--checkpoint", str(tmp_path / "c1")]) == 0
+    assert main([*base, "--out", str(tmp_path / "on"), "--checkpoint", str(tmp_path / "c1"), "--refit"]) == 0
     out = capsys.readouterr().out
-    assert "refit: training again on fit + select (16 videos)" in out and "--no-refit to skip" in out
+    assert "refit: training again on fit + select (16 videos)" in out  # said before it starts
     training = json.loads((tmp_path / "on" / "manifest.json").read_text())["training"]
     assert training["refit"]["done"] and training["refit"]["epochs"] == training["best_epoch"]
     assert "calibration part saw neither run" in training["refit"]["why"]
     assert training["split"]["n_train"] == 16  # the pack records the videos its model learnt from
+    from vatp_core.pack import load_pack
+    from vatp_core.trust.summary import pack_trust_lines
 
-    assert main([*base, "--out", str(tmp_path / "off"), "--checkpoint", str(tmp_path / "c2"), "--no-refit"]) == 0
+    lines = pack_trust_lines(load_pack(tmp_path / "on").manifest)  # what `vatp packs show` and the ⓘ details print
+    assert any(line.startswith("refit: trained again on fit + select (16 videos)") for line in lines)
+
+    assert main([*base, "--out", str(tmp_path / "off"), "--checkpoint", str(tmp_path / "c2")]) == 0
     assert "refit:" not in capsys.readouterr().out
     training = json.loads((tmp_path / "off" / "manifest.json").read_text())["training"]
-    assert training["refit"] == {"done": False, "reason": "turned off (--no-refit)"}
+    assert training["refit"] == {"done": False, "reason": "off (the default; --refit turns it on)"}
     assert training["split"]["n_train"] == 13
-    assert not (tmp_path / "c2" / "refit-1").exists() and not (tmp_path / "c2" / "refit-2").exists()
+    assert not any(p.name.startswith("refit-") for p in (tmp_path / "c2").iterdir())
 
 
 def _skewed(n: int, rng: np.random.Generator) -> SpreadData:

@@ -112,10 +112,10 @@ def run_class(
     With ``calibration_fraction`` > 0 (what `vatp train` does; `vatp reproduce` keeps the paper's full
     training split) the run is also calibrated and the report carries the trust figures and baselines.
     ``monitor_test`` (with selection "val") also scores the test set every evaluated epoch, never to select:
-    ``result.monitor_best`` is then the best-test-epoch figure of the same run. ``refit`` (what `vatp train`
-    does unless --no-refit; selection "val" only) retrains on fit + select for the selected epoch count
-    (`vatp_core.training.refit`); ``notify(line, epochs)`` hears that it starts. False records in the manifest
-    that it was turned off; None (`vatp reproduce`, the paper's protocol) leaves it out.
+    ``result.monitor_best`` is then the best-test-epoch figure of the same run. ``refit`` (`vatp train
+    --refit`; selection "val" only) retrains on fit + select for the selected epoch count
+    (`vatp_core.training.refit`); ``notify(line, epochs)`` hears that it starts. False (`vatp train`'s default)
+    records in the manifest that it was not done; None (`vatp reproduce`, the paper's protocol) leaves it out.
     """
     parts = load_for_training(
         dataset,
@@ -158,7 +158,7 @@ def run_class(
             if notify:
                 notify(
                     f"refit: training again on fit + select ({len(parts.fit_select)} videos) for the "
-                    f"{result.best_epoch} epochs selected on {len(val)} (--no-refit to skip)",
+                    f"{result.best_epoch} epochs selected on {len(val)} (--refit)",
                     result.best_epoch,
                 )
             result = refit_run(
@@ -170,7 +170,7 @@ def run_class(
     elif refit is False:
         from .refit import not_refitted
 
-        result.refit = not_refitted("turned off (--no-refit)")
+        result.refit = not_refitted("off (the default; --refit turns it on)")
     if result.finetuned is not None:  # test and calibration videos through the fine-tuned backbone too
         for ds in (test, cal):
             if ds is not None and ds is not val:
