@@ -11,8 +11,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 # 2: the 'damage' column; 3: the calibrated interval, 'ood' and 'out_of_range' columns
-# (version 2 tables written before the bump may already carry them). Rows of older versions read with them empty.
-BATCH_FORMAT_VERSION = 3
+# (version 2 tables written before the bump may already carry them); 4: 'dive_code'.
+# Rows of older versions read with them empty.
+BATCH_FORMAT_VERSION = 4
 
 FLOAT_COLUMNS = (
     "mean",
@@ -56,6 +57,7 @@ class BatchRow:
     ood: bool | None = None  # unlike the pack's training videos (empty without statistics)
     out_of_range: bool | None = None  # μ outside the pack's score range
     difficulty: float | None = None
+    dive_code: str = ""  # the code a fused pack read (from the labels' dive_code column)
     true_score: float | None = None  # from the labels file, when given
     error: str = ""
     damage: str = ""  # the damaged-video warning (corrupt frames skipped, truncated file); "" for a whole video

@@ -486,3 +486,30 @@ def test_metrics_only_count_videos_still_in_the_folder(tmp_path):
     summary = run_batch(root, FakeScorer(), pack_id="p", out_csv=out, labels=labels)
     assert summary.metrics["n"] == 2 and len(summary.rows) == 2
     assert len(_read_csv(out)) == 3  # the moved video's row is kept in the file
+
+
+class CodeScorer(FakeScorer):
+    """FakeScorer that also takes the dive code (as a fused pack's scorer does) and records it in the result."""
+
+    def score(self, video, *, progress=None, cancel=None, difficulty=None, dive_code=None) -> ScoreResult:
+        result = super().score(video, progress=progress, cancel=cancel, difficulty=difficulty)
+        result.dive_code = dive_code
+        return result
+
+
+def test_a_label_edited_since_the_last_run_is_scored_again(tmp_path):
+    """Difficulty and dive code change the score: a resumed batch must not keep a score made from old ones."""
+    root = _make_folder(tmp_path / "videos", n_good=2)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("file,score,difficulty,dive_code\nroutine_0.mp4,7,2.0,407C\nday2/routine_1.mp4,6,3.0,105B\n")
+    out = tmp_path / "results.csv"
+    run_batch(root, CodeScorer(), pack_id="p", out_csv=out, labels=labels)
+    scorer = CodeScorer()
+    assert run_batch(root, scorer, pack_id="p", out_csv=out, labels=labels).n_skipped == 2 and not scorer.calls
+    labels.write_text("file,score,difficulty,dive_code\nroutine_0.mp4,7,2.5,407C\nday2/routine_1.mp4,6,3.0,205B\n")
+    summary = run_batch(root, scorer, pack_id="p", out_csv=out, labels=labels)
+    assert sorted(scorer.calls) == ["routine_0.mp4", "routine_1.mp4"] and summary.n_skipped == 0
+    rows = {r["file"]: r for r in _read_csv(out)}
+    assert (rows["routine_0.mp4"]["difficulty"], rows["day2/routine_1.mp4"]["dive_code"]) == ("2.5", "205B")
+    n0 = int(rows["routine_0.mp4"]["n_frames"])
+    assert float(rows["routine_0.mp4"]["mean"]) == pytest.approx(n0 / 10.0 * 2.5, rel=1e-5)

@@ -3,6 +3,7 @@ carries the token table of its whole lexicon, and scoring takes the dive code (C
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 
@@ -180,6 +181,12 @@ def test_batch_reads_the_dive_code_column(assets, tmp_path, capsys):
     assert rows["a.mp4"]["status"] == rows["b.mp4"]["status"] == "ok"
     assert rows["a.mp4"]["mean"] != rows["b.mp4"]["mean"]
     assert rows["c.mp4"]["status"] == "error" and NEEDS_DIVE_CODE in rows["c.mp4"]["error"]
+    with open(out, newline="", encoding="utf-8") as fh:  # the table says which code each video was scored with
+        assert {r["file"]: r["dive_code"] for r in csv.DictReader(fh)} == {
+            "a.mp4": "407C",
+            "b.mp4": "105B",
+            "c.mp4": "",
+        }
     bad = tmp_path / "bad.csv"
     bad.write_text("file,dive_code\na.mp4,999Z\n")
     assert main([*args[:-4], "--labels", str(bad), "--out", str(tmp_path / "x.csv"), "-q"]) == 2

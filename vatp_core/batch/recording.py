@@ -46,6 +46,7 @@ def new_row(rel: str, chash: str, pack_id: str, pack_name: str, label: Label | N
         pack_id=pack_id,
         true_score=label.score if label else None,
         difficulty=label.difficulty if label else None,
+        dive_code=label.dive_code if label else "",
         athlete=athlete,
         scored_at=utc_now(),
     )
@@ -65,6 +66,7 @@ def record_result(row: BatchRow, result: Any, store: BatchStore) -> None:
     row.out_of_range = bool(getattr(result, "out_of_range", False))
     if getattr(result, "difficulty", None) is not None:
         row.difficulty = float(result.difficulty)
+    row.dive_code = getattr(result, "dive_code", None) or row.dive_code
     row.n_frames = result.video.n_frames
     row.duration = result.video.duration
     row.segments = segments_text(result)

@@ -97,7 +97,8 @@ def run_batch(
         start = time.perf_counter()
         try:
             item.chash = content_hash(path)
-            item.skip = store.is_done(rel, item.chash, pack_id, path)
+            label = match_label(label_map, rel) if label_map else None
+            item.skip = store.is_done(rel, item.chash, pack_id, path, label)
             if split and not item.skip:
                 item.features = scorer.features(path, progress=progress, cancel=_stop_or_cancel)
         except Cancelled:

@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import identity
 from ..atomic import atomic_write
@@ -19,6 +19,9 @@ from ..csv_reader import CSVError, read_csv
 from ..errors import VATPError
 from ..jsonable import json_default
 from ..result_rows import BATCH_FORMAT_VERSION, BatchRow
+
+if TYPE_CHECKING:
+    from .labels import Label
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +72,25 @@ class BatchStore:
                 ) from None
         self.rows = {r.file: r for r in rows}
 
-    def is_done(self, rel: str, chash: str, pack_id: str, path: str | Path | None = None) -> bool:
-        """True when this file, with this content, was already scored with this pack.
+    def is_done(
+        self, rel: str, chash: str, pack_id: str, path: str | Path | None = None, label: "Label | None" = None
+    ) -> bool:
+        """True when this file, with this content, was already scored with this pack (and with ``label``'s
+        difficulty and dive code, which change the score: a label edited since is scored again).
 
         A row written by an older version carries the sampled hash: with ``path`` it is re-checked against the
         file and counts as done when it matches (the caller then upgrades the row to ``chash``).
         """
         row = self.rows.get(rel)
         if not chash or row is None or row.status != "ok" or row.pack_id != pack_id:
+            return False
+        if label is not None and (
+            label.dive_code != row.dive_code
+            or (
+                label.difficulty is not None
+                and (row.difficulty is None or abs(row.difficulty - label.difficulty) > 1e-9)
+            )
+        ):
             return False
         if row.content_hash == chash:
             return True

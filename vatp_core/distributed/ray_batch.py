@@ -144,7 +144,7 @@ def run_ray_batch(
             counts["failed"] += 1
             finish(row, None)
             continue
-        if store.is_done(rel, chash, pack_id, path):
+        if store.is_done(rel, chash, pack_id, path, label):
             counts["skipped"] += 1
             row = store.rows[rel]
             if update_skipped(row, chash, label, store, make_report):

@@ -3,11 +3,14 @@
 Decoding (its own threads, see `vatp_core.video.decoding`), the host-to-device copy and the backbone run at
 the same time; the queues hold a fixed number of batches, so memory does not grow with the video. On CUDA
 the uint8 clips are copied from pinned buffers without blocking; with ``on_device`` preprocessing the
-decoder delivers full-size frames and `preprocess_clip` resizes and normalises them on the GPU.
+decoder delivers full-size frames and `preprocess_clip` resizes and normalises them on the GPU. Clips that
+overlap (the demo's 16 frames every 8) reach a backbone with ``features_of_sequence`` (the tiny one) as one
+sequence of their distinct frames, normalised and run through its stem once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -213,6 +216,11 @@ def run_batches(
         torch.backends.cudnn.benchmark = True
     # a backbone built channels-last on the CPU (the tiny one) gets its inputs in that layout too
     channels_last = device.type == "cpu" and bool(getattr(backbone.module, "channels_last_on_cpu", False))
+    # overlapping clips of a backbone that can take a frame sequence (the tiny one) go through it as one
+    sequence_fn = getattr(backbone.module, "features_of_sequence", None)
+    overlap = 0
+    if sequence_fn is not None and not on_device and not backbone.module.training and 0 < protocol.stride < L:
+        overlap = L - protocol.stride
     t_loop = time.perf_counter()
     thread.start()
     try:
@@ -227,28 +235,36 @@ def run_batches(
                     raise item
                 check_cancel(cancel)
                 first_index, n, buf = item
+                shared = None
+                if overlap:
+                    clock.start("normalise")
+                    shared = shared_frames(buf[:n], overlap)
+                    clock.stop("normalise")
                 clock.start("upload")
-                x = buf[:n].to(device, non_blocking=True)
+                x = buf[:n].to(device, non_blocking=True) if shared is None else shared[0].to(device)
                 clock.stop("upload")
                 event = None
-                if cuda:
+                if cuda and shared is None:
                     event = torch.cuda.Event()
                     event.record()
                 clock.start("normalise")
                 if on_device:  # resize + normalise of full-size frames on the backbone's device
                     x = torch.stack([preprocess_clip(x[b], prep.version) for b in range(n)])
-                else:
+                elif shared is None:
                     x = normalise(x, prep.mean, prep.std, channels_last)  # (B, 3, L, H, W) float on the device
+                else:  # (1, 3, N, H, W): each distinct frame once
+                    x = normalise(x[None], prep.mean, prep.std, channels_last)
                 clock.stop("normalise")
                 free.put((buf, event))  # CPU: x is a new tensor; CUDA: reuse waits for the copy event
                 if first_input is not None and not first_input:
-                    first_input.append(x[0].float().cpu().numpy())
+                    first_input.append((x[0] if shared is None else x[0, :, :L]).float().cpu().numpy())
                 clock.start("backbone")
-                if amp_dtype is not None:
-                    with torch.autocast(device_type=device.type, dtype=amp_dtype):
-                        y = backbone.module(x)
-                else:
-                    y = backbone.module(x)
+                with (
+                    torch.autocast(device_type=device.type, dtype=amp_dtype)
+                    if amp_dtype is not None
+                    else contextlib.nullcontext()
+                ):
+                    y = backbone.module(x) if shared is None or sequence_fn is None else sequence_fn(x, shared[1], L)
                 outputs.append(y.float())
                 clock.stop("backbone")
                 if progress is not None:
@@ -292,6 +308,31 @@ def run_batches(
     timings["loop"] = loop_s
     timings["frames_per_s"] = frames_total / max(loop_s, 1e-9)
     return feats
+
+
+def shared_frames(clips: "torch.Tensor", overlap: int) -> "tuple[torch.Tensor, list[int]] | None":
+    """(distinct frames, offset of each clip in them) of (B, L, H, W, 3) clips, or None when none overlap.
+
+    A clip continues the sequence when its first ``overlap`` frames equal the previous clip's last ones, value
+    for value (so any protocol, a trimmed or resampled one too, is safe: equal inputs give equal outputs);
+    otherwise it starts at the end of the sequence.
+    """
+    import torch
+
+    length = clips.shape[1]
+    parts, offsets, n = [clips[0]], [0], length
+    for b in range(1, clips.shape[0]):
+        if torch.equal(clips[b, :overlap], clips[b - 1, length - overlap :]):
+            parts.append(clips[b, overlap:])
+            offsets.append(offsets[-1] + length - overlap)
+            n += length - overlap
+        else:
+            parts.append(clips[b])
+            offsets.append(n)
+            n += length
+    if n == clips.shape[0] * length:
+        return None
+    return torch.cat(parts), offsets
 
 
 def _take(free: "queue.Queue", stop: threading.Event):
