@@ -21,6 +21,7 @@ from vatp_core.features.preprocess import (
     gdlt_frame,
     gdlt_frames,
     gdlt_resized_hw,
+    normalise,
     preprocess_clip,
     preprocessing_for,
 )
@@ -161,3 +162,14 @@ def test_bad_frames_get_a_clear_error():
         preprocess_clip(torch.zeros(2, 10, 10, 4, dtype=torch.uint8))
     with pytest.raises(PreprocessError):
         preprocess_clip(torch.zeros(2, 10, 10, 3, dtype=torch.uint8), version="square-v1")
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_normalise_is_bit_for_bit_the_plain_formula(channels_last):
+    mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    clips = torch.randint(0, 256, (2, 5, 12, 10, 3), dtype=torch.uint8)
+    m = torch.tensor(mean).view(1, 3, 1, 1, 1) * 255.0
+    s = torch.tensor(std).view(1, 3, 1, 1, 1) * 255.0
+    got = normalise(clips, mean, std, channels_last)
+    assert torch.equal(got, (clips.permute(0, 4, 1, 2, 3).float() - m) / s)
+    assert got.is_contiguous(memory_format=torch.channels_last_3d if channels_last else torch.contiguous_format)
