@@ -9,12 +9,14 @@ from vatp_core import palette
 from vatp_core.charts import Chart
 
 
-def plot_chart(plot: pg.PlotWidget, chart: Chart) -> None:
+def plot_chart(plot: pg.PlotWidget, chart: Chart, *, title: bool = True) -> None:
     """The pyqtgraph backend of vatp_core.charts: ``chart``'s bands, lines, series, labels and ranges on ``plot``.
 
     Numeric axes keep pyqtgraph's ticks, which follow the zoom; a categorical axis gets the chart's ticks.
+    ``title=False``: the caller shows ``chart.title`` itself (a pyqtgraph title is as wide as its text at least,
+    so in a narrow panel it widens the plot past its widget and the right of the chart is cut off).
     """
-    plot.setTitle(chart.title)
+    plot.setTitle(chart.title if title else None)
     plot.setLabel("bottom", chart.x.label)
     plot.setLabel("left", chart.y.label)
     for axis, side in ((chart.x, "bottom"), (chart.y, "left")):

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from vatp_core import palette
 from vatp_core.charts import Chart, distribution_chart
 
 from .chart_view import plot_chart
@@ -44,20 +45,18 @@ class ScorePanel(QWidget):
         self.warning_label.hide()
 
         self.dist_plot = pg.PlotWidget(background=None)
-        self.dist_plot.setMinimumHeight(140)
+        self.dist_plot.setMinimumHeight(120)  # its title is a label above it
         self.dist_plot.setMenuEnabled(False)
         self.dist_plot.hideButtons()
         self.dist_plot.setMouseEnabled(x=False, y=False)
-        self.dist_plot.setTitle("Predicted score distribution")
         self.dist_plot.getAxis("left").setStyle(showValues=False)
         self.dist_chart: Chart | None = None  # what the plot shows: vatp_core.charts' chart, as the PDF draws it
 
         self.contrib_plot = pg.PlotWidget(background=None)
-        self.contrib_plot.setMinimumHeight(160)
+        self.contrib_plot.setMinimumHeight(140)
         self.contrib_plot.setMenuEnabled(False)
         self.contrib_plot.hideButtons()
         self.contrib_plot.setMouseEnabled(x=False, y=False)
-        self.contrib_plot.setTitle("Contribution per sub-action")
         self.contrib_plot.getViewBox().invertY(True)
         self.contrib_plot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#808080")))
         self.contrib_bars: pg.BarGraphItem | None = None
@@ -65,11 +64,18 @@ class ScorePanel(QWidget):
         for plot in (self.dist_plot, self.contrib_plot):
             plot.getAxis("bottom").enableAutoSIPrefix(False)
 
+        # the plots' titles are labels that wrap: a pyqtgraph title wider than this narrow panel would widen
+        # its plot past the panel and cut the right of the chart off
+        self.dist_title = _plot_title("Predicted score distribution")
+        self.contrib_title = _plot_title("Contribution per sub-action")
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.score_label)
         layout.addWidget(self.interval_label)
         layout.addWidget(self.detail_label)
+        layout.addWidget(self.dist_title)
         layout.addWidget(self.dist_plot, 1)
+        layout.addWidget(self.contrib_title)
         layout.addWidget(self.contrib_plot, 1)
         layout.addWidget(self.pack_label)
         layout.addWidget(self.warning_label)
@@ -79,7 +85,8 @@ class ScorePanel(QWidget):
         self.dist_chart = chart
         self.dist_plot.clear()
         if chart is not None:
-            plot_chart(self.dist_plot, chart)
+            self.dist_title.setText(chart.title)
+            plot_chart(self.dist_plot, chart, title=False)
 
     @Slot(object)
     def _on_contrib_clicked(self, event) -> None:
@@ -150,3 +157,11 @@ class ScorePanel(QWidget):
             self.warning_label.show()
         else:
             self.warning_label.hide()
+
+
+def _plot_title(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {palette.MUTED}; font-size: 11pt;")
+    return label

@@ -197,10 +197,12 @@ def distribution_chart(result: Any) -> Chart:
         ys = [math.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)) for x in xs]
     iv = getattr(result, "interval", None) or {}
     b_lo, b_hi = (float(iv["low"]), float(iv["high"])) if iv.get("low") is not None else (mu - sd, mu + sd)
-    if b_lo < min(xs) or b_hi > max(xs):  # widen the view to the interval: the density is ~0 out there
+    if b_lo < min(xs) or b_hi > max(xs):  # widen the view to the interval and a margin: the density is ~0 there
+        margin = 0.08 * (b_hi - b_lo)  # so the band's edges show as edges, not as the frame of the plot
+        v_lo, v_hi = min(min(xs), b_lo - margin), max(max(xs), b_hi + margin)
         step = (max(xs) - min(xs)) / 80.0 or 1.0
-        left = [b_lo + k * step for k in range(int((min(xs) - b_lo) / step) + 1)] if b_lo < min(xs) else []
-        right = [max(xs) + (k + 1) * step for k in range(int((b_hi - max(xs)) / step) + 1)] if b_hi > max(xs) else []
+        left = [v_lo + k * step for k in range(int((min(xs) - v_lo) / step) + 1)] if v_lo < min(xs) else []
+        right = [max(xs) + (k + 1) * step for k in range(int((v_hi - max(xs)) / step) + 1)] if v_hi > max(xs) else []
         dens = [math.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)) for x in left + right]
         xs = left + xs + right
         ys = dens[: len(left)] + ys + dens[len(left) :]

@@ -121,9 +121,8 @@ class ProgressChart(QWidget):
             return
         self.series = series = progress(self.library, name, pack_id)
         score, contributions = progress_charts(series)
-        plot_chart(self.score_plot, score)
+        plot_chart(self.score_plot, score, title=False)
         plot_chart(self.contrib_plot, contributions)
-        self.score_plot.setTitle(None)
         band = "interval" if series.has_intervals else "± σ"
         lo_hi = f" (scale {series.score_range[0]:g}–{series.score_range[1]:g})" if series.score_range else ""
         self.caption.setText(

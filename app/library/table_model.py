@@ -11,12 +11,6 @@ from vatp_core.library import AttemptRow
 _Index = QModelIndex | QPersistentModelIndex
 
 
-def _interval(r: AttemptRow) -> str:
-    if r.interval_lo is None or r.interval_hi is None:
-        return ""
-    return f"{r.interval_lo:.1f}–{r.interval_hi:.1f}"
-
-
 def _ood(r: AttemptRow) -> str:
     return {None: "", True: "out of distribution", False: "ok"}[r.ood]
 
@@ -27,8 +21,8 @@ COLUMNS: tuple[tuple[str, Callable[[AttemptRow], str], Callable[[AttemptRow], An
     ("Athlete", lambda r: r.athlete or "—", lambda r: r.athlete.lower()),
     ("Routine", lambda r: r.routine, lambda r: r.routine.lower()),
     ("Pack", lambda r: r.pack_name, lambda r: r.pack_name.lower()),
-    ("Score", lambda r: f"{r.mean:.2f} ± {r.std:.2f}", lambda r: r.mean),
-    ("Interval", _interval, lambda r: (r.interval_lo is None, r.interval_lo or 0.0)),
+    ("Score", lambda r: f"{r.mean:.2f}", lambda r: r.mean),
+    ("Interval", AttemptRow.interval_text, lambda r: (r.interval_lo is None, r.interval_lo or 0.0)),
     ("Check", _ood, lambda r: (r.ood is None, bool(r.ood))),
     ("Tags", lambda r: r.tags, lambda r: r.tags.lower()),
     ("Notes", lambda r: r.notes, lambda r: r.notes.lower()),

@@ -28,6 +28,9 @@ def test_score_panel_shows_the_interval_text_and_draws_it(qtbot, tmp_path):
     assert f"{panel.score_label.text()} — {panel.interval_label.text()}" == "68.4 — 90% between 61.2 and 75.6"
     band = distribution_chart(result).bands[0]
     assert min(band.x) <= 61.3 and max(band.x) >= 75.5  # the chart draws the interval, not ±σ
+    chart = distribution_chart(result)
+    assert chart.x.lo < 61.2 - 0.5 and chart.x.hi > 75.6 + 0.5  # with a margin: its edges read as the interval's
+    assert 61.1 <= min(band.x) and max(band.x) <= 75.7  # and the band stops at them
     assert panel.dist_chart == distribution_chart(result) and _filled(panel) == 1  # and the screen draws that chart
     panel.set_result(make_result(tmp_path / "r.mp4"))
     assert "uncalibrated" in panel.interval_label.text() and _filled(panel) == 1  # ±σ, as in the PDF

@@ -254,3 +254,27 @@ def test_score_bar_shows_frames_per_second_and_time_left_while_extracting_featur
     bar.show_progress("features", 20, 40)
     assert bar.progress.format().startswith("20/40")
     assert bar.stage_label.text() == "Extracting features"
+
+
+def test_score_panel_charts_fit_the_panel_at_its_narrowest(qtbot, tmp_path):
+    """A title wider than the panel used to widen its plot past the widget and cut the bars off on the right."""
+    panel = ScorePanel()
+    qtbot.addWidget(panel)
+    panel.resize(panel.minimumWidth(), 640)
+    panel.show()
+    result = make_result(tmp_path / "r.mp4", mean=7.25, contributions=[5.13, 8.66, -2.95, 3.81])
+    result.subaction_names = ["Approach", "Take-off", "Rotation", "Entry"]
+    panel.set_result(result)
+    # the tick labels ("Take-off +8.66") widen the left axis when they are first drawn
+    qtbot.waitUntil(lambda: panel.contrib_plot.getAxis("left").width() > 60)
+    for plot in (panel.dist_plot, panel.contrib_plot):  # laid out in the narrow panel first
+        qtbot.waitUntil(lambda plot=plot: 0 < plot.viewport().width() < panel.width())
+        qtbot.waitUntil(
+            lambda plot=plot: plot.getPlotItem().size().width() <= plot.viewport().width() + 1, timeout=2000
+        )
+        view = plot.getViewBox()
+        shown = plot.mapFromScene(view.mapToScene(view.boundingRect()).boundingRect()).boundingRect()
+        assert shown.right() <= plot.viewport().width() + 1  # the whole view box is on screen
+    assert panel.contrib_title.text() == "Contribution per sub-action" and panel.dist_title.text()
+    lo, hi = panel.contrib_plot.getViewBox().viewRange()[0]
+    assert lo <= min(result.contributions) and hi >= max(result.contributions)

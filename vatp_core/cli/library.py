@@ -66,11 +66,10 @@ def run(args: argparse.Namespace) -> int:
                 print(json.dumps({"library": str(lib.path), "attempts": [r.to_dict() for r in rows]}, indent=1))
                 return 0
             for r in rows:
-                sure = f" [{r.interval_lo:.1f}–{r.interval_hi:.1f}]" if r.interval_lo is not None else ""
                 ood = "  OUT OF DISTRIBUTION" if r.ood else ""
                 print(
                     f"{r.id:>6}  {r.scored_at[:16].replace('T', ' ')}  {r.athlete or '—':<20} {r.pack_name:<20} "
-                    f"{r.mean:7.2f} ± {r.std:.2f}{sure}{ood}  {r.video_name}"
+                    f"{r.mean:7.2f} [{r.interval_text()}]{ood}  {r.video_name}"
                 )
             print(f"{len(rows)} attempt(s) in {lib.path}")
             return 0

@@ -41,6 +41,12 @@ class AttemptRow:
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def interval_text(self) -> str:
+        """'57.2–79.7', or 'uncalibrated' (the paper's σ is no interval, so lists show this instead of ± σ)."""
+        if self.interval_lo is None or self.interval_hi is None:
+            return "uncalibrated"
+        return f"{self.interval_lo:.1f}–{self.interval_hi:.1f}"
+
 
 @dataclass
 class AttemptData:

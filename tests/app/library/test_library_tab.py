@@ -160,3 +160,17 @@ def test_a_chart_redraw_pending_when_the_tab_closes_never_runs(tab, qtbot, closi
     getattr(tab, closing)()
     qtbot.wait(50)  # let any queued timer fire
     assert drawn == []
+
+
+def test_the_table_shows_the_interval_or_uncalibrated_never_sigma(qtbot):
+    from app.library.table_model import AttemptTableModel
+    from vatp_core.library import AttemptRow
+
+    model = AttemptTableModel()
+    common = dict(scored_at="2026-11-01T10:00", date="2026-11-01", athlete="A", routine="r", pack_name="p", pack_id="i")
+    model.set_rows([
+        AttemptRow(1, mean=68.43, std=0.04, interval_lo=57.19, interval_hi=79.67, **common),
+        AttemptRow(2, mean=51.0, std=1.5, **common),
+    ])  # fmt: skip
+    shown = [[model.data(model.index(r, c)) for c in (SCORE_COLUMN, SCORE_COLUMN + 1)] for r in range(2)]
+    assert shown == [["68.43", "57.2–79.7"], ["51.00", "uncalibrated"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 from vatp_core.cli import main
 from vatp_core.library.synthetic import synthetic_result
@@ -30,6 +31,9 @@ def test_import_list_export_in_the_default_library(tmp_path, capsys, vatp_home):
     assert main(["library", "list"]) == 0
     out = capsys.readouterr().out
     assert "6 attempt(s)" in out and "B. Springer" in out
+    lines = [line for line in out.splitlines() if ".mp4" in line]
+    assert len(lines) == 6 and "±" not in out  # each score with its interval, or 'uncalibrated', never ± σ
+    assert all(re.search(r"\d\.\d\d \[(uncalibrated|\d+\.\d–\d+\.\d)\]", line) for line in lines)
 
     assert main(["library", "export", str(tmp_path / "all.csv"), "--tag", "training"]) == 0
     with open(tmp_path / "all.csv", newline="", encoding="utf-8") as fh:
