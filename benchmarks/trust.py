@@ -12,7 +12,7 @@ With --rg it also trains `vatp train --dataset rg --class Ball` on generated RG-
 test split's coverage (target 0.80-0.98 on its 50 videos) with the baselines.
 
 Run from the repository root after `python scripts/build_demo.py --calibrate-only` (it reuses that work folder):
-    python benchmarks/trust.py [--n 400] [--seed 6000] [--per-kind 8] [--rg [--rg-epochs N] [--no-synth]]
+    python benchmarks/trust.py [--n 400] [--seed 6000] [--per-kind 8] [--rg [--rg-epochs N] [--rg-refit] [--no-synth]]
 Rendering and featurising n routines takes about 2 s each on an idle 2-core CPU; state the n you ran.
 """
 
@@ -131,6 +131,8 @@ def rg_figures(args) -> dict:
             train += ["--epochs", str(args.rg_epochs)]
         if args.rg_calibration is not None:
             train += ["--calibration-fraction", str(args.rg_calibration)]
+        if args.rg_refit:
+            train.append("--refit")
         if vatp(train) != 0:
             raise SystemExit("vatp train failed")
         t_train = time.perf_counter() - t0
@@ -139,6 +141,7 @@ def rg_figures(args) -> dict:
             raise SystemExit("vatp eval failed")
         r = json.loads(eval_json.read_text())
         trained = json.loads(train_json.read_text())
+        manifest = json.loads((pack / "manifest.json").read_text())
         naive = naive_width(load_split("rg", folder, "Ball", "train").scores(), 0.9)
     width = r.get("interval_width")
     return {
@@ -151,6 +154,8 @@ def rg_figures(args) -> dict:
         "baselines": r.get("baselines"),
         "epochs": trained["training"]["epochs"],
         "best_epoch": trained["best_epoch"],
+        "refit": trained["training"].get("refit"),
+        "shape": ((manifest.get("trust") or {}).get("calibration") or {}).get("shape"),
         "train_seconds": round(t_train),
     }
 
@@ -166,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rg", action="store_true", help="also train and evaluate on generated RG-layout features")
     p.add_argument("--rg-epochs", type=int, default=None, help="RG epochs (default: the paper's 300 for Ball)")
     p.add_argument("--rg-calibration", type=float, default=None, help="--calibration-fraction for the RG run")
+    p.add_argument("--rg-refit", action="store_true", help="pass --refit to the RG training")
     p.add_argument("--no-synth", action="store_true", help="skip the SynthAQA and unrelated-video figures")
     p.add_argument("--json", default=None, help="also write the figures as JSON here")
     args = p.parse_args(argv)
@@ -180,8 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.rg:
         rg = rg_figures(args)
         figures["rg"] = rg
+        refit = rg["refit"] or {}
+        how = f"refitted on {refit.get('n_videos')} videos" if refit.get("done") else "not refitted"
         print(
-            f"RG Ball (generated features, {rg['epochs']} epochs, selected {rg['best_epoch']}, {rg['train_seconds']} s): "
+            f"RG Ball (generated features, {rg['epochs']} epochs, selected {rg['best_epoch']}, {how}, "
+            f"{rg['shape'] or 'symmetric'} interval, {rg['train_seconds']} s): "
             f"test Spearman "
             f"{rg['spearman']:.3f} CI {rg['spearman_ci']}, coverage {rg['coverage']} on {rg['n_test']} test videos "
             f"(target 0.80-0.98), width {rg['interval_width']} = {rg['width_ratio'] or float('nan'):.2f} x the "

@@ -49,9 +49,10 @@ def test_train_then_eval(rg_tiny, tmp_path, capsys):
     manifest = json.loads((tmp_path / "pack" / "manifest.json").read_text())
     assert manifest["training"]["dataset"] == "rg" and manifest["training"]["class"] == "Hoop"
     assert manifest["training"]["preset"] == "te+pd" and manifest["training"]["selection"] == "val"
-    # 10 training routines: 2 held out for calibration, 2 of the rest for selection, 6 to fit
+    # 10 training routines: 2 held out for calibration, 2 of the rest for selection, 6 to fit (no refit by default)
     split = manifest["training"]["split"]
     assert split == {"train": "train-minus-cal-minus-val", "n_train": 6, "test": "test", "n_test": 6}
+    assert manifest["training"]["refit"]["done"] is False
     assert "baselines" in manifest["metrics"]["test"] and "spearman_ci" in manifest["metrics"]["test"]
     assert manifest["backbone"] == "swin3d_b" and manifest["protocol"]["name"] == "vst-gdlt"
     assert manifest["protocol"]["preprocess"] == "gdlt-v2"  # the pack records the recipe it was trained on

@@ -42,6 +42,16 @@ class TrainProgress:
         self.epochs.note(self.summary + eta)
         self.epochs("epoch", e.epoch, self.total)
 
+    def phase(self, text: str, total_epochs: int) -> None:
+        """A second run over the epochs (the refit): print what it is, then a fresh bar over ``total_epochs``."""
+        from .progress_bar import ProgressBar
+
+        enabled, label, stream = self.epochs.enabled, self.epochs.label, self.epochs.stream
+        self.epochs.close()
+        print(text, flush=True)
+        self.total, self.best, self.epoch_times, self.summary = total_epochs, (-2.0, 0), [], ""
+        self.epochs = ProgressBar(enabled, stream=stream, label=label, lines=20, unit="epoch")
+
     def close(self) -> None:
         self.loading.close()
         self.epochs.close()

@@ -40,6 +40,18 @@ def default_epochs(dataset: str, cls: str) -> int:
     return int(spec.epochs.get(cls, next(iter(spec.epochs.values()), 100)))
 
 
+@dataclass
+class Splits:
+    """A class's parts: fit, select (the test set itself under "best_test" and "last"), test, calibrate (None
+    without calibration; disjoint from the others), and fit + select (what a refit trains on)."""
+
+    fit: FeatureDataset
+    select: FeatureDataset | None
+    test: FeatureDataset
+    cal: FeatureDataset | None
+    fit_select: FeatureDataset
+
+
 def load_for_training(
     dataset: str,
     features: str | Path,
@@ -50,8 +62,8 @@ def load_for_training(
     limit: int | None = None,
     calibration_fraction: float = 0.0,
     **load_kwargs: Any,
-) -> tuple[FeatureDataset, FeatureDataset | None, FeatureDataset, FeatureDataset | None]:
-    """(fit, selection set, test, calibration set) for the configured model selection.
+) -> Splits:
+    """The fit / selection / test / calibration parts for the configured model selection.
 
     ``limit`` keeps the first N of each split. With ``calibration_fraction`` > 0 a seeded share of the
     training split is held out first for the conformal calibration: neither fitting nor selection sees it
@@ -68,9 +80,10 @@ def load_for_training(
     if train_cfg.selection == "val":
         # at least two routines to select on (a small club set after the calibration part is held out)
         fraction = max(train_cfg.val_fraction, 2.0 / len(train)) if 4 <= len(train) < 10 else train_cfg.val_fraction
-        train, val = train.split_validation(fraction, train_cfg.seed)
-        return train, val, test, cal
-    return train, test, test, cal  # best_test selects on it; last only shows it while training
+        fit, val = train.split_validation(fraction, train_cfg.seed)
+        return Splits(fit, val, test, cal, train)
+    # best_test selects on the test set; last only shows it while training
+    return Splits(train, test, test, cal, train)
 
 
 def run_class(
@@ -90,6 +103,8 @@ def run_class(
     calibration_fraction: float = 0.0,
     level: float = 0.9,
     monitor_test: bool = False,
+    refit: bool | None = None,
+    notify: Callable[[str, int], None] | None = None,
     **load_kwargs: Any,
 ) -> ClassRun:
     """Train one class with one preset and report on its test split (``limit``: first N routines of each split).
@@ -97,9 +112,12 @@ def run_class(
     With ``calibration_fraction`` > 0 (what `vatp train` does; `vatp reproduce` keeps the paper's full
     training split) the run is also calibrated and the report carries the trust figures and baselines.
     ``monitor_test`` (with selection "val") also scores the test set every evaluated epoch, never to select:
-    ``result.monitor_best`` is then the best-test-epoch figure of the same run.
+    ``result.monitor_best`` is then the best-test-epoch figure of the same run. ``refit`` (`vatp train
+    --refit`; selection "val" only) retrains on fit + select for the selected epoch count
+    (`vatp_core.training.refit`); ``notify(line, epochs)`` hears that it starts. False (`vatp train`'s default)
+    records in the manifest that it was not done; None (`vatp reproduce`, the paper's protocol) leaves it out.
     """
-    train, val, test, cal = load_for_training(
+    parts = load_for_training(
         dataset,
         features,
         cls,
@@ -109,22 +127,55 @@ def run_class(
         calibration_fraction=calibration_fraction,
         **load_kwargs,
     )
+    train, val, test, cal = parts.fit, parts.select, parts.test, parts.cal
     tc = replace(train_cfg, epochs=epochs or default_epochs(dataset, train.cls))
     cfg = VATPConfig.preset(preset, **(cfg_overrides or {}))
     monitor = test if monitor_test and tc.selection == "val" else None
     result = train_model(train, val, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch, monitor_set=monitor)
+
+    def predict_on(ds: FeatureDataset | None, model=None):
+        if ds is None:
+            return None
+        return predict(
+            model or result.model,
+            ds,
+            score_norm=result.score_norm,
+            device=result.device,
+            batch_size=tc.eval_batch_size,
+            cancel=cancel,
+        )
+
+    honest_val = val if tc.selection == "val" else None  # never the test set
+    # the spread / interval shape is chosen on the select part's residuals of the model that selected the epoch
+    val_pred = predict_on(honest_val) if calibration_fraction > 0 else None
+    if refit:
+        from .refit import not_refitted, refit_skip_reason
+        from .refit import refit as refit_run
+
+        skip = refit_skip_reason(tc)
+        if skip is None:
+            assert val is not None
+            if notify:
+                notify(
+                    f"refit: training again on fit + select ({len(parts.fit_select)} videos) for the "
+                    f"{result.best_epoch} epochs selected on {len(val)} (--refit)",
+                    result.best_epoch,
+                )
+            result = refit_run(
+                result, train, val, parts.fit_select, cfg, tc, progress, cancel=cancel, on_epoch=on_epoch
+            )
+            train = parts.fit_select  # what the shipped model saw: the pack's training data and the baselines'
+        else:
+            result.refit = not_refitted(skip)
+    elif refit is False:
+        from .refit import not_refitted
+
+        result.refit = not_refitted("off (the default; --refit turns it on)")
     if result.finetuned is not None:  # test and calibration videos through the fine-tuned backbone too
         for ds in (test, cal):
             if ds is not None and ds is not val:
                 result.finetuned.fill(ds, cancel=cancel)
-    pred = predict(
-        result.model,
-        test,
-        score_norm=result.score_norm,
-        device=result.device,
-        batch_size=tc.eval_batch_size,
-        cancel=cancel,
-    )
+    pred = predict_on(test)
     from .frame_accuracy import subaction_frame_accuracy
     from .packs import pack_phrases
 
@@ -138,28 +189,17 @@ def run_class(
     if calibration_fraction > 0:
         from .trust_report import calibrate, trust_report
 
-        def predict_on(ds: FeatureDataset | None):
-            if ds is None:
-                return None
-            return predict(
-                result.model,
-                ds,
-                score_norm=result.score_norm,
-                device=result.device,
-                batch_size=tc.eval_batch_size,
-                cancel=cancel,
-            )
-
-        honest_val = val if tc.selection == "val" else None  # never the test set
+        seen = (
+            "fitting, selection and the refit" if result.refit and result.refit.get("done") else "fitting and selection"
+        )
         trust = calibrate(
             train,
             cal,
             predict_on(cal),
             spread_set=honest_val,
-            spread_pred=predict_on(honest_val),
+            spread_pred=val_pred,
             level=level,
-            data=f"{len(cal) if cal is not None else 0} videos of the training split held out from fitting "
-            "and selection",
+            data=f"{len(cal) if cal is not None else 0} videos of the training split held out from {seen}",
         )
         report = trust_report(pred, test, trust, fit_set=train, cal_set=cal, level=level)
     test_report = class_report(pred, test.score_range)

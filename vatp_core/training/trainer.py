@@ -69,10 +69,15 @@ class TrainResult:
     # the best epoch on a monitored set (the test set, watched but never used to select): epoch, spearman, rl2, mse
     monitor_best: dict[str, float] | None = None
     token_table: TokenTable | None = None  # a fused run's phrase → token rows, which its pack stores
+    refit: dict[str, Any] | None = None  # vatp_core.training.refit: whether (and how) it was retrained on fit + select
 
     def summary(self) -> dict[str, Any]:
         """Plain-data account of the run for a pack manifest."""
-        tuned = {"backbone_finetune": self.finetuned.recipe.to_dict()} if self.finetuned is not None else {}
+        extra: dict[str, Any] = {}
+        if self.finetuned is not None:
+            extra["backbone_finetune"] = self.finetuned.recipe.to_dict()
+        if self.refit is not None:
+            extra["refit"] = dict(self.refit)
         return {
             "epochs": self.train_cfg.epochs,
             "best_epoch": self.best_epoch,
@@ -87,7 +92,7 @@ class TrainResult:
             "notes": list(self.notes),
             "seconds": round(self.seconds, 1),
             "device": self.device,
-            **tuned,
+            **extra,
         }
 
 

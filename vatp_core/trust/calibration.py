@@ -13,33 +13,43 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .conformal import DEFAULT_LEVEL, Interval, interval_for, uncalibrated
+from .conformal import DEFAULT_LEVEL, Interval, interval_for, two_tailed_interval, uncalibrated
 from .ood import OODModel
+from .shape import SHAPES, choose_shape
 from .spread import SpreadData, SpreadModel, choose_spread
 
-TRUST_VERSION = 1
+TRUST_VERSION = 2  # 2: the calibration's shape (two-tailed packs store signed scores); 1 is read as symmetric
 TENSOR_PREFIX = "trust."
 MAX_CALIBRATION_VIDEOS = 1_000_000
 
 
 @dataclass
 class Calibration:
-    """Sorted normalised calibration residuals |y − μ| / s and the spread s that normalised them."""
+    """Sorted normalised calibration residuals and the spread s that normalised them.
+
+    ``shape`` "symmetric": scores |y − μ| / s, interval μ ± q·s; "two-tailed": signed scores (y − μ) / s, each
+    side bounded on its own (`two_tailed_interval`), falling back to μ ± q·s on |scores| at a level whose
+    tails the scores are too few for."""
 
     spread: SpreadModel
     scores: np.ndarray
     method: str = "split-conformal"
     data: str = ""  # which videos calibrated it, in words
+    shape: str = "symmetric"
+    measured: dict[str, Any] = field(default_factory=dict)  # how the shape was chosen
 
     def __post_init__(self) -> None:
+        if self.shape not in SHAPES:
+            raise ValueError(f"unknown interval shape {self.shape!r} (one of {', '.join(SHAPES)})")
         self.scores = np.sort(np.asarray(self.scores, dtype=np.float64).reshape(-1))
 
     @property
     def n(self) -> int:
         return int(len(self.scores))
 
-    def describe(self) -> str:
-        return f"{self.method}, normalised by {self.spread.describe()}"
+    def describe(self, shape: str | None = None) -> str:
+        tails = ", two-tailed" if (shape or self.shape) == "two-tailed" else ""
+        return f"{self.method}{tails}, normalised by {self.spread.describe()}"
 
     def interval(
         self,
@@ -52,18 +62,38 @@ class Calibration:
     ) -> Interval:
         """The interval of one video (``data`` has one row; ``mean`` in target units, × ``factor`` after)."""
         s = float(self.spread.spread(data)[0])
+        if self.shape == "two-tailed":
+            iv = two_tailed_interval(
+                mean * factor, s * factor, self.scores, level, score_range=score_range, method=self.describe()
+            )
+            if iv is not None:
+                return iv
         return interval_for(
-            mean * factor, s * factor, self.scores, level, score_range=score_range, method=self.describe()
+            mean * factor,
+            s * factor,
+            np.abs(self.scores),
+            level,
+            score_range=score_range,
+            method=self.describe("symmetric"),
         )
 
 
 def fit_calibration(
-    spread_data: SpreadData, calibration_data: SpreadData, level: float = DEFAULT_LEVEL, *, data: str = ""
+    spread_data: SpreadData,
+    calibration_data: SpreadData,
+    level: float = DEFAULT_LEVEL,
+    *,
+    data: str = "",
+    shapes: tuple[str, ...] = SHAPES,
 ) -> Calibration:
-    """Choose and fit the spread on one set of videos, then take the conformal scores of another, disjoint one."""
+    """Choose the spread and the shape on one set of videos, then take the conformal scores of another, disjoint one."""
     spread = choose_spread(spread_data, level)
-    scores = calibration_data.abs_residual / spread.spread(calibration_data)
-    return Calibration(spread=spread, scores=scores, data=data)
+    signed = spread_data.signed_residual / spread.spread(spread_data)
+    shape, measured = choose_shape(signed, len(calibration_data), level, shapes)
+    scores = calibration_data.signed_residual / spread.spread(calibration_data)
+    if shape == "symmetric":
+        scores = np.abs(scores)
+    return Calibration(spread=spread, scores=scores, data=data, shape=shape, measured=measured)
 
 
 @dataclass
@@ -82,8 +112,11 @@ class TrustStats:
                 "method": c.method,
                 "n": c.n,
                 "data": c.data,
+                "shape": c.shape,
                 "spread": c.spread.to_manifest(),
             }
+            if c.measured:
+                out["calibration"]["shape_measured"] = c.measured
         if self.ood is not None:
             out["ood"] = self.ood.to_manifest()
         if self.notes:
@@ -121,15 +154,27 @@ class TrustStats:
             scores = arrays.get("calibration.scores")
             if scores is None or scores.ndim != 1:
                 raise ValueError("the calibration lacks its scores tensor")
-            if len(scores) > MAX_CALIBRATION_VIDEOS or not np.all(np.isfinite(scores)) or np.any(scores < 0):
-                raise ValueError("the calibration scores must be finite, non-negative and at most a million")
+            shape = str(c.get("shape", "symmetric"))
+            if shape not in SHAPES:
+                raise ValueError(f"unknown interval shape {shape!r}")
+            signed = shape == "two-tailed"
+            if (
+                len(scores) > MAX_CALIBRATION_VIDEOS
+                or not np.all(np.isfinite(scores))
+                or (not signed and np.any(scores < 0))
+            ):
+                raise ValueError(
+                    "the calibration scores must be finite, non-negative (signed if two-tailed) and at most a million"
+                )
             if int(c.get("n", -1)) != len(scores):
                 raise ValueError("the calibration's 'n' does not match its scores tensor")
             spread_t = {k[len("calibration.spread.") :]: v for k, v in arrays.items()
                         if k.startswith("calibration.spread.")}  # fmt: skip
             spread = SpreadModel.from_stored(c["spread"], spread_t)
+            measured = c.get("shape_measured")
             cal = Calibration(spread=spread, scores=scores, method=str(c.get("method", "split-conformal")),
-                              data=str(c.get("data", "")))  # fmt: skip
+                              data=str(c.get("data", "")), shape=shape,
+                              measured=dict(measured) if isinstance(measured, dict) else {})  # fmt: skip
         ood = None
         if meta.get("ood") is not None:
             if not isinstance(meta["ood"], dict):

@@ -55,10 +55,15 @@ class SpreadData:
         )
 
     @property
-    def abs_residual(self) -> np.ndarray:
+    def signed_residual(self) -> np.ndarray:
+        """y − μ (positive where the model under-predicts)."""
         if self.true is None:
             raise ValueError("no true scores to compute residuals from")
-        return np.abs(self.true - self.mu)
+        return self.true - self.mu
+
+    @property
+    def abs_residual(self) -> np.ndarray:
+        return np.abs(self.signed_residual)
 
 
 @dataclass

@@ -70,8 +70,9 @@ def pack_trust_lines(manifest: Any) -> list[str]:
     cal = trust.get("calibration")
     if cal:
         spread = (cal.get("spread") or {}).get("kind", "?")
+        tails = ", two-tailed" if cal.get("shape") == "two-tailed" else ""
         lines.append(
-            f"calibration: {cal.get('method', '?')} with a {spread} spread, {cal.get('n', 0)} calibration videos"
+            f"calibration: {cal.get('method', '?')}{tails} with a {spread} spread, {cal.get('n', 0)} calibration videos"
         )
         if cal.get("data"):
             lines.append(f"  {cal['data']}")
@@ -89,6 +90,12 @@ def pack_trust_lines(manifest: Any) -> list[str]:
         )
     else:
         lines.append("out-of-distribution statistics: none — this pack cannot warn about unusual videos")
+    refit = (getattr(manifest, "training", None) or {}).get("refit") or {}
+    if refit.get("done"):
+        lines.append(
+            f"refit: trained again on fit + select ({refit.get('n_videos', '?')} videos) for the "
+            f"{refit.get('epochs', '?')} epochs selected on {refit.get('n_select', '?')}"
+        )
     for text in (trust.get("notes") or {}).values():
         if isinstance(text, str):
             lines.append(f"note: {text}")
