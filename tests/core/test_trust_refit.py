@@ -138,3 +138,13 @@ def test_two_tailed_calibration_round_trips_and_falls_back_at_a_higher_level():
         TrustStats.from_stored(old, tensors)
     old_tensors = {**tensors, "trust.calibration.scores": np.abs(tensors["trust.calibration.scores"])}
     assert TrustStats.from_stored(old, old_tensors).calibration.shape == "symmetric"
+
+
+def test_a_two_tailed_interval_always_holds_the_score_it_is_shown_with():
+    from vatp_core.trust.conformal import two_tailed_interval
+
+    under = np.linspace(0.5, 3.0, 60)  # the model under-predicts every video: y − μ > 0 throughout
+    iv = two_tailed_interval(10.0, 1.0, under, 0.9)
+    assert iv is not None and iv.low == pytest.approx(10.0) and iv.high > 12.5  # not [10.5, 13]: μ stays inside
+    iv = two_tailed_interval(10.0, 1.0, -under, 0.9)
+    assert iv is not None and iv.high == pytest.approx(10.0) and iv.low < 7.5

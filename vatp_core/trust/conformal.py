@@ -162,6 +162,9 @@ def two_tailed_interval(
     q_high, q_low = conformal_quantile(s, tail), conformal_quantile(-s, tail)
     if q_high is None or q_low is None:
         return None
+    # a model that errs one way only has a negative quantile on the other side: the interval would not hold
+    # the score it is shown with; holding it (a wider interval) keeps the coverage
+    q_high, q_low = max(q_high, 0.0), max(q_low, 0.0)
     return _clipped(level, mean - q_low * spread, mean + q_high * spread, score_range, method, len(s))
 
 

@@ -34,7 +34,8 @@ def _width(signed: np.ndarray, shape: str, n_cal: int, level: float) -> float | 
     if k > n_cal:
         return None
     share = k / (n_cal + 1)
-    return float(np.quantile(signed, share) + np.quantile(-signed, share))
+    # each side held at ≥ 0, as `two_tailed_interval` holds it (the interval keeps μ inside)
+    return float(max(np.quantile(signed, share), 0.0) + max(np.quantile(-signed, share), 0.0))
 
 
 def choose_shape(
