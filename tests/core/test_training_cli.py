@@ -302,3 +302,34 @@ def test_reproduce_default_keeps_the_checkpoints_of_best_test_runs(rg_tiny):
     assert main([*args, "-q", "--threads", "1"]) == 0  # --selection both: its own folder
     assert kept.read_bytes() == before
     assert (data_dir() / "checkpoints" / "reproduce-rg" / "both" / "Ball-te" / "checkpoint.pt").is_file()
+
+
+def test_pack_mismatch_names_what_differs():
+    from vatp_core.features.record import pack_mismatch
+
+    made = {"backbone": "swin3d_b", "weights_hash": "a" * 16}
+    assert pack_mismatch(None, "swin3d_b", "b" * 16) is None  # features from elsewhere: nothing to compare
+    assert pack_mismatch(made, "swin3d_b", "a" * 16) is None
+    assert pack_mismatch(made, "swin3d_b", "") is None  # a pack that records no hash (trained on public features)
+    assert "made with the swin3d_b backbone, but the pack's is i3d" in pack_mismatch(made, "i3d")
+    assert "other swin3d_b weights" in pack_mismatch(made, "swin3d_b", "b" * 16)
+
+
+def test_eval_warns_when_the_features_come_from_another_backbone(rg_tiny, tmp_path, capsys):
+    import shutil
+
+    from vatp_core.features.record import RECORD_NAME
+
+    feats = tmp_path / "feats"
+    shutil.copytree(rg_tiny, feats)
+    (feats / RECORD_NAME).write_text(json.dumps({"backbone": "i3d", "weights_hash": "0123456789abcdef"}))
+    common = ["--dataset", "rg", "--features", str(feats), "--class", "Ball"]
+    assert main(["train", *common, "--epochs", "1", "--preset", "te", "--out", str(tmp_path / "p"), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["eval", "--pack", str(tmp_path / "p"), *common, "--json", str(tmp_path / "e.json")]) == 0
+    assert "warning:" in capsys.readouterr().err and "backbone, but the pack's is" in "".join(
+        json.loads((tmp_path / "e.json").read_text())["warnings"]
+    )
+    (feats / RECORD_NAME).unlink()  # no record: nothing to say
+    assert main(["eval", "--pack", str(tmp_path / "p"), *common, "--json", str(tmp_path / "f.json")]) == 0
+    assert "warnings" not in json.loads((tmp_path / "f.json").read_text())

@@ -102,15 +102,22 @@ def run(args: argparse.Namespace) -> int:
         spec = dataset_spec(args.dataset)
     except DatasetError as exc:
         raise CLIError(str(exc)) from exc
+    from ..features.record import pack_mismatch, read_record
     from ..training import class_report, evaluation_report, predict_with_pack, write_plots
     from ..training.frame_accuracy import pack_frame_accuracy
 
     kw = load_kwargs(args)
     per_class: dict[str, dict] = {}
     packs_used = {}
+    warnings: list[str] = []
+    record = read_record(args.features) if args.features else None
     try:
         for ref in args.pack:
             pack = resolve_pack(ref)
+            mismatch = pack_mismatch(record, pack.manifest.backbone, pack.manifest.backbone_weights_hash)
+            if mismatch:
+                warnings.append(f"{pack.name}: {mismatch}; its figures on them mean little")
+                print(f"warning: {warnings[-1]}", file=sys.stderr)
             cls = _pack_class(pack, args.cls, len(args.pack))
             if cls is None and len(spec.classes) > 1:
                 raise CLIError(f"{spec.title} has several classes: pass --class ({', '.join(spec.classes)})")
@@ -140,6 +147,8 @@ def run(args: argparse.Namespace) -> int:
         only = next(iter(per_class.values()))
         extra = {k: only[k] for k in TRUST_KEYS if k in only}
     report = evaluation_report(per_class, dataset=spec.name, split=args.split, packs=packs_used, **extra)
+    if warnings:
+        report["warnings"] = warnings
     from ..trust.summary import trust_lines
 
     for cls, r in per_class.items():

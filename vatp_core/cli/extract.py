@@ -97,17 +97,6 @@ def _save_npy(path, array) -> None:
         np.save(fh, array, allow_pickle=False)
 
 
-def _write_manifest(out, identity: dict, protocol) -> None:
-    """``extraction.json`` beside the features: which backbone, weights and protocol (with its preprocessing)."""
-    import json
-
-    from .. import __version__
-    from ..atomic import atomic_write
-
-    record = {**identity, "protocol": protocol.to_dict(), "vatp_version": __version__}
-    atomic_write(out / "extraction.json", json.dumps(record, indent=2))
-
-
 def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
@@ -171,8 +160,9 @@ def run(args: argparse.Namespace) -> int:
         return _run_ray(args, jobs, missing, out, device, protocol, prefer)
 
     from ..features import extract_features
+    from ..features.record import write_record
 
-    _write_manifest(out, backbone.identity(), protocol)
+    write_record(out, backbone.identity(), protocol)
     bar = ProgressBar(enabled=not args.quiet)
     done = skipped = failed = clips = 0
     save_input = Path(args.save_input).expanduser() if args.save_input else None
@@ -279,7 +269,9 @@ def _run_ray(args: argparse.Namespace, jobs, missing: int, out, device: str, pro
         bar.close()
     info = counts.backbone or {}
     if info:
-        _write_manifest(out, info, protocol)
+        from ..features.record import write_record
+
+        write_record(out, info, protocol)
     weights_text = info.get("weights_id") or info.get("weights_source") or ""
     parts = [
         f"Extracted {counts.done} video{'s' if counts.done != 1 else ''} on Ray ({counts.clips} clips, "
