@@ -333,3 +333,18 @@ def test_eval_warns_when_the_features_come_from_another_backbone(rg_tiny, tmp_pa
     (feats / RECORD_NAME).unlink()  # no record: nothing to say
     assert main(["eval", "--pack", str(tmp_path / "p"), *common, "--json", str(tmp_path / "f.json")]) == 0
     assert "warnings" not in json.loads((tmp_path / "f.json").read_text())
+
+
+def test_train_on_extracted_features_takes_the_backbone_that_made_them(tmp_path, capsys):
+    from vatp_core.features.record import RECORD_NAME
+
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        np.save(tmp_path / f"r{i}.npy", rng.normal(size=(8, 1024)).astype(np.float32))
+    (tmp_path / "labels.csv").write_text("file,score\n" + "".join(f"r{i}.npy,{50 + i}\n" for i in range(12)))
+    (tmp_path / RECORD_NAME).write_text(json.dumps({"backbone": "i3d", "protocol": {"name": "generic"}}))
+    common = ["train", "--dataset", "generic", "--features", str(tmp_path), "--epochs", "1", "-q"]
+    assert main([*common, "--backbone", "swin3d_b", "--out", str(tmp_path / "bad")]) == 2
+    assert "made with the i3d backbone (extraction.json), not swin3d_b" in capsys.readouterr().err
+    assert main([*common, "--out", str(tmp_path / "pack")]) == 0
+    assert json.loads((tmp_path / "pack" / "manifest.json").read_text())["backbone"] == "i3d"

@@ -108,6 +108,11 @@ def load_kwargs(args: argparse.Namespace) -> dict:
             kw["difficulty_mode"] = args.difficulty
         if args.backbone:
             kw["backbone"] = args.backbone
+        if not videos and getattr(args, "features", None):  # feature files from `vatp extract` say what made them
+            from ..features.record import recorded_backbone
+
+            if made_with := recorded_backbone(args.features, args.backbone):  # DatasetError when they disagree
+                kw.setdefault("backbone", made_with)
         weights = args.backbone_weights
         if weights and _is_pack(weights):  # a pack that carries its backbone (the demo pack, a club's pack)
             name, kw["backbone_weights"] = pack_backbone(weights, "--backbone-weights")

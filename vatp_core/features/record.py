@@ -1,7 +1,8 @@
 """``extraction.json``: which backbone, weights and protocol made a folder of features, and whether a pack fits them.
 
-`vatp extract` writes it beside the ``.npy`` files; `vatp eval` reads it, so a pack whose backbone differs
-from the one that made the features (another backbone, or its own fine-tuned copy of it) gets a warning
+`vatp extract` writes it beside the ``.npy`` files. `vatp train` takes the backbone from it (a pack must score
+videos with the backbone that made its training features); `vatp eval` reads it, so a pack whose backbone
+differs from the one that made the features (another backbone, or its own fine-tuned copy of it) gets a warning
 rather than a Spearman that silently means little.
 """
 
@@ -31,6 +32,19 @@ def read_record(folder: str | Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return record if isinstance(record, dict) else None
+
+
+def recorded_backbone(folder: str | Path, asked: str | None = None) -> str | None:
+    """The backbone the folder's record names (None without one); DatasetError when ``asked`` is another one."""
+    from ..datasets.base import DatasetError
+
+    made_with = str((read_record(folder) or {}).get("backbone") or "")
+    if made_with and asked and asked != made_with:
+        raise DatasetError(
+            f"{folder}: these features were made with the {made_with} backbone ({RECORD_NAME}), not {asked}: "
+            "drop --backbone or extract them again"
+        )
+    return made_with or None
 
 
 def pack_mismatch(record: dict[str, Any] | None, backbone: str, weights_hash: str = "") -> str | None:
