@@ -6,7 +6,7 @@ import pytest
 
 from tests.core.test_pipeline import build_pack
 from vatp_core.cli import CLIError
-from vatp_core.cli.train import load_kwargs
+from vatp_core.cli.data_args import load_kwargs
 
 
 def _args(**kw):

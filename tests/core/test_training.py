@@ -113,6 +113,52 @@ def test_model_selection_best_and_val(rg_small):
         train_model(train, None, cfg, _tc(epochs=1, selection="val"))
 
 
+def test_selection_by_squared_error_keeps_the_epoch_of_least_mse_and_resumes(rg_small, tmp_path):
+    """select_by="mse" (what `vatp train` uses) keeps the epoch of least selection-set MSE, not of best Spearman;
+    its checkpoint resumes to the same choice, and a checkpoint written before select_by existed still resumes."""
+    from vatp_core.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
+
+    train, test = _sets(rg_small)
+    cfg = VATPConfig.preset("te", **SMALL)
+    by_mse = train_model(train, test, cfg, _tc(epochs=10, lr=1e-2, select_by="mse"))
+    by_rho = train_model(train, test, cfg, _tc(epochs=10, lr=1e-2))
+    rl2 = [h.val_rl2 for h in by_mse.history]  # R-l2 is the MSE over a constant: the same order
+    rho = [h.val_spearman for h in by_rho.history]
+    assert by_mse.best_epoch == 1 + int(np.argmin(rl2)) and "least squared error" in by_mse.selection_text
+    assert by_rho.best_epoch == 1 + int(np.argmax(rho))
+    assert by_mse.best_epoch != by_rho.best_epoch  # the data make the two choices differ: the test sees the switch
+    p = predict(by_mse.model, test, score_norm=by_mse.score_norm)
+    assert float(np.mean((p.pred - p.true) ** 2)) == pytest.approx(by_mse.val_metrics["mse"], rel=1e-5)
+
+    stop = {"now": False}
+
+    def cancel():
+        return stop["now"]
+
+    def after_epoch(e):
+        stop["now"] = e.epoch == 5
+
+    folder = tmp_path / "mse"
+    with pytest.raises(Cancelled):
+        train_model(train, test, cfg, _tc(epochs=10, lr=1e-2, select_by="mse", checkpoint_dir=str(folder)),
+                    cancel=cancel, on_epoch=after_epoch)  # fmt: skip
+    stop["now"] = False
+    resumed = train_model(
+        train, test, cfg, _tc(epochs=10, lr=1e-2, select_by="mse", checkpoint_dir=str(folder)), cancel=cancel
+    )
+    assert resumed.resumed_from_epoch >= 5 and resumed.best_epoch == by_mse.best_epoch
+    with pytest.raises(CheckpointError):  # the same folder under the other criterion is another run
+        train_model(train, test, cfg, _tc(epochs=10, lr=1e-2, checkpoint_dir=str(folder)))
+
+    old = tmp_path / "old"  # a Spearman run's checkpoint as earlier versions wrote it: no best_value, same fingerprint
+    train_model(train, test, cfg, _tc(epochs=3, lr=1e-2, checkpoint_dir=str(old)))
+    state = load_checkpoint(checkpoint_path(old))
+    del state["best_value"]
+    save_checkpoint(checkpoint_path(old), state)
+    again = train_model(train, test, cfg, _tc(epochs=10, lr=1e-2, checkpoint_dir=str(old)))
+    assert again.resumed_from_epoch == 3 and again.best_epoch == by_rho.best_epoch
+
+
 def test_batches_pad_mask_and_crop(rg_small):
     train, _ = _sets(rg_small)
     lengths = [train[i].features.shape[0] for i in range(4)]

@@ -42,7 +42,7 @@ def test_train_then_eval(rg_tiny, tmp_path, capsys):
     )
     assert rc == 0
     out = capsys.readouterr().out
-    assert "test Spearman" in out and "model selection: best epoch on a held-out validation split" in out
+    assert "test Spearman" in out and "model selection: epoch of least squared error on a held-out validation split" in out
     assert "95% bootstrap CI" in out and "baseline mean-pooled ridge" in out
     assert "uncalibrated: 2 calibration videos, need ≥ 9 for 90%" in out  # 20% of 10 routines is too few
     summary = json.loads((tmp_path / "train.json").read_text())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import VATPError
 from . import CLIError
-from .train import add_data_args, load_kwargs
+from .data_args import add_data_args, load_kwargs
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -9,133 +9,12 @@ import time
 from pathlib import Path
 
 from . import CLIError
+from .data_args import add_data_args, load_kwargs
 from .model_args import ablation_suffix, add_model_args, init_parts, model_overrides
 from .train_progress import TrainProgress
 from .train_videos import add_video_args, check_video_args, load_backbone_now, train_settings
 
-DATASET_CHOICES = ("rg", "fisv", "mtl", "finefs", "generic")
 PRESET_CHOICES = ("mlp", "te", "pd", "te+pd", "vatp", "vatp-fused")
-
-
-def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True, videos: bool = False) -> None:
-    """--dataset/--features/--class/--annotations and the generic-layout options (shared with eval).
-
-    ``videos``: --features may be left out for --videos (train's MTL-AQA from videos, `train_videos`)."""
-    p.add_argument(
-        "--dataset",
-        required=True,
-        choices=DATASET_CHOICES,
-        help="rg, fisv, mtl (MTL-AQA), finefs, or generic (a folder with labels.csv)",
-    )
-    p.add_argument(
-        "--features",
-        required=not videos,
-        default=None,
-        metavar="DIR",
-        help="feature folder (or, for generic, the folder with labels.csv and videos / feature files)"
-        + ("; for MTL-AQA from videos use --videos instead" if videos else ""),
-    )
-    if with_class:
-        p.add_argument(
-            "--class",
-            dest="cls",
-            default=None,
-            metavar="C",
-            help="class: RG apparatus (Ball, Clubs, Hoop, Ribbon), Fis-V TES/PCS, FineFS SP-TES …",
-        )
-    p.add_argument(
-        "--annotations",
-        default=None,
-        metavar="DIR",
-        help="folder with the split/annotation files (default: beside or above --features); "
-        "for generic, a labels CSV file",
-    )
-    p.add_argument(
-        "--difficulty",
-        choices=("none", "divide"),
-        default=None,
-        help="generic only: 'divide' regresses score ÷ difficulty (needs a difficulty column)",
-    )
-    p.add_argument(
-        "--backbone",
-        default=None,
-        help="generic: backbone for videos (default tiny), or the one that made the feature files; "
-        "mtl with --videos: the backbone (default i3d)",
-    )
-    p.add_argument(
-        "--backbone-weights",
-        default=None,
-        metavar="FILE|PACK",
-        help="videos (generic, or mtl with --videos): backbone weights file, or a model pack that carries its "
-        "backbone (default: the installed ones; with --init PACK, that pack's backbone)",
-    )
-    p.add_argument(
-        "--text-encoder",
-        default="hash",
-        metavar="ENC",
-        help="phrase embeddings: 'hash' (built in) or a local BERT folder",
-    )
-
-
-def _is_pack(ref: str) -> bool:
-    p = Path(ref)
-    return (p.is_dir() and (p / "manifest.json").is_file()) or (p.suffix.lower() == ".zip" and p.is_file())
-
-
-def pack_backbone(ref: str, flag: str) -> tuple[str, dict]:
-    """(backbone name, state dict) of a model pack that carries its backbone (--init / --backbone-weights PACK)."""
-    from ..pack import resolve_pack
-
-    pack = resolve_pack(ref)
-    state = pack.backbone_state()
-    if state is None:
-        raise CLIError(
-            f"{flag} {ref}: the pack {pack.name!r} does not carry its {pack.manifest.backbone} backbone; "
-            "pass the backbone's weights file with --backbone-weights FILE"
-        )
-    return pack.manifest.backbone, state
-
-
-def load_kwargs(args: argparse.Namespace) -> dict:
-    kw = {"phrase_encoder": args.text_encoder}
-    videos = getattr(args, "videos", None)
-    if videos and args.difficulty:
-        raise CLIError("--difficulty applies to --dataset generic only (MTL-AQA always divides by the DD)")
-    if videos:
-        kw.update(videos=videos, device=args.device)
-    if args.dataset == "generic" or videos:
-        if args.difficulty:
-            kw["difficulty_mode"] = args.difficulty
-        if args.backbone:
-            kw["backbone"] = args.backbone
-        if not videos and getattr(args, "features", None):  # feature files from `vatp extract` say what made them
-            from ..features.record import recorded_backbone
-
-            if made_with := recorded_backbone(args.features, args.backbone):  # DatasetError when they disagree
-                kw.setdefault("backbone", made_with)
-        weights = args.backbone_weights
-        if weights and _is_pack(weights):  # a pack that carries its backbone (the demo pack, a club's pack)
-            name, kw["backbone_weights"] = pack_backbone(weights, "--backbone-weights")
-            kw.setdefault("backbone", name)
-        elif weights:
-            kw["backbone_weights"] = weights
-        elif getattr(args, "init", None):  # --init PACK: the backbone comes from the same pack when it has one
-            from ..pack import PackError, resolve_pack
-
-            try:
-                pack = resolve_pack(args.init)
-            except PackError as exc:
-                raise CLIError(f"--init {args.init}: {exc}") from None
-            state = pack.backbone_state()
-            if state is not None and (not args.backbone or args.backbone == pack.manifest.backbone):
-                kw["backbone_weights"] = state
-                kw.setdefault("backbone", pack.manifest.backbone)
-    elif args.difficulty or args.backbone or args.backbone_weights:
-        raise CLIError(
-            "--difficulty, --backbone and --backbone-weights apply to --dataset generic (and the backbone ones "
-            "to --dataset mtl --videos DIR) only"
-        )
-    return kw
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -174,6 +53,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="val",
         help="model selection: val (default: on a held-out part of the training set, so the test figures "
         "are honest), best_test (best epoch on the test set, the paper's practice, optimistic), last",
+    )
+    p.add_argument(
+        "--select-by",
+        choices=("mse", "spearman"),  # vatp_core.training.config.SELECT_BY (not imported: it loads torch)
+        default="mse",
+        help="what the best epoch is judged by on the selection part: mse (default: the squared error, which "
+        "sets the calibrated interval's width; Spearman on a few dozen videos is noisy) or spearman (the "
+        "paper's metric, what `vatp reproduce` uses)",
     )
     p.add_argument("--val-fraction", type=float, default=0.2, help="share held out for --selection val")
     p.add_argument(
@@ -259,9 +146,10 @@ def run(args: argparse.Namespace) -> int:
     name = args.name or f"{spec.name}-{cls}-{args.preset}{ablation_suffix(overrides)}{tuned}".lower().replace("+", "")
     auto_ckpt = args.checkpoint is None
     # One automatic folder per pack name *and* selection: a run selected on validation never resumes from,
-    # or replaces, one selected on the test set (checkpoints of earlier versions, directly in the pack's
-    # folder, are left where they are).
-    ckpt = Path(args.checkpoint) if args.checkpoint else data_dir() / "checkpoints" / name / args.selection
+    # or replaces, one selected on the test set, nor one selected by MSE one selected by Spearman
+    # (checkpoints of earlier versions, directly in the pack's folder or by Spearman, are left where they are).
+    by = f"-by-{args.select_by}" if args.select_by != "spearman" and args.selection != "last" else ""
+    ckpt = Path(args.checkpoint) if args.checkpoint else data_dir() / "checkpoints" / name / f"{args.selection}{by}"
     from ..trust import check_level
 
     try:
@@ -279,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
             amp=not args.no_amp,
             train_crop=args.crop,
             selection=args.selection,
+            select_by=args.select_by,
             val_fraction=args.val_fraction,
             checkpoint_dir=str(ckpt),
             resume=not args.no_resume,

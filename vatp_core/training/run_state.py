@@ -27,18 +27,24 @@ class RunState:
 
     history: list[EpochLog] = field(default_factory=list)
     best_epoch: int = 0
-    best_spearman: float = -math.inf
+    best_value: float = -math.inf  # the selection figure of the best epoch, higher better (Spearman, or −MSE)
     best_state: dict[str, torch.Tensor] | None = None
     best_modules: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
     best_metrics: dict[str, Any] | None = None
     start_epoch: int = 1
 
     def consider(
-        self, epoch: int, metrics: dict[str, Any], model: torch.nn.Module, modules: dict[str, torch.nn.Module]
+        self,
+        epoch: int,
+        metrics: dict[str, Any],
+        model: torch.nn.Module,
+        modules: dict[str, torch.nn.Module],
+        by: str = "spearman",
     ) -> None:
-        """Keep this epoch's weights when its selection-set Spearman beats the best so far."""
-        if metrics["spearman"] > self.best_spearman:
-            self.best_epoch, self.best_spearman, self.best_metrics = epoch, float(metrics["spearman"]), metrics
+        """Keep this epoch's weights when its selection-set figure (Spearman, or the least MSE) beats the best so far."""
+        value = float(metrics["spearman"]) if by == "spearman" else -float(metrics["mse"])
+        if value > self.best_value:
+            self.best_epoch, self.best_value, self.best_metrics = epoch, value, metrics
             self.best_state = _cpu_copy(model)
             self.best_modules = {name: _cpu_copy(m) for name, m in modules.items()}
 
@@ -92,7 +98,8 @@ def restore(
     return RunState(
         history=[EpochLog(**h) for h in state["history"]],
         best_epoch=state["best_epoch"],
-        best_spearman=state["best_spearman"],
+        # checkpoints before select_by stored only Spearman (the only figure they selected by)
+        best_value=state.get("best_value", state["best_spearman"]),
         best_state=state["best_state"],
         best_modules=state.get("best_modules") or {},
         best_metrics=state["best_metrics"],
@@ -128,7 +135,8 @@ def snapshot(
         "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
         "history": [h.to_dict() for h in run.history],
         "best_epoch": run.best_epoch,
-        "best_spearman": run.best_spearman,
+        "best_value": run.best_value,
+        "best_spearman": (run.best_metrics or {}).get("spearman", -math.inf),  # what older readers read
         "best_state": run.best_state,
         "best_modules": run.best_modules,
         "best_metrics": run.best_metrics,

@@ -23,7 +23,7 @@ from . import runtime
 from .batching import BatchSource, FeatureBatches
 from .checkpoints import checkpoint_path, load_checkpoint, run_fingerprint, save_checkpoint
 from .clip_store import default_clip_dir
-from .config import SELECTION_TEXT, EpochLog, TrainConfig
+from .config import EpochLog, TrainConfig, selection_text
 from .finetune import FineTuned, start_finetuning
 from .fused import TokenTable, build_token_table, use_token_table
 from .inference import Prediction, mean_subactions, predict
@@ -166,6 +166,8 @@ def _fingerprint(
             *tuning,
         )
     }
+    if tc.select_by == "spearman" or tc.selection == "last":  # older checkpoints (by Spearman) keep theirs
+        keep.pop("select_by", None)
     if tuned is not None:
         keep["initial_backbone"] = tuned.recipe.initial_weights_hash
     data = {
@@ -307,7 +309,7 @@ def train_model(
                 m = regression_metrics(p.pred, p.true, val_set.score_range)
                 entry.val_spearman, entry.val_rl2 = m.spearman, m.rl2
                 if tc.selection in ("best_test", "val"):
-                    run.consider(epoch, m.to_dict(), model, modules)
+                    run.consider(epoch, m.to_dict(), model, modules, tc.select_by)
                 if monitor_set is not None:
                     p = predict(
                         model,
@@ -370,7 +372,7 @@ def train_model(
         score_norm=norm,
         best_epoch=best_epoch,
         selection=tc.selection,
-        selection_text=SELECTION_TEXT[tc.selection],
+        selection_text=selection_text(tc.selection, tc.select_by),
         history=run.history,
         val_metrics=val_metrics,
         baseline_subactions=baseline,
