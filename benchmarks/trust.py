@@ -12,7 +12,8 @@ With --rg it also trains `vatp train --dataset rg --class Ball` on generated RG-
 test split's coverage (target 0.80-0.98 on its 50 videos) with the baselines.
 
 Run from the repository root after `python scripts/build_demo.py --calibrate-only` (it reuses that work folder):
-    python benchmarks/trust.py [--n 400] [--seed 6000] [--per-kind 8] [--rg [--rg-epochs N] [--rg-refit] [--no-synth]]
+    python benchmarks/trust.py [--n 400] [--seed 6000] [--per-kind 8] [--no-synth]
+        [--rg [--rg-epochs N] [--rg-refit] [--rg-seed N] [--rg-select-by mse|spearman]]
 Rendering and featurising n routines takes about 2 s each on an idle 2-core CPU; state the n you ran.
 """
 
@@ -133,6 +134,10 @@ def rg_figures(args) -> dict:
             train += ["--calibration-fraction", str(args.rg_calibration)]
         if args.rg_refit:
             train.append("--refit")
+        if args.rg_seed is not None:  # the seed of the splits and of the model's initialisation and batches
+            train += ["--seed", str(args.rg_seed)]
+        if args.rg_select_by:
+            train += ["--select-by", args.rg_select_by]
         if vatp(train) != 0:
             raise SystemExit("vatp train failed")
         t_train = time.perf_counter() - t0
@@ -154,6 +159,8 @@ def rg_figures(args) -> dict:
         "baselines": r.get("baselines"),
         "epochs": trained["training"]["epochs"],
         "best_epoch": trained["best_epoch"],
+        "select_by": trained["training"].get("select_by", "spearman"),
+        "seed": trained["training"].get("seed"),
         "refit": trained["training"].get("refit"),
         "shape": ((manifest.get("trust") or {}).get("calibration") or {}).get("shape"),
         "train_seconds": round(t_train),
@@ -172,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rg-epochs", type=int, default=None, help="RG epochs (default: the paper's 300 for Ball)")
     p.add_argument("--rg-calibration", type=float, default=None, help="--calibration-fraction for the RG run")
     p.add_argument("--rg-refit", action="store_true", help="pass --refit to the RG training")
+    p.add_argument("--rg-seed", type=int, default=None, help="pass --seed to the RG training (default 0)")
+    p.add_argument("--rg-select-by", choices=("mse", "spearman"), default=None, help="pass --select-by (default mse)")
     p.add_argument("--no-synth", action="store_true", help="skip the SynthAQA and unrelated-video figures")
     p.add_argument("--json", default=None, help="also write the figures as JSON here")
     args = p.parse_args(argv)
@@ -189,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         refit = rg["refit"] or {}
         how = f"refitted on {refit.get('n_videos')} videos" if refit.get("done") else "not refitted"
         print(
-            f"RG Ball (generated features, {rg['epochs']} epochs, selected {rg['best_epoch']}, {how}, "
+            f"RG Ball (generated features, seed {rg['seed']}, {rg['epochs']} epochs, selected {rg['best_epoch']} "
+            f"by {rg['select_by']}, {how}, "
             f"{rg['shape'] or 'symmetric'} interval, {rg['train_seconds']} s): "
             f"test Spearman "
             f"{rg['spearman']:.3f} CI {rg['spearman_ci']}, coverage {rg['coverage']} on {rg['n_test']} test videos "

@@ -42,13 +42,16 @@ def test_train_then_eval(rg_tiny, tmp_path, capsys):
     )
     assert rc == 0
     out = capsys.readouterr().out
-    assert "test Spearman" in out and "model selection: epoch of least squared error on a held-out validation split" in out
+    assert (
+        "test Spearman" in out and "model selection: epoch of least squared error on a held-out validation split" in out
+    )
     assert "95% bootstrap CI" in out and "baseline mean-pooled ridge" in out
     assert "uncalibrated: 2 calibration videos, need ≥ 9 for 90%" in out  # 20% of 10 routines is too few
     summary = json.loads((tmp_path / "train.json").read_text())
     manifest = json.loads((tmp_path / "pack" / "manifest.json").read_text())
     assert manifest["training"]["dataset"] == "rg" and manifest["training"]["class"] == "Hoop"
     assert manifest["training"]["preset"] == "te+pd" and manifest["training"]["selection"] == "val"
+    assert manifest["training"]["select_by"] == "mse"  # the default of `vatp train`, recorded in the pack
     # 10 training routines: 2 held out for calibration, 2 of the rest for selection, 6 to fit (no refit by default)
     split = manifest["training"]["split"]
     assert split == {"train": "train-minus-cal-minus-val", "n_train": 6, "test": "test", "n_test": 6}

@@ -83,6 +83,7 @@ class TrainResult:
             "best_epoch": self.best_epoch,
             "selection": self.selection,
             "selection_text": self.selection_text,
+            "select_by": self.train_cfg.select_by,
             "seed": self.train_cfg.seed,
             "batch_size": self.train_cfg.batch_size,
             "lr": self.train_cfg.lr,
