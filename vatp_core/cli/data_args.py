@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from . import CLIError
 
@@ -129,3 +130,47 @@ def load_kwargs(args: argparse.Namespace) -> dict:
             "to --dataset mtl --videos DIR) only"
         )
     return kw
+
+
+def check_feature_backbone(features: str | None, backbone: str, weights: Any) -> dict[str, Any] | None:
+    """Before training on given features: the pack will be able to score videos with the backbone that made them.
+
+    Returns the features' ``extraction.json`` (None without one) for the pack to record. A backbone whose weights
+    come only inside a pack (tiny) needs that pack (``weights``, from --init / --backbone-weights PACK); recorded
+    weights must be the ones given, or installed, else every video would be scored off."""
+    from ..features import get_backbone_spec, load_backbone
+    from ..features.backbones import IncompatibleWeightsError
+    from ..features.record import read_record, recorded_for_pack
+    from ..features.weights import MissingWeightsError, find_installed
+
+    record = read_record(features) if features else None
+    try:
+        spec = get_backbone_spec(backbone)
+    except Exception:  # unknown: backbone_problem says so
+        return record
+    weights_hash = recorded_for_pack(record, spec.name)[0]
+    if spec.ships_in_pack and not isinstance(weights, dict):
+        raise CLIError(
+            f"these features were made with the {spec.name} backbone, whose weights come inside a model pack: "
+            "pass --init PACK or --backbone-weights PACK with the pack that extracted them, so this pack carries it"
+        )
+    if not weights_hash:
+        return record
+    if weights is not None:
+        try:
+            load_backbone(spec.name, weights=weights, weights_hash=weights_hash, device="cpu")
+        except IncompatibleWeightsError:
+            raise CLIError(
+                f"these features were made with other {spec.name} weights (hash {weights_hash[:12]}, "
+                "extraction.json) than --init / --backbone-weights gives: pass the ones that made them, or extract "
+                "the features again with these"
+            ) from None
+        return record
+    try:
+        find_installed(spec.name, weights_hash=weights_hash)
+    except MissingWeightsError:
+        raise CLIError(
+            f"these features were made with {spec.name} weights (hash {weights_hash[:12]}, extraction.json) that "
+            "are not installed: install them, or pass them with --backbone-weights FILE"
+        ) from None
+    return record

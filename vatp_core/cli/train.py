@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from . import CLIError
-from .data_args import add_data_args, load_kwargs
+from .data_args import add_data_args, check_feature_backbone, load_kwargs
 from .model_args import ablation_suffix, add_model_args, init_parts, model_overrides
 from .train_progress import TrainProgress
 from .train_videos import add_video_args, check_video_args, load_backbone_now, train_settings
@@ -193,6 +193,14 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(str(exc)) from exc
     if problem:
         raise CLIError(problem)
+    record, shipped = None, None
+    if probe.extractor is None:  # given features: the pack must score with what made them
+        given = kw.get("backbone_weights")
+        try:
+            record = check_feature_backbone(args.features, args.backbone or probe.backbone or "", given)
+        except VATPError as exc:
+            raise CLIError(str(exc)) from exc
+        shipped = given if isinstance(given, dict) else None  # a pack's backbone (tiny): the new pack carries it
     main_rank = is_main_process()  # under torchrun every rank trains; rank 0 alone prints and writes the pack
     bar = TrainProgress(epochs, label=f"{name}: ", enabled=not args.quiet and main_rank)
     t0 = time.perf_counter()
@@ -239,6 +247,8 @@ def run(args: argparse.Namespace) -> int:
             event=f"{spec.event_prefix} {outcome.cls}".strip(),
             trust=outcome.trust,
             trust_report=outcome.trust_report,
+            backbone_state=shipped,
+            features_record=record,
         )
     except (VATPError, ValueError) as exc:
         raise CLIError(str(exc)) from exc

@@ -47,6 +47,24 @@ def recorded_backbone(folder: str | Path, asked: str | None = None) -> str | Non
     return made_with or None
 
 
+def recorded_for_pack(record: dict[str, Any] | None, backbone: str) -> tuple[str, str, dict[str, Any] | None]:
+    """(weights hash, weights id, protocol dict) a pack trained on the recorded features must score videos with
+    ("", "", None where the record names nothing, or names another backbone). A pack that cut its clips another
+    way, or ran other weights, than the features it learned from would score every video off, silently."""
+    from ..protocols import ClipProtocol
+
+    if not record or str(record.get("backbone") or "") != backbone:
+        return "", "", None
+    protocol = None
+    if isinstance(record.get("protocol"), dict):
+        try:
+            protocol = ClipProtocol.from_dict(record["protocol"]).to_dict()
+        except (KeyError, TypeError, ValueError):
+            protocol = None  # unreadable: the dataset's default, as for features without a record
+    weights_id = str(record.get("weights_id") or record.get("weights_source") or "")
+    return str(record.get("weights_hash") or ""), weights_id, protocol
+
+
 def pack_mismatch(record: dict[str, Any] | None, backbone: str, weights_hash: str = "") -> str | None:
     """Why a pack with this backbone (and weights hash, when it records one) does not fit the features, or None."""
     if not record:

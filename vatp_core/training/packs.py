@@ -12,8 +12,11 @@ from ..datasets.base import FeatureDataset
 from .trainer import TrainResult
 
 
-def _protocol_and_backbone(train_set: FeatureDataset, backbone: str | None, protocol: str | None):
-    """(backbone name, weights hash, backbone state to ship or None, protocol dict) for the manifest."""
+def _protocol_and_backbone(
+    train_set: FeatureDataset, backbone: str | None, protocol: str | None, record: dict[str, Any] | None = None
+):
+    """(backbone name, weights hash, backbone state to ship or None, protocol dict) for the manifest; for given
+    features, what their ``extraction.json`` (``record``) says made them."""
     from ..protocols import get_protocol
 
     ex = train_set.extractor
@@ -23,19 +26,27 @@ def _protocol_and_backbone(train_set: FeatureDataset, backbone: str | None, prot
         ships = getattr(loaded.spec, "ships_in_pack", False) or bool(getattr(loaded, "extra", {}).get("fine_tuned"))
         state = loaded.module.state_dict() if ships else None
         return loaded.spec.name, getattr(loaded, "weights_hash", "") or "", state, ex.protocol.to_dict()
+    from ..features.record import recorded_for_pack
+
     name = backbone or train_set.backbone or "unknown"
     proto_name = protocol or train_set.protocol or "generic"
-    return name, "", None, get_protocol(proto_name).to_dict()
+    weights_hash, _, recorded_protocol = recorded_for_pack(record, name)
+    return name, weights_hash, None, recorded_protocol or get_protocol(proto_name).to_dict()
 
 
-def backbone_weights_used(train_set: FeatureDataset, backbone: str, protocol: str | None) -> str:
+def backbone_weights_used(
+    train_set: FeatureDataset, backbone: str, protocol: str | None, record: dict[str, Any] | None = None
+) -> str:
     """Which backbone weights made (or, for given features, are taken to have made) the features: the weights id."""
     from ..features import get_backbone_spec
     from ..features.known_weights import preferred_weights_id
+    from ..features.record import recorded_for_pack
 
     ex = train_set.extractor
     if ex is not None:
         return getattr(ex.backbone, "weights_id", "") or getattr(ex.backbone, "weights_source", "")
+    if recorded := recorded_for_pack(record, backbone)[1]:
+        return recorded
     try:
         spec = get_backbone_spec(backbone)
     except Exception:  # an unknown backbone: nothing to say
@@ -126,14 +137,18 @@ def save_trained_pack(
     trust=None,
     trust_report: dict[str, Any] | None = None,
     zip: bool = False,
+    features_record: dict[str, Any] | None = None,
 ) -> Path:
-    """Write the trained model as a pack; the manifest records data, split, preset, selection, metrics, protocol, backbone."""
+    """Write the trained model as a pack; the manifest records data, split, preset, selection, metrics, protocol, backbone.
+
+    ``features_record``: the given features' ``extraction.json``; the pack then scores with the weights (by hash)
+    and the clip protocol that made them."""
     from ..pack import PackError, PackManifest, save_pack
 
     problem = backbone_problem(train_set, backbone)
     if problem:
         raise PackError(f"Cannot write a model pack: {problem}.")
-    bb_name, bb_hash, bb_state, proto = _protocol_and_backbone(train_set, backbone, protocol)
+    bb_name, bb_hash, bb_state, proto = _protocol_and_backbone(train_set, backbone, protocol, features_record)
     if backbone_state is not None:
         bb_state = backbone_state
     cfg = result.cfg
@@ -152,7 +167,7 @@ def save_trained_pack(
         },
         "preset": cfg.preset_name,
         "backbone": bb_name,
-        "backbone_weights": backbone_weights_used(train_set, bb_name, proto.get("name")),
+        "backbone_weights": backbone_weights_used(train_set, bb_name, proto.get("name"), features_record),
         "protocol": proto.get("name"),
         "preprocess": proto.get("preprocess"),
         **result.summary(),
