@@ -90,6 +90,16 @@ def test_a_pack_trained_on_extracted_features_scores_with_the_backbone_and_clips
     scored = Scorer(tmp_path / "new", device="cpu").features(videos / "r3.mp4", use_cache=False)
     np.testing.assert_allclose(scored.features, np.load(feats / "r3.npy"), rtol=1e-4, atol=1e-5)
 
+    import torch
+
+    from vatp_core.pack import load_pack
+
+    weights = tmp_path / "tiny.pt"  # the same tiny weights as a file: the pack carries them too
+    torch.save(load_pack(pack).backbone_state(), weights)
+    assert main([*train, "--backbone-weights", str(weights), "--out", str(tmp_path / "file")]) == 0
+    manifest = json.loads((tmp_path / "file" / "manifest.json").read_text())
+    assert manifest["backbone_in_pack"] is True and manifest["backbone_weights_hash"] == record["weights_hash"]
+
     record["weights_hash"] = "0" * 16  # as if other tiny weights had made them
     (feats / RECORD_NAME).write_text(json.dumps(record))
     assert main([*train, "--init", str(pack), "--out", str(tmp_path / "other")]) == 2

@@ -132,12 +132,15 @@ def load_kwargs(args: argparse.Namespace) -> dict:
     return kw
 
 
-def check_feature_backbone(features: str | None, backbone: str, weights: Any) -> dict[str, Any] | None:
+def check_feature_backbone(
+    features: str | None, backbone: str, weights: Any
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """Before training on given features: the pack will be able to score videos with the backbone that made them.
 
-    Returns the features' ``extraction.json`` (None without one) for the pack to record. A backbone whose weights
-    come only inside a pack (tiny) needs that pack (``weights``, from --init / --backbone-weights PACK); recorded
-    weights must be the ones given, or installed, else every video would be scored off."""
+    Returns (the features' ``extraction.json`` or None, for the pack to record; the backbone state the pack must
+    carry or None). A backbone whose weights come only inside a pack (tiny) needs them given (--init /
+    --backbone-weights PACK or FILE); recorded weights must be the ones given, or installed, else every video
+    would be scored off."""
     from ..features import get_backbone_spec, load_backbone
     from ..features.backbones import IncompatibleWeightsError
     from ..features.record import read_record, recorded_for_pack
@@ -147,30 +150,29 @@ def check_feature_backbone(features: str | None, backbone: str, weights: Any) ->
     try:
         spec = get_backbone_spec(backbone)
     except Exception:  # unknown: backbone_problem says so
-        return record
+        return record, None
     weights_hash = recorded_for_pack(record, spec.name)[0]
-    if spec.ships_in_pack and not isinstance(weights, dict):
+    if weights is None and spec.ships_in_pack:
         raise CLIError(
             f"these features were made with the {spec.name} backbone, whose weights come inside a model pack: "
             "pass --init PACK or --backbone-weights PACK with the pack that extracted them, so this pack carries it"
         )
-    if not weights_hash:
-        return record
-    if weights is not None:
+    if weights is not None and (weights_hash or spec.ships_in_pack):
         try:
-            load_backbone(spec.name, weights=weights, weights_hash=weights_hash, device="cpu")
+            loaded = load_backbone(spec.name, weights=weights, weights_hash=weights_hash or None, device="cpu")
         except IncompatibleWeightsError:
             raise CLIError(
                 f"these features were made with other {spec.name} weights (hash {weights_hash[:12]}, "
                 "extraction.json) than --init / --backbone-weights gives: pass the ones that made them, or extract "
                 "the features again with these"
             ) from None
-        return record
-    try:
-        find_installed(spec.name, weights_hash=weights_hash)
-    except MissingWeightsError:
-        raise CLIError(
-            f"these features were made with {spec.name} weights (hash {weights_hash[:12]}, extraction.json) that "
-            "are not installed: install them, or pass them with --backbone-weights FILE"
-        ) from None
-    return record
+        return record, loaded.state_dict() if spec.ships_in_pack or isinstance(weights, dict) else None
+    if weights_hash:
+        try:
+            find_installed(spec.name, weights_hash=weights_hash)
+        except MissingWeightsError:
+            raise CLIError(
+                f"these features were made with {spec.name} weights (hash {weights_hash[:12]}, extraction.json) "
+                "that are not installed: install them, or pass them with --backbone-weights FILE"
+            ) from None
+    return record, weights if isinstance(weights, dict) else None  # a pack's backbone: the new pack carries it

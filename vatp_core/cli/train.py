@@ -195,12 +195,12 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(problem)
     record, shipped = None, None
     if probe.extractor is None:  # given features: the pack must score with what made them
-        given = kw.get("backbone_weights")
         try:
-            record = check_feature_backbone(args.features, args.backbone or probe.backbone or "", given)
+            record, shipped = check_feature_backbone(
+                args.features, args.backbone or probe.backbone or "", kw.get("backbone_weights")
+            )
         except VATPError as exc:
             raise CLIError(str(exc)) from exc
-        shipped = given if isinstance(given, dict) else None  # a pack's backbone (tiny): the new pack carries it
     main_rank = is_main_process()  # under torchrun every rank trains; rank 0 alone prints and writes the pack
     bar = TrainProgress(epochs, label=f"{name}: ", enabled=not args.quiet and main_rank)
     t0 = time.perf_counter()
