@@ -13,8 +13,8 @@ SELECTION_TEXT = {
 }
 # what the selection part's best epoch is judged by: Spearman (the paper's metric) or the mean squared error,
 # which sets a calibrated interval's width (on a few dozen videos Spearman is noisy: on generated RG-layout
-# features it picked epoch 11 of 300 in one run and 4 in another; over eight runs its 90% intervals averaged
-# 0.63x the central 90% of the scores, widest 0.79x, against 0.55x, widest 0.62x, by squared error)
+# features it picked epoch 11 of 300 in one run and 4 in another; over seven runs its 90% intervals averaged
+# 0.62x the central 90% of the scores, widest 0.79x, against 0.55x, widest 0.62x, by squared error)
 SELECT_BY = ("spearman", "mse")
 
 
