@@ -60,8 +60,9 @@ def add_data_args(p: argparse.ArgumentParser, *, with_class: bool = True, videos
         "--backbone-weights",
         default=None,
         metavar="FILE|PACK",
-        help="videos (generic, or mtl with --videos): backbone weights file, or a model pack that carries its "
-        "backbone (default: the installed ones; with --init PACK, that pack's backbone)",
+        help="videos (generic, or mtl with --videos), or generic feature files of the tiny backbone: backbone "
+        "weights file, or a model pack that carries its backbone (default: the installed ones; with --init PACK, "
+        "that pack's backbone)",
     )
     p.add_argument(
         "--text-encoder",
